@@ -1,0 +1,206 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// MaxBatch is Graph's limit of requests in one $batch (reference §8.1).
+const MaxBatch = 20
+
+// BatchRequest is one item of a $batch. URL is relative to the version root ("/deviceManagement/…").
+type BatchRequest struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      json.RawMessage   `json:"body,omitempty"`
+	DependsOn []string          `json:"dependsOn,omitempty"`
+}
+
+// BatchResponse is one item's final answer. Status 0 means the item never got one (Err says why).
+type BatchResponse struct {
+	ID       string            `json:"id"`
+	Status   int               `json:"status"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Body     json.RawMessage   `json:"body,omitempty"`
+	Attempts int               `json:"-"`
+	Err      error             `json:"-"`
+}
+
+// OK reports a 2xx answer.
+func (r BatchResponse) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// Error describes a failed item from its Graph error body.
+func (r BatchResponse) Error() *Error {
+	e := &Error{Status: r.Status}
+	var body struct {
+		Error struct {
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+			InnerError struct {
+				RequestID string `json:"request-id"`
+			} `json:"innerError"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(r.Body, &body) == nil {
+		e.Code, e.Message, e.RequestID = body.Error.Code, unwrapIntuneMessage(body.Error.Message), body.Error.InnerError.RequestID
+	}
+	if r.Err != nil && e.Message == "" {
+		e.Message = r.Err.Error()
+	}
+	return e
+}
+
+// BatchOptions tunes Batch.
+type BatchOptions struct {
+	Concurrency int // $batch requests in flight; default 4
+	MaxRounds   int // rounds of re-sending items answered 429/503/504; default 8
+	// Pace, when set, is called before each $batch is sent with the number of write items in it, so a caller
+	// can keep writes inside the service's budget instead of bursting into 429s.
+	Pace func(ctx context.Context, writes int) error
+	// Progress, when set, receives each item as soon as its answer is final.
+	Progress func(BatchResponse)
+}
+
+// Batch sends reqs as $batch requests of up to 20, several in flight, and re-sends the items Graph answered
+// with 429/503/504 after the longest Retry-After among them (SDKs don't retry items inside a batch). It returns
+// one answer per request, in the order given. Items that depend on each other must sit within one group of 20.
+func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptions) ([]BatchResponse, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.MaxRounds <= 0 {
+		opts.MaxRounds = 8
+	}
+	index := make(map[string]int, len(reqs))
+	for i := range reqs {
+		if reqs[i].ID == "" {
+			reqs[i].ID = strconv.Itoa(i + 1)
+		}
+		if _, dup := index[reqs[i].ID]; dup {
+			return nil, fmt.Errorf("batch: duplicate request id %q", reqs[i].ID)
+		}
+		index[reqs[i].ID] = i
+		if reqs[i].Body != nil && reqs[i].Headers == nil {
+			reqs[i].Headers = map[string]string{"Content-Type": "application/json"}
+		}
+	}
+	results := make([]BatchResponse, len(reqs))
+	pending := reqs
+	for round := 1; len(pending) > 0; round++ {
+		answers := c.sendRound(ctx, pending, opts)
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		var retry []BatchRequest
+		var wait time.Duration
+		for i, a := range answers {
+			a.Attempts = results[index[a.ID]].Attempts + 1
+			results[index[a.ID]] = a
+			if retryableItem(a) && round < opts.MaxRounds {
+				retry = append(retry, pending[i])
+				d, ok := RetryAfter(a.Headers["Retry-After"], time.Now())
+				if !ok {
+					d = c.retry.Backoff(round)
+				}
+				wait = max(wait, d)
+				continue
+			}
+			if opts.Progress != nil {
+				opts.Progress(a)
+			}
+		}
+		pending = retry
+		if len(pending) > 0 {
+			if err := c.retry.Sleep(ctx, wait); err != nil {
+				return results, err
+			}
+		}
+	}
+	return results, nil
+}
+
+func retryableItem(a BatchResponse) bool {
+	return Retryable(a.Status) || (a.Status == 0 && a.Err != nil)
+}
+
+// sendRound sends items in groups of MaxBatch with bounded concurrency; answers come back aligned with items.
+func (c *Client) sendRound(ctx context.Context, items []BatchRequest, opts BatchOptions) []BatchResponse {
+	answers := make([]BatchResponse, len(items))
+	sem := make(chan struct{}, opts.Concurrency)
+	var wg sync.WaitGroup
+	for start := 0; start < len(items); start += MaxBatch {
+		chunk := items[start:min(start+MaxBatch, len(items))]
+		out := answers[start : start+len(chunk)]
+		if opts.Pace != nil {
+			if err := opts.Pace(ctx, countWrites(chunk)); err != nil {
+				fail(chunk, out, err)
+				continue
+			}
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c.sendBatch(ctx, chunk, out)
+		}()
+	}
+	wg.Wait()
+	return answers
+}
+
+func countWrites(items []BatchRequest) int {
+	n := 0
+	for _, it := range items {
+		if it.Method != http.MethodGet {
+			n++
+		}
+	}
+	return n
+}
+
+func fail(items []BatchRequest, out []BatchResponse, err error) {
+	for i := range items {
+		out[i] = BatchResponse{ID: items[i].ID, Err: err}
+	}
+}
+
+func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []BatchResponse) {
+	var answer struct {
+		Responses []BatchResponse `json:"responses"`
+	}
+	if err := c.Do(ctx, "POST", "/$batch", map[string]any{"requests": items}, &answer); err != nil {
+		fail(items, out, err)
+		return
+	}
+	byID := make(map[string]BatchResponse, len(answer.Responses))
+	for _, r := range answer.Responses {
+		byID[r.ID] = r
+	}
+	for i, it := range items {
+		r, ok := byID[it.ID]
+		if !ok {
+			r = BatchResponse{ID: it.ID, Err: fmt.Errorf("$batch answer has no response for item %q", it.ID)}
+		}
+		r.Headers = canonicalHeaders(r.Headers)
+		out[i] = r
+	}
+}
+
+// canonicalHeaders lets callers look up "Retry-After" whatever case the service used.
+func canonicalHeaders(h map[string]string) map[string]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[http.CanonicalHeaderKey(k)] = v
+	}
+	return out
+}
