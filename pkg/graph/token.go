@@ -59,7 +59,7 @@ func ParseClaims(token string) (Claims, error) {
 	if raw.Scp != "" {
 		c.Permissions = strings.Fields(raw.Scp)
 	} else {
-		c.Permissions = append([]string(nil), raw.Roles...)
+		c.Permissions = append([]string{}, raw.Roles...)
 		c.AppOnly = true
 	}
 	if raw.IDType == "app" {

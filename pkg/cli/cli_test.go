@@ -1,0 +1,248 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func testFactory(env map[string]string) *cmdutil.Factory {
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New(ios)
+	f.Env = func(k string) string { return env[k] }
+	f.LookPath = func(string) (string, error) { return "", errors.New("not found") }
+	f.Sleep = func(context.Context, time.Duration) error { return nil }
+	return f
+}
+
+// run executes args on a root built from f; extra commands (tests' own) are added first.
+func run(f *cmdutil.Factory, args []string, extra ...*cobra.Command) result {
+	root := NewRootCmd(f)
+	root.AddCommand(extra...)
+	code := execute(context.Background(), f, root, args)
+	return result{code, f.IOStreams.Out.(*strings.Builder).String(), f.IOStreams.ErrOut.(*strings.Builder).String()}
+}
+
+func jwt(claims map[string]any) string {
+	b, _ := json.Marshal(claims)
+	e := base64.RawURLEncoding
+	return e.EncodeToString([]byte(`{"alg":"none"}`)) + "." + e.EncodeToString(b) + ".sig"
+}
+
+// graphCall is a test command that reads one Graph path, annotated like a real command.
+func graphCall(f *cmdutil.Factory) *cobra.Command {
+	c := &cobra.Command{Use: "probe", RunE: func(cmd *cobra.Command, _ []string) error {
+		client, err := f.Graph()
+		if err != nil {
+			return err
+		}
+		return client.Do(cmd.Context(), "GET", "/deviceManagement/windowsAutopilotDeviceIdentities", nil, &map[string]any{})
+	}}
+	cmdutil.SetPermissions(c, "DeviceManagementServiceConfig.Read.All|DeviceManagementServiceConfig.ReadWrite.All")
+	return c
+}
+
+func withBuffers(f *cmdutil.Factory) *cmdutil.Factory {
+	f.IOStreams.Out, f.IOStreams.ErrOut = &strings.Builder{}, &strings.Builder{}
+	return f
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	tok := jwt(map[string]any{"tid": "t"})
+	tests := []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"version", []string{"version"}, nil, 0, "autopilotctl dev (commit unknown, built unknown)\n", ""},
+		{"unknown command", []string{"nope"}, nil, 2, "", "error: unknown command \"nope\" for \"autopilotctl\"\nRun 'autopilotctl --help' for usage.\n"},
+		{"unknown flag", []string{"version", "--frobnicate"}, nil, 2, "", "error: unknown flag: --frobnicate\nRun 'autopilotctl version --help' for usage.\n"},
+		{"bad output format", []string{"-o", "xml", "version"}, nil, 2, "", "error: invalid output format \"xml\": use one of table, json, yaml, csv\nRun 'autopilotctl version --help' for usage.\n"},
+		{"bad cloud", []string{"--cloud", "mars", "auth", "status"}, map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}, 2, "", "error: invalid --cloud \"mars\": use one of global, usgov, usgovdod, china\nRun 'autopilotctl auth status --help' for usage.\n"},
+		{"http to a remote host", []string{"--graph-url", "http://graph.example.com/beta", "auth", "status"}, map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}, 2, "", "error: invalid Graph URL \"http://graph.example.com/beta\": http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https\nRun 'autopilotctl auth status --help' for usage.\n"},
+		{"http from env to a remote host", []string{"auth", "status"}, map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok, "AUTOPILOTCTL_GRAPH_URL": "http://10.1.2.3/beta"}, 2, "", "error: invalid Graph URL \"http://10.1.2.3/beta\": http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https\nRun 'autopilotctl auth status --help' for usage.\n"},
+		{"mock and graph-url", []string{"--mock", "--graph-url", "http://127.0.0.1:1/beta", "auth", "status"}, nil, 2, "", "error: --mock and --graph-url both choose the Graph server: pass one\nRun 'autopilotctl auth status --help' for usage.\n"},
+		{"no credential", []string{"auth", "status"}, nil, 4, "", "error: sign-in failed: no credential found: set AUTOPILOTCTL_ACCESS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), or run `az login`, or pass --auth device-code from a terminal\n"},
+		{"secret without tenant", []string{"auth", "status"}, map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s3cr3t"}, 4, "", "error: sign-in failed: client-secret sign-in: missing --tenant or AZURE_TENANT_ID\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(withBuffers(testFactory(tt.env)), tt.args)
+			if got.code != tt.code || got.stdout != tt.stdout || got.stderr != tt.stderr {
+				t.Errorf("got code %d\nstdout %q\nstderr %q", got.code, got.stdout, got.stderr)
+			}
+		})
+	}
+}
+
+func TestAuthStatusComparesTokenWithCommands(t *testing.T) {
+	tok := jwt(map[string]any{"tid": "tenant-1", "appid": "app-1", "app_displayname": "ci", "idtyp": "app",
+		"exp": 1893456000, "roles": []string{"DeviceManagementServiceConfig.ReadWrite.All"}})
+	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}))
+	needsGroups := &cobra.Command{Use: "groups", RunE: func(*cobra.Command, []string) error { return nil }}
+	cmdutil.SetPermissions(needsGroups, "Group.ReadWrite.All|Directory.ReadWrite.All", "DeviceManagementServiceConfig.Read.All")
+	got := run(f, []string{"auth", "status", "-o", "json"}, graphCall(f), needsGroups)
+	want := `{
+  "credential": "access-token",
+  "graphUrl": "https://graph.microsoft.com/beta",
+  "tenantId": "tenant-1",
+  "appId": "app-1",
+  "appName": "ci",
+  "appOnly": true,
+  "expires": "2030-01-01T00:00:00Z",
+  "permissions": [
+    "DeviceManagementServiceConfig.ReadWrite.All"
+  ],
+  "commands": [
+    {
+      "command": "autopilotctl groups",
+      "needs": [
+        "Group.ReadWrite.All or Directory.ReadWrite.All",
+        "DeviceManagementServiceConfig.Read.All"
+      ],
+      "granted": false,
+      "checked": true,
+      "missing": [
+        "Group.ReadWrite.All or Directory.ReadWrite.All"
+      ]
+    },
+    {
+      "command": "autopilotctl probe",
+      "needs": [
+        "DeviceManagementServiceConfig.Read.All or DeviceManagementServiceConfig.ReadWrite.All"
+      ],
+      "granted": true,
+      "checked": true
+    }
+  ]
+}
+`
+	if got.code != 0 || got.stdout != want {
+		t.Errorf("code %d stderr %q\nstdout:\n%s", got.code, got.stderr, got.stdout)
+	}
+}
+
+func TestForbiddenExplainsPermissionAndExits4(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(403)
+		io.WriteString(w, `{"error":{"code":"Forbidden","message":"Application is not authorized to perform this operation.","innerError":{"request-id":"r-9"}}}`)
+	}))
+	defer srv.Close()
+	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": "opaque-token-value", "AUTOPILOTCTL_GRAPH_URL": srv.URL + "/beta"}))
+	f.HTTPClient = srv.Client()
+	got := run(f, []string{"probe"}, graphCall(f))
+	want := "error: Graph answered 403 Forbidden: Forbidden: Application is not authorized to perform this operation. (request-id r-9)\n" +
+		"'autopilotctl probe' needs these Graph permissions:\n" +
+		"  - DeviceManagementServiceConfig.Read.All or DeviceManagementServiceConfig.ReadWrite.All\n" +
+		"Compare with what your token has: autopilotctl auth status\n"
+	if got.code != 4 || got.stderr != want {
+		t.Errorf("code %d stderr:\n%s", got.code, got.stderr)
+	}
+}
+
+func TestDebugLogNeverShowsTheToken(t *testing.T) {
+	const token = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiJ0In0.c2VjcmV0LXNpZ25hdHVyZQ"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			t.Errorf("token not sent to the configured loopback host: %q", r.Header.Get("Authorization"))
+		}
+		w.Header().Set("request-id", "req-77")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"value":[]}`)
+	}))
+	defer srv.Close()
+	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": token}))
+	f.HTTPClient = srv.Client()
+	got := run(f, []string{"--debug", "--graph-url", srv.URL + "/beta", "probe"}, graphCall(f))
+	if got.code != 0 || !strings.Contains(got.stderr, "graph: GET "+srv.URL+"/beta/deviceManagement/windowsAutopilotDeviceIdentities -> 200 in ") ||
+		!strings.Contains(got.stderr, "request-id=req-77") {
+		t.Fatalf("code %d stderr %q", got.code, got.stderr)
+	}
+	for _, part := range append(strings.Split(token, "."), "Bearer", "Authorization") {
+		if strings.Contains(got.stderr, part) {
+			t.Errorf("debug output contains %q: %s", part, got.stderr)
+		}
+	}
+}
+
+func TestMockAuthStatus(t *testing.T) {
+	f := withBuffers(testFactory(nil))
+	got := run(f, []string{"--mock", "auth", "status", "-o", "json"})
+	var st struct {
+		Credential, TenantID, GraphURL string
+		AppOnly                        bool
+	}
+	if err := json.Unmarshal([]byte(got.stdout), &st); err != nil || got.code != 0 {
+		t.Fatalf("code %d: %v\n%s%s", got.code, err, got.stdout, got.stderr)
+	}
+	if st.Credential != "access-token" || st.TenantID != demoTenantID || !st.AppOnly || !strings.HasPrefix(st.GraphURL, "http://127.0.0.1:") {
+		t.Errorf("status %+v", st)
+	}
+	if got.stderr != "Using the embedded mock Graph server (demo tenant); nothing leaves this machine.\n" {
+		t.Errorf("stderr %q", got.stderr)
+	}
+}
+
+func TestHelpExplainsToolAndEveryCommandHasAnExample(t *testing.T) {
+	root := NewRootCmd(testFactory(nil))
+	if n := strings.Count(root.Long, "\n") + 1; n != 2 {
+		t.Errorf("root help is %d lines, want 2", n)
+	}
+	cmdutil.WalkCommands(root, func(c *cobra.Command) {
+		if c.Example == "" {
+			t.Errorf("%s has no example", c.CommandPath())
+		}
+	})
+	for _, c := range root.Commands() {
+		if c.Example == "" && c.Name() != "help" {
+			t.Errorf("%s has no example", c.CommandPath())
+		}
+	}
+}
+
+// The checked-in CLI reference must be what `go generate ./pkg/cli` writes today.
+func TestGeneratedDocsAreCurrent(t *testing.T) {
+	dir := t.TempDir()
+	if err := GenerateDocs(dir); err != nil {
+		t.Fatal(err)
+	}
+	var stale []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		want, _ := os.ReadFile(p)
+		have, err := os.ReadFile(filepath.Join("..", "..", "docs", rel))
+		if err != nil || string(have) != string(want) {
+			stale = append(stale, rel)
+		}
+		return nil
+	})
+	if len(stale) > 0 {
+		t.Errorf("docs are stale (run `go generate ./pkg/cli`): %s", strings.Join(stale, ", "))
+	}
+}

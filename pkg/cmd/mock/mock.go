@@ -1,0 +1,218 @@
+// Package mock implements `autopilotctl mock`: run the mock Graph server for people and scripts to try the tool
+// against, and record real Graph exchanges (scrubbed) to keep the mock honest.
+package mock
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+)
+
+// NewCmdMock is the `mock` command group.
+func NewCmdMock(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mock <command>",
+		Short: "Run the mock Graph server, or record real Graph answers for it",
+		Example: "  autopilotctl mock serve --addr 127.0.0.1:8080\n" +
+			"  autopilotctl mock record --upstream https://graph.microsoft.com/beta --out recordings/",
+	}
+	cmd.AddCommand(NewCmdServe(f, nil), NewCmdRecord(f, nil))
+	return cmd
+}
+
+// ServeOptions are the knobs of `mock serve`.
+type ServeOptions struct {
+	Factory      *cmdutil.Factory
+	Addr         string
+	Seed         string
+	Latency      time.Duration
+	ProcessDelay time.Duration
+	WriteLimit   int
+	Window       time.Duration
+	FaultRate    float64
+	PageSize     int
+	// Ready, when set, receives the listening server's base URL (tests use it instead of parsing stdout).
+	Ready func(baseURL, token string)
+}
+
+// NewCmdServe builds `mock serve`.
+func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve a mock Graph (beta) tenant on a loopback address until interrupted",
+		Long: "Serves Microsoft Graph beta's Autopilot, group, enrollment and device-preparation endpoints from an\n" +
+			"in-memory tenant, and prints the environment that points autopilotctl (or curl) at it.\n" +
+			"Counters and the request log are at /_mock/stats and /_mock/requests.",
+		Example: "  autopilotctl mock serve\n" +
+			"  autopilotctl mock serve --seed tenant.json --latency 20ms --process-delay 2s --write-limit 100 --window 20s\n" +
+			"  eval \"$(autopilotctl mock serve --addr 127.0.0.1:8080 &)\"  # then: autopilotctl device list",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.FaultRate < 0 || opts.FaultRate > 1 {
+				return cmdutil.UsageErrorf("--fault-rate must be between 0 and 1, got %v", opts.FaultRate)
+			}
+			if (opts.WriteLimit > 0) != (opts.Window > 0) {
+				return cmdutil.UsageErrorf("--write-limit and --window go together")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return serveRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
+	fl.StringVar(&opts.Seed, "seed", "demo", `initial tenant: "demo", "empty", or a seed JSON file`)
+	fl.DurationVar(&opts.Latency, "latency", 0, "delay added to every request")
+	fl.DurationVar(&opts.ProcessDelay, "process-delay", 5*time.Second, "how long imported devices stay pending")
+	fl.IntVar(&opts.WriteLimit, "write-limit", 0, "writes allowed per --window before 429 (0: no throttle)")
+	fl.DurationVar(&opts.Window, "window", 0, "throttle window for --write-limit")
+	fl.Float64Var(&opts.FaultRate, "fault-rate", 0, "probability (0-1) of answering 503/504")
+	fl.IntVar(&opts.PageSize, "page-size", 0, "items per collection page (default 100)")
+	return cmd
+}
+
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	f := opts.Factory
+	seed, err := loadSeed(opts.Seed)
+	if err != nil {
+		return err
+	}
+	ln, err := listenLoopback(opts.Addr)
+	if err != nil {
+		return err
+	}
+	token := newToken()
+	mock := graphmock.New(graphmock.Options{
+		Token: token, Seed: seed, Latency: opts.Latency, ProcessDelay: opts.ProcessDelay,
+		WriteLimit: opts.WriteLimit, WriteWindow: opts.Window, FaultRate: opts.FaultRate, PageSize: opts.PageSize,
+	})
+	mock.SetURL("http://" + ln.Addr().String())
+	fmt.Fprintf(f.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\nexport %s=%s\n", mock.BaseURL(), graph.AccessTokenEnv, token)
+	fmt.Fprintf(f.IOStreams.ErrOut, "mock Graph serving %s (stats: %s/_mock/stats); Ctrl-C to stop\n", mock.BaseURL(), mock.URL())
+	if opts.Ready != nil {
+		opts.Ready(mock.BaseURL(), token)
+	}
+	return serveUntilDone(ctx, ln, mock)
+}
+
+func loadSeed(s string) (*graphmock.Seed, error) {
+	switch s {
+	case "demo":
+		return graphmock.DemoSeed(), nil
+	case "empty", "":
+		return nil, nil
+	}
+	seed, err := graphmock.LoadSeed(s)
+	if err != nil {
+		return nil, &cmdutil.UsageError{Err: err}
+	}
+	return seed, nil
+}
+
+// listenLoopback refuses to expose the mock (and the tokens sent to it) beyond this machine.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, cmdutil.UsageErrorf("invalid --addr %q: %v", addr, err)
+	}
+	if !graph.IsLoopback(host) {
+		return nil, cmdutil.UsageErrorf("invalid --addr %q: the mock serves plain http, so only loopback addresses are allowed", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		srv.Close()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "mock-" + hex.EncodeToString(b)
+}
+
+// RecordOptions are the flags of `mock record`.
+type RecordOptions struct {
+	Factory  *cmdutil.Factory
+	Addr     string
+	Upstream string
+	Out      string
+	Ready    func(baseURL string)
+}
+
+// NewCmdRecord builds `mock record`.
+func NewCmdRecord(f *cmdutil.Factory, runF func(*RecordOptions) error) *cobra.Command {
+	opts := &RecordOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "record",
+		Short: "Proxy to a real Graph and write scrubbed recordings of every exchange",
+		Long: "Listens on a loopback address and forwards each request to --upstream, writing one JSON file per call\n" +
+			"and a cassette.json (on Ctrl-C) into --out. Tokens, tenant ids, UPNs, serial numbers and hardware\n" +
+			"hashes are replaced before anything is written. Point autopilotctl at it with the printed URL.",
+		Example: "  autopilotctl mock record --upstream https://graph.microsoft.com/beta --out recordings/\n" +
+			"  AUTOPILOTCTL_GRAPH_URL=http://127.0.0.1:8081/beta autopilotctl device list",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Out == "" {
+				return cmdutil.UsageErrorf("--out is required: the folder to write recordings into")
+			}
+			root, err := graph.BaseURL(graph.Clouds[0], opts.Upstream)
+			if err != nil {
+				return &cmdutil.UsageError{Err: err}
+			}
+			opts.Upstream = strings.TrimSuffix(root, "/beta")
+			if runF != nil {
+				return runF(opts)
+			}
+			return recordRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8081", "loopback address to listen on")
+	cmd.Flags().StringVar(&opts.Upstream, "upstream", "https://graph.microsoft.com/beta", "Graph base URL to forward to")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "folder for the recordings")
+	return cmd
+}
+
+func recordRun(ctx context.Context, opts *RecordOptions) error {
+	ln, err := listenLoopback(opts.Addr)
+	if err != nil {
+		return err
+	}
+	rec := graphmock.NewRecorder(opts.Upstream, opts.Out, opts.Factory.HTTPClient)
+	base := "http://" + ln.Addr().String() + "/beta"
+	fmt.Fprintf(opts.Factory.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\n", base)
+	fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "recording %s into %s; Ctrl-C to stop\n", opts.Upstream, opts.Out)
+	if opts.Ready != nil {
+		opts.Ready(base)
+	}
+	if err := serveUntilDone(ctx, ln, rec); err != nil {
+		return err
+	}
+	return rec.Save()
+}

@@ -1,0 +1,51 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+)
+
+// Exit codes (DESIGN "Global contract").
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitUsage   = 2 // invalid usage or input; nothing was changed
+	ExitPartial = 3 // some items failed or are still pending; the output says which
+	ExitAuth    = 4 // authentication or permission problem
+)
+
+// UsageError is bad flags, arguments or input files: exit 2, and the command changed nothing.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// UsageErrorf builds a UsageError.
+func UsageErrorf(format string, a ...any) error { return &UsageError{Err: fmt.Errorf(format, a...)} }
+
+// PartialError means the command ran but some items did not succeed; the printed result lists them. Exit 3.
+type PartialError struct{ Msg string }
+
+func (e *PartialError) Error() string { return e.Msg }
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var usage *UsageError
+	var partial *PartialError
+	var auth *graph.AuthError
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &usage):
+		return ExitUsage
+	case errors.As(err, &auth), errors.As(err, &ge) && ge.IsAuth():
+		return ExitAuth
+	case errors.As(err, &partial):
+		return ExitPartial
+	}
+	return ExitError
+}

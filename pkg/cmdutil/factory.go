@@ -1,0 +1,163 @@
+// Package cmdutil holds what every command shares: the Factory of lazily built dependencies, the global flags,
+// the error types that decide exit codes, and the per-command Graph permissions.
+package cmdutil
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
+	"github.com/autopilotctl/autopilotctl/pkg/output"
+)
+
+// Globals are the flags every command takes (DESIGN "Global contract").
+type Globals struct {
+	Tenant   string
+	ClientID string
+	Auth     string
+	Cloud    string
+	GraphURL string
+	Output   string
+	Debug    bool
+	Mock     bool
+}
+
+// Factory builds dependencies on first use, so a command that never calls Graph never signs in.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Globals   Globals
+	Env       func(string) string // os.Getenv unless a test injects one
+	Now       func() time.Time
+	// HTTPClient is the network under the Graph pipeline; tests pass an httptest client.
+	HTTPClient *http.Client
+	// Sleep is how retries and pacing wait; tests inject one that records instead of sleeping.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// LookPath finds the Azure CLI for --auth auto.
+	LookPath func(string) (string, error)
+	// MockToken, set when --mock started the embedded server, is the token that server expects.
+	MockToken string
+
+	atExit []func()
+	once   sync.Once
+	cred   *graph.Credential
+	client *graph.Client
+	err    error
+}
+
+// New returns the production factory.
+func New(ios *iostreams.IOStreams) *Factory {
+	return &Factory{IOStreams: ios, Env: os.Getenv, Now: time.Now, LookPath: exec.LookPath}
+}
+
+// OutputFormat is the validated -o value.
+func (f *Factory) OutputFormat() (output.Format, error) {
+	fmtv, err := output.ParseFormat(f.Globals.Output)
+	if err != nil {
+		return "", &UsageError{Err: err}
+	}
+	return fmtv, nil
+}
+
+// Print writes a result in the chosen format to stdout.
+func (f *Factory) Print(r output.Result) error {
+	format, err := f.OutputFormat()
+	if err != nil {
+		return err
+	}
+	return output.Write(f.IOStreams.Out, f.IOStreams.IsStdoutTTY(), format, r)
+}
+
+// Cloud is the validated --cloud value.
+func (f *Factory) Cloud() (graph.Cloud, error) {
+	c, err := graph.CloudByName(f.Globals.Cloud)
+	if err != nil {
+		return graph.Cloud{}, &UsageError{Err: err}
+	}
+	return c, nil
+}
+
+// GraphURL is the base URL commands call: --graph-url, then AUTOPILOTCTL_GRAPH_URL, then the cloud's.
+func (f *Factory) GraphURL() (string, error) {
+	c, err := f.Cloud()
+	if err != nil {
+		return "", err
+	}
+	override := f.Globals.GraphURL
+	if override == "" {
+		override = f.Env("AUTOPILOTCTL_GRAPH_URL")
+	}
+	u, err := graph.BaseURL(c, override)
+	if err != nil {
+		return "", &UsageError{Err: err}
+	}
+	return u, nil
+}
+
+// Credential is the sign-in chosen by --auth and the environment.
+func (f *Factory) Credential() (*graph.Credential, error) {
+	f.build()
+	return f.cred, f.err
+}
+
+// Graph is the connected client.
+func (f *Factory) Graph() (*graph.Client, error) {
+	f.build()
+	return f.client, f.err
+}
+
+func (f *Factory) build() {
+	f.once.Do(func() {
+		cloud, err := f.Cloud()
+		if err != nil {
+			f.err = err
+			return
+		}
+		base, err := f.GraphURL()
+		if err != nil {
+			f.err = err
+			return
+		}
+		env := f.Env
+		if f.MockToken != "" {
+			// The embedded mock wants its own token; nothing from the real environment is used or sent.
+			env = func(k string) string {
+				if k == graph.AccessTokenEnv {
+					return f.MockToken
+				}
+				return ""
+			}
+		}
+		_, azErr := f.LookPath("az")
+		f.cred, err = graph.NewCredential(graph.AuthOptions{
+			Mode: graph.AuthMode(f.Globals.Auth), TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
+			Cloud: cloud, Env: env, StdinTTY: f.IOStreams.IsStdinTTY(), HasAzureCLI: azErr == nil,
+			Prompt: f.IOStreams.ErrOut,
+		})
+		if err != nil {
+			f.err = &graph.AuthError{Err: err}
+			return
+		}
+		cfg := graph.Config{BaseURL: base, Credential: f.cred, Scopes: []string{cloud.Scope()},
+			HTTPClient: f.HTTPClient, Retry: graph.RetryPolicy{Sleep: f.Sleep}}
+		if f.Globals.Debug {
+			cfg.Debug = f.IOStreams.ErrOut
+		}
+		f.client, f.err = graph.New(cfg)
+	})
+}
+
+// AtExit registers cleanup that runs when the command has finished (the embedded mock server's shutdown).
+func (f *Factory) AtExit(fn func()) { f.atExit = append(f.atExit, fn) }
+
+// RunAtExit runs the registered cleanup, last registered first.
+func (f *Factory) RunAtExit() {
+	for i := len(f.atExit) - 1; i >= 0; i-- {
+		f.atExit[i]()
+	}
+	f.atExit = nil
+}
