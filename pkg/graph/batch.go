@@ -61,9 +61,8 @@ func (r BatchResponse) Error() *Error {
 type BatchOptions struct {
 	Concurrency int // $batch requests in flight; default 4
 	MaxRounds   int // rounds of re-sending items answered 429/503/504; default 8
-	// Pace, when set, is called before each $batch is sent with the number of write items in it, so a caller
-	// can keep writes inside the service's budget instead of bursting into 429s.
-	Pace func(ctx context.Context, writes int) error
+	// Pacer, when set, keeps the write items inside the service's budget and learns of items answered 429.
+	Pacer *Pacer
 	// Progress, when set, receives each item as soon as its answer is final.
 	Progress func(BatchResponse)
 }
@@ -109,6 +108,9 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 				if !ok {
 					d = c.retry.Backoff(round)
 				}
+				if a.Status == http.StatusTooManyRequests && opts.Pacer != nil {
+					opts.Pacer.Throttled(d)
+				}
 				wait = max(wait, d)
 				continue
 			}
@@ -138,8 +140,8 @@ func (c *Client) sendRound(ctx context.Context, items []BatchRequest, opts Batch
 	for start := 0; start < len(items); start += MaxBatch {
 		chunk := items[start:min(start+MaxBatch, len(items))]
 		out := answers[start : start+len(chunk)]
-		if opts.Pace != nil {
-			if err := opts.Pace(ctx, countWrites(chunk)); err != nil {
+		if opts.Pacer != nil {
+			if err := opts.Pacer.Wait(ctx, countWrites(chunk)); err != nil {
 				fail(chunk, out, err)
 				continue
 			}

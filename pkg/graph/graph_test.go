@@ -287,8 +287,11 @@ func TestBatchRetriesThrottledItems(t *testing.T) {
 	for i := 1; i <= 45; i++ {
 		reqs = append(reqs, BatchRequest{Method: "POST", URL: fmt.Sprintf("/deviceManagement/windowsAutopilotDeviceIdentities/d%d/updateDeviceProperties", i), Body: json.RawMessage(`{"groupTag":"X"}`)})
 	}
-	paced := 0
-	res, err := c.Batch(context.Background(), reqs, BatchOptions{Concurrency: 2, Pace: func(_ context.Context, n int) error { paced += n; return nil }})
+	clock := time.Unix(0, 0)
+	var paced []time.Duration
+	pacer := NewPacer(WriteBudget{Writes: 1000, Window: time.Second}, func() time.Time { return clock },
+		func(_ context.Context, d time.Duration) error { paced = append(paced, d); clock = clock.Add(d); return nil })
+	res, err := c.Batch(context.Background(), reqs, BatchOptions{Concurrency: 2, Pacer: pacer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,8 +310,15 @@ func TestBatchRetriesThrottledItems(t *testing.T) {
 	if got := res[8].Error().Error(); got != "Graph answered 404 Not Found: ResourceNotFound: gone" {
 		t.Errorf("item error %q", got)
 	}
-	if len(f.requests) != 5 || paced != 45+2+1 || fmt.Sprint(s.got) != "[3s 3s]" {
-		t.Errorf("batches=%d paced=%d sleeps=%v", len(f.requests), paced, s.got)
+	// 45 items, then 2, then 1: the pacer blocks for the 429's Retry-After before each re-send round.
+	blocked := 0
+	for _, d := range paced {
+		if d == 3*time.Second {
+			blocked++
+		}
+	}
+	if len(f.requests) != 5 || fmt.Sprint(s.got) != "[3s 3s]" || blocked != 2 {
+		t.Errorf("batches=%d paced=%v sleeps=%v", len(f.requests), paced, s.got)
 	}
 }
 
