@@ -1,0 +1,127 @@
+package hashcsv
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/unicode"
+)
+
+func TestValidatorCheck(t *testing.T) {
+	row := func(file string, line int, serial, hash string) Device {
+		return Device{File: file, Line: line, SerialNumber: serial, HardwareHash: hash}
+	}
+	withUser := func(d Device, upn string) Device { d.AssignedUser = upn; return d }
+	withTag := func(d Device, tag string) Device { d.GroupTag = tag; return d }
+
+	// One validator sees the rows in order, as across the files of one import.
+	rows := []struct {
+		device Device
+		want   []string
+	}{
+		{row("devices.csv", 2, "5CG1234XYZ", hashA), nil},
+		{withTag(row("devices.csv", 3, "VMware-56 4d 9b 2a", hashB), strings.Repeat("ü", MaxGroupTagLength)), nil},
+		{withUser(row("devices.csv", 4, "PF-3X9K2L", hashC), "ada.lovelace@contoso.co.uk"), nil},
+		{row("devices.csv", 5, "", ""), []string{
+			`devices.csv:5: serial number is missing (column "Device Serial Number")`,
+			`devices.csv:5: hardware hash is missing (column "Hardware Hash")`,
+		}},
+		{row("devices.csv", 6, "NEW-1", "not base64!"), []string{
+			`devices.csv:6: hardware hash is not base64 (column "Hardware Hash")`,
+		}},
+		{row("devices.csv", 7, "NEW-2", "aGFzaA"), []string{ // unpadded
+			`devices.csv:7: hardware hash is not base64 (column "Hardware Hash")`,
+		}},
+		{row("devices.csv", 8, "NEW-3", "aGFzaC0_-w=="), []string{ // URL alphabet
+			`devices.csv:8: hardware hash is not base64 (column "Hardware Hash")`,
+		}},
+		{row("other.csv", 9, "5CG1234XYZ", "bmV3IGhhc2g="), []string{
+			`other.csv:9: serial "5CG1234XYZ" already appears at devices.csv:2 (column "Device Serial Number")`,
+		}},
+		{row("other.csv", 10, "NEW-4", hashB), []string{
+			`other.csv:10: hardware hash already appears at devices.csv:3 for serial "VMware-56 4d 9b 2a" (column "Hardware Hash")`,
+		}},
+		{withTag(row("other.csv", 11, "NEW-5", "bmV3IGhhc2ggNQ=="), strings.Repeat("x", MaxGroupTagLength+1)), []string{
+			`other.csv:11: group tag is 129 characters long; the limit is 128 (column "Group Tag")`,
+		}},
+	}
+	v := NewValidator()
+	for _, r := range rows {
+		var got []string
+		for _, p := range v.Check(r.device) {
+			got = append(got, p.Error())
+		}
+		if !reflect.DeepEqual(got, r.want) {
+			t.Errorf("%s:%d: got %q, want %q", r.device.File, r.device.Line, got, r.want)
+		}
+	}
+}
+
+func TestLooksLikeUPN(t *testing.T) {
+	for upn, want := range map[string]bool{
+		"ada@contoso.com":                true,
+		"ada.lovelace@sub.x.org":         true,
+		"ada+it@contoso.onmicrosoft.com": true,
+		"ada":                            false,
+		"ada@contoso":                    false,
+		"@contoso.com":                   false,
+		"ada@":                           false,
+		"ada@@contoso.com":               false,
+		"ada@contoso..com":               false,
+		"ada@contoso.com.":               false,
+		"ada lovelace@contoso.com":       false,
+		"ada@con toso.com":               false,
+		"CONTOSO\\ada":                   false,
+	} {
+		if got := looksLikeUPN(upn); got != want {
+			t.Errorf("looksLikeUPN(%q) = %v, want %v", upn, got, want)
+		}
+	}
+}
+
+func TestValidateFiles(t *testing.T) {
+	t.Chdir(t.TempDir())
+	files := map[string]string{
+		"devices.csv": "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n" +
+			"5CG1234XYZ,," + hashA + ",Sales,ada@contoso.com\r\n" +
+			"5CG5678ABC,," + hashB + ",Sales,not-a-upn\r\n",
+		"more.csv": "Device Serial Number,Hardware Hash\n" +
+			"PF-3X9K2L," + hashC + "\n" +
+			"5CG1234XYZ,bmV3IGhhc2g=\n" +
+			"A1," + hashC + ",surplus\n",
+		"header-only.csv": "Device Serial Number,Windows Product ID,Hardware Hash\r\n",
+		"binary.bin":      "\x7fELF\x02\x01\x01\x00\x00\x00",
+	}
+	for name, content := range files {
+		data := []byte(content)
+		if name == "devices.csv" {
+			data = utf16Bytes(t, content, unicode.LittleEndian, true)
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	valid, problems := ValidateFiles([]string{"devices.csv", "more.csv", "header-only.csv", "binary.bin", "missing.csv"})
+
+	wantValid := []RowRef{{"devices.csv", 2, "5CG1234XYZ"}, {"more.csv", 2, "PF-3X9K2L"}}
+	if !reflect.DeepEqual(valid, wantValid) {
+		t.Errorf("valid = %+v, want %+v", valid, wantValid)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`devices.csv:3: assigned user "not-a-upn" is not a user principal name like user@contoso.com (column "Assigned User")`,
+		`more.csv:3: serial "5CG1234XYZ" already appears at devices.csv:2 (column "Device Serial Number")`,
+		`more.csv:4: row has 3 values but the header names 2 columns`,
+		`header-only.csv: no device rows below the header`,
+		`binary.bin: binary data, not a CSV text file`,
+		`missing.csv: cannot open: no such file or directory`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems\n got %q\nwant %q", got, want)
+	}
+}
