@@ -1,0 +1,177 @@
+package graphmock
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+const devicesPath = "/deviceManagement/windowsAutopilotDeviceIdentities"
+
+// updatableDeviceProperties are the parameters of updateDeviceProperties (SDK v0.165.0 request body).
+var updatableDeviceProperties = []string{"userPrincipalName", "addressableUserName", "groupTag", "displayName", "deviceAccountUpn", "deviceAccountPassword", "deviceFriendlyName"}
+
+func (s *Server) registerDeviceRoutes() {
+	s.handle("GET "+devicesPath, func(c *call) {
+		term, ok := c.filterTerm("contains:serialNumber", "eq:groupTag")
+		if !ok {
+			return
+		}
+		if term.op == "contains" && strings.Contains(term.value, "-") {
+			// The real service fails contains() on a hyphenated serial (graph-api.md §2.4).
+			c.intuneError(http.StatusBadRequest, "BadRequest", "An error has occurred")
+			return
+		}
+		expand, ok := c.expandProfiles()
+		if !ok {
+			return
+		}
+		items := make([]map[string]any, 0, len(s.autopilot.devices))
+		for _, d := range s.autopilot.devices {
+			items = append(items, s.deviceEntity(d, expand))
+		}
+		c.Page(term.keep(items))
+	})
+	s.handle("GET "+devicesPath+"/{id}", s.withDevice(func(c *call, d *autopilotDevice) {
+		if expand, ok := c.expandProfiles(); ok {
+			c.JSON(http.StatusOK, s.deviceEntity(d, expand))
+		}
+	}))
+	s.handle("DELETE "+devicesPath+"/{id}", s.withDevice(s.deleteDevice))
+	s.handle("POST "+devicesPath+"/{id}/updateDeviceProperties", s.withDevice(func(c *call, d *autopilotDevice) {
+		body, ok := c.Decode(nil, updatableDeviceProperties)
+		if !ok {
+			return
+		}
+		v, ok := c.stringValues(body, c.typeName(), updatableDeviceProperties)
+		if !ok {
+			return
+		}
+		// A property sent as "" (or null) is cleared; one left out keeps its value (a mock choice, §9 item 7).
+		for _, p := range []struct {
+			name  string
+			field *string
+		}{
+			{"userPrincipalName", &d.userPrincipalName}, {"addressableUserName", &d.addressableUserName},
+			{"groupTag", &d.groupTag}, {"displayName", &d.displayName}, {"deviceAccountUpn", &d.deviceAccountUpn},
+			{"deviceAccountPassword", &d.deviceAccountPassword}, {"deviceFriendlyName", &d.deviceFriendlyName},
+		} {
+			if _, sent := body[p.name]; sent {
+				*p.field = v[p.name]
+			}
+		}
+		c.NoContent()
+	}))
+	s.handle("POST "+devicesPath+"/{id}/assignUserToDevice", s.withDevice(func(c *call, d *autopilotDevice) {
+		body, ok := c.Decode([]string{"userPrincipalName"}, []string{"addressableUserName"})
+		if !ok {
+			return
+		}
+		v, ok := c.stringValues(body, c.typeName(), []string{"userPrincipalName", "addressableUserName"})
+		if !ok {
+			return
+		}
+		if v["userPrincipalName"] == "" {
+			c.Error(http.StatusBadRequest, "BadRequest", "Parameter 'userPrincipalName' must not be empty.")
+			return
+		}
+		d.userPrincipalName, d.addressableUserName = v["userPrincipalName"], v["addressableUserName"]
+		c.NoContent()
+	}))
+	s.handle("POST "+devicesPath+"/{id}/unassignUserFromDevice", s.withDevice(func(c *call, d *autopilotDevice) {
+		if len(c.Body) > 0 {
+			if _, ok := c.Decode(nil, nil); !ok {
+				return
+			}
+		}
+		d.userPrincipalName, d.addressableUserName = "", ""
+		c.NoContent()
+	}))
+}
+
+// withDevice resolves the {id} route variable to a registered device, answering 404 when there is none.
+func (s *Server) withDevice(h func(c *call, d *autopilotDevice)) func(c *call) {
+	return func(c *call) {
+		d := s.autopilot.device(c.Param("id"))
+		if d == nil {
+			c.notFound("windowsAutopilotDeviceIdentity")
+			return
+		}
+		h(c, d)
+	}
+}
+
+// deleteDevice deregisters d. An enrolled device must first be deleted from Intune devices; the service's
+// exact answer is unconfirmed (graph-api.md §9 item 8), so the mock gives an Intune-style 400 saying so.
+func (s *Server) deleteDevice(c *call, d *autopilotDevice) {
+	if d.enrollmentState == "enrolled" {
+		c.intuneError(http.StatusBadRequest, "BadRequest", fmt.Sprintf(
+			"Autopilot device '%s' (serial number %s) is enrolled in Intune as managed device '%s': delete it from Intune devices first, then delete its Autopilot registration.",
+			d.id, d.serialNumber, d.managedDeviceID))
+		return
+	}
+	for i, other := range s.autopilot.devices {
+		if other == d {
+			s.autopilot.devices = append(s.autopilot.devices[:i], s.autopilot.devices[i+1:]...)
+			break
+		}
+	}
+	c.NoContent()
+}
+
+// expandProfiles reads $expand; only the two deployment-profile navigations may be expanded.
+func (c *call) expandProfiles() ([]string, bool) {
+	raw := c.R.URL.Query().Get("$expand")
+	if raw == "" {
+		return nil, true
+	}
+	var out []string
+	for _, nav := range strings.Split(raw, ",") {
+		nav = strings.TrimSpace(nav)
+		if nav != "deploymentProfile" && nav != "intendedDeploymentProfile" {
+			c.Error(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.windowsAutopilotDeviceIdentity'.", nav))
+			return nil, false
+		}
+		out = append(out, nav)
+	}
+	return out, true
+}
+
+// deviceEntity renders d; each expanded navigation holds the profile entity, or null when none is set.
+func (s *Server) deviceEntity(d *autopilotDevice, expand []string) map[string]any {
+	managed := d.managedDeviceID
+	if managed == "" {
+		managed = "00000000-0000-0000-0000-000000000000"
+	}
+	obj := s.render("get-windowsAutopilotDeviceIdentity", map[string]any{
+		"id": d.id, "serialNumber": d.serialNumber, "groupTag": d.groupTag,
+		"purchaseOrderIdentifier": d.purchaseOrderIdentifier, "productKey": d.productKey,
+		"manufacturer": d.manufacturer, "model": d.model, "skuNumber": d.skuNumber, "systemFamily": d.systemFamily,
+		"enrollmentState": d.enrollmentState, "userPrincipalName": d.userPrincipalName,
+		"addressableUserName": d.addressableUserName, "displayName": d.displayName,
+		"azureActiveDirectoryDeviceId": d.azureAdDeviceID, "azureAdDeviceId": d.azureAdDeviceID,
+		"managedDeviceId": managed, "deviceAccountUpn": d.deviceAccountUpn,
+		"deviceAccountPassword": d.deviceAccountPassword, "deviceFriendlyName": d.deviceFriendlyName,
+		"deploymentProfileAssignmentStatus": d.profileStatus,
+		"deploymentProfileAssignedDateTime": graphTime(d.profileAssignedAt),
+	})
+	for _, nav := range expand {
+		id := d.deploymentProfileID
+		if nav == "intendedDeploymentProfile" {
+			id = d.intendedProfileID
+		}
+		obj[nav] = nil
+		if id != "" && s.deploymentProfileEntity != nil {
+			if profile, ok := s.deploymentProfileEntity(id); ok {
+				obj[nav] = profile
+			}
+		}
+	}
+	return obj
+}
+
+// graphTime formats t as Graph's DateTimeOffset; the zero time is Intune's "0001-01-01T00:00:00Z".
+func graphTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}

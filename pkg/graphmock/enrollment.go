@@ -1,0 +1,799 @@
+package graphmock
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file is the Intune enrollment side: Enrollment Status Pages (deviceEnrollmentConfigurations) and
+// Autopilot deployment profiles, their assignments, and the profile each Autopilot device ends up with.
+
+const (
+	espPath      = "/deviceManagement/deviceEnrollmentConfigurations"
+	profilesPath = "/deviceManagement/windowsAutopilotDeploymentProfiles"
+	espType      = "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration"
+)
+
+// policyState holds the Intune policies: ESPs, deployment profiles and configuration policies.
+type policyState struct {
+	esps     []*enrollmentConfig
+	profiles []*deploymentProfile // creation order: the oldest wins when several target a device
+	policies []*configurationPolicy
+	// appOnlyCaller reproduces the known 500 of set/clearEnrollmentTimeDeviceMembershipTarget under
+	// application-only tokens (graph-api.md §7.3); tests set it.
+	appOnlyCaller bool
+}
+
+type enrollmentConfig struct {
+	id                string
+	isDefault         bool
+	priority, version int
+	created, modified time.Time
+	props             map[string]any // writable properties as last set
+	assignments       []map[string]any
+}
+
+type deploymentProfile struct {
+	id, odataType     string
+	created, modified time.Time
+	props             map[string]any
+	assignments       []map[string]any
+}
+
+// fieldKind is the JSON type a property must have.
+type fieldKind int
+
+const (
+	kindBool fieldKind = iota
+	kindString
+	kindInt
+	kindStrings
+	kindObject
+)
+
+// field describes one property of a Graph type the mock validates.
+type field struct {
+	kind   fieldKind
+	enum   []string // allowed string values, when set
+	nested *schema  // for kindObject
+	max    int      // maximum string length or integer value, when set
+	min    int
+}
+
+// schema is a Graph type's writable properties.
+type schema struct {
+	name   string // e.g. "outOfBoxExperienceSetting"
+	fields map[string]field
+}
+
+func (sc *schema) names() []string {
+	out := make([]string, 0, len(sc.fields))
+	for k := range sc.fields {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// check validates obj against sc: unknown properties, JSON types, enums and bounds. null is accepted.
+func (sc *schema) check(obj map[string]any) *apiError {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	bad := func(format string, args ...any) *apiError {
+		return &apiError{status: http.StatusBadRequest, code: "BadRequest", message: fmt.Sprintf(format, args...)}
+	}
+	for _, k := range keys {
+		v := obj[k]
+		f, ok := sc.fields[k]
+		switch {
+		case k == "@odata.type" || v == nil && ok:
+			continue
+		case !ok:
+			return bad("Property '%s' does not exist on type 'microsoft.graph.%s'", k, sc.name)
+		}
+		want := [...]string{"a boolean", "a string", "an integer", "an array of strings", "an object"}[f.kind]
+		var err *apiError
+		switch f.kind {
+		case kindBool:
+			_, err = prop[bool](obj, sc.name, k, want)
+		case kindString:
+			var s string
+			if s, err = prop[string](obj, sc.name, k, want); err == nil && f.enum != nil && !slices.Contains(f.enum, s) {
+				return bad("Property '%s' on type 'microsoft.graph.%s' has the invalid value '%s'; allowed: %s.", k, sc.name, s, strings.Join(f.enum, ", "))
+			} else if err == nil && f.max > 0 && len([]rune(s)) > f.max {
+				return bad("Property '%s' on type 'microsoft.graph.%s' is longer than %d characters.", k, sc.name, f.max)
+			}
+		case kindInt:
+			var n float64
+			if n, err = prop[float64](obj, sc.name, k, want); err == nil && (n != math.Trunc(n) || f.max > 0 && (n < float64(f.min) || n > float64(f.max))) {
+				return bad("Property '%s' on type 'microsoft.graph.%s' must be an integer from %d to %d.", k, sc.name, f.min, f.max)
+			}
+		case kindStrings:
+			_, err = stringList(obj, sc.name, k)
+		case kindObject:
+			var m map[string]any
+			if m, err = prop[map[string]any](obj, sc.name, k, want); err == nil {
+				err = f.nested.check(m)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolFields(names ...string) map[string]field {
+	m := map[string]field{}
+	for _, n := range names {
+		m[n] = field{kind: kindBool}
+	}
+	return m
+}
+
+func withFields(base map[string]field, extra map[string]field) map[string]field {
+	for k, v := range extra {
+		base[k] = v
+	}
+	return base
+}
+
+var (
+	userTypes        = []string{"administrator", "standard"}
+	deviceUsageTypes = []string{"singleUser", "shared"}
+
+	espSchema = &schema{name: "windows10EnrollmentCompletionPageConfiguration", fields: withFields(boolFields(
+		"showInstallationProgress", "blockDeviceSetupRetryByUser", "allowDeviceResetOnInstallFailure",
+		"allowLogCollectionOnInstallFailure", "allowDeviceUseOnInstallFailure", "trackInstallProgressForAutopilotOnly",
+		"disableUserStatusTrackingAfterFirstUser", "installQualityUpdates", "allowNonBlockingAppInstallation"),
+		map[string]field{
+			"displayName": {kind: kindString}, "description": {kind: kindString}, "roleScopeTagIds": {kind: kindStrings},
+			"customErrorMessage": {kind: kindString, max: 10000}, "selectedMobileAppIds": {kind: kindStrings},
+			"installProgressTimeoutInMinutes": {kind: kindInt, min: 1, max: 1440},
+		})}
+
+	oobeSettingSchema = &schema{name: "outOfBoxExperienceSetting", fields: withFields(boolFields(
+		"privacySettingsHidden", "eulaHidden", "keyboardSelectionPageSkipped", "escapeLinkHidden"),
+		map[string]field{"userType": {kind: kindString, enum: userTypes}, "deviceUsageType": {kind: kindString, enum: deviceUsageTypes}})}
+	oobeSettingsSchema = &schema{name: "outOfBoxExperienceSettings", fields: withFields(boolFields(
+		"hidePrivacySettings", "hideEULA", "skipKeyboardSelectionPage", "hideEscapeLink"),
+		map[string]field{"userType": {kind: kindString, enum: userTypes}, "deviceUsageType": {kind: kindString, enum: deviceUsageTypes}})}
+	profileESPSchema = &schema{name: "windowsEnrollmentStatusScreenSettings", fields: withFields(boolFields(
+		"hideInstallationProgress", "allowDeviceUseBeforeProfileAndAppInstallComplete", "blockDeviceSetupRetryByUser",
+		"allowLogCollectionOnInstallFailure", "allowDeviceUseOnInstallFailure"),
+		map[string]field{"customErrorMessage": {kind: kindString}, "installProgressTimeoutInMinutes": {kind: kindInt, min: 1, max: 1440}})}
+
+	profileFields = withFields(boolFields("enableWhiteGlove", "preprovisioningAllowed", "extractHardwareHash", "hardwareHashExtractionEnabled"),
+		map[string]field{
+			"displayName": {kind: kindString, max: 200}, "description": {kind: kindString, max: 1500},
+			"language": {kind: kindString}, "locale": {kind: kindString}, "deviceNameTemplate": {kind: kindString},
+			"deviceType":      {kind: kindString, enum: []string{"windowsPc", "holoLens", "surfaceHub2", "surfaceHub2S", "virtualMachine"}},
+			"roleScopeTagIds": {kind: kindStrings}, "managementServiceAppId": {kind: kindString},
+			"outOfBoxExperienceSetting":      {kind: kindObject, nested: oobeSettingSchema},
+			"outOfBoxExperienceSettings":     {kind: kindObject, nested: oobeSettingsSchema},
+			"enrollmentStatusScreenSettings": {kind: kindObject, nested: profileESPSchema},
+		})
+	// profileSchemas maps each creatable profile @odata.type to its schema and recording.
+	profileSchemas = map[string]*schema{
+		"#microsoft.graph.azureADWindowsAutopilotDeploymentProfile": {name: "azureADWindowsAutopilotDeploymentProfile", fields: profileFields},
+		"#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile": {name: "activeDirectoryWindowsAutopilotDeploymentProfile",
+			fields: withFields(map[string]field{"hybridAzureADJoinSkipConnectivityCheck": {kind: kindBool}}, profileFields)},
+	}
+
+	targetFilter = map[string]field{"deviceAndAppManagementAssignmentFilterId": {kind: kindString},
+		"deviceAndAppManagementAssignmentFilterType": {kind: kindString, enum: []string{"none", "include", "exclude"}}}
+	// assignmentTargets are the deviceAndAppManagementAssignmentTarget types (SDK v0.165.0).
+	assignmentTargets = map[string]*schema{
+		"#microsoft.graph.groupAssignmentTarget":            {name: "groupAssignmentTarget", fields: withFields(map[string]field{"groupId": {kind: kindString}}, targetFilter)},
+		"#microsoft.graph.exclusionGroupAssignmentTarget":   {name: "exclusionGroupAssignmentTarget", fields: withFields(map[string]field{"groupId": {kind: kindString}}, targetFilter)},
+		"#microsoft.graph.allDevicesAssignmentTarget":       {name: "allDevicesAssignmentTarget", fields: targetFilter},
+		"#microsoft.graph.allLicensedUsersAssignmentTarget": {name: "allLicensedUsersAssignmentTarget", fields: targetFilter},
+	}
+)
+
+func intuneBadRequest(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "BadRequest", message: fmt.Sprintf(format, args...), intune: true}
+}
+
+// assignmentTarget validates an assignment's target and returns it with Graph's defaults filled in.
+func (s *Server) assignmentTarget(assignment map[string]any) (map[string]any, *apiError) {
+	target, err := prop[map[string]any](assignment, "assignment", "target", "an object")
+	if err != nil {
+		return nil, err
+	}
+	typ, _ := target["@odata.type"].(string)
+	sc, ok := assignmentTargets[typ]
+	if target == nil || !ok {
+		return nil, intuneBadRequest("Assignment target @odata.type '%s' is not one of groupAssignmentTarget, exclusionGroupAssignmentTarget, allDevicesAssignmentTarget, allLicensedUsersAssignmentTarget.", typ)
+	}
+	if err := sc.check(target); err != nil {
+		return nil, err
+	}
+	out := map[string]any{"@odata.type": typ, "deviceAndAppManagementAssignmentFilterId": nil, "deviceAndAppManagementAssignmentFilterType": "none"}
+	for k, v := range target {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	if _, ok := sc.fields["groupId"]; ok {
+		id, _ := target["groupId"].(string)
+		if s.group(id) == nil {
+			return nil, intuneBadRequest("Assignment target group '%s' was not found.", id)
+		}
+	}
+	return out, nil
+}
+
+// assignments validates a list of assignment objects and returns their targets.
+func (s *Server) assignments(list []any, allowed ...string) ([]map[string]any, *apiError) {
+	var targets []map[string]any
+	for i, a := range list {
+		obj, ok := a.(map[string]any)
+		if !ok {
+			return nil, intuneBadRequest("Assignment %d is not an object.", i)
+		}
+		for k := range obj {
+			if !slices.Contains(append([]string{"@odata.type", "id", "source", "sourceId", "target"}, allowed...), k) {
+				return nil, intuneBadRequest("Property '%s' does not exist on the assignment.", k)
+			}
+		}
+		t, err := s.assignmentTarget(obj)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
+// targetKey identifies a target within one policy's assignments, for assignment ids.
+func targetKey(target map[string]any) string {
+	if id, ok := target["groupId"].(string); ok {
+		return id
+	}
+	return strings.TrimPrefix(target["@odata.type"].(string), "#microsoft.graph.")
+}
+
+func (s *Server) registerEnrollment() {
+	s.policy = &policyState{}
+	s.registerESPs()
+	s.registerProfiles()
+	s.deploymentProfileEntity = func(id string) (map[string]any, bool) {
+		if p := s.profile(id); p != nil {
+			return s.profileEntity(p), true
+		}
+		return nil, false
+	}
+}
+
+// --- Enrollment Status Pages ---
+
+func (s *Server) registerESPs() {
+	now := s.opts.Clock.Now()
+	s.policy.esps = []*enrollmentConfig{{
+		id: s.newID() + "_DefaultWindows10EnrollmentCompletionPageConfiguration", isDefault: true, version: 1, created: now, modified: now,
+		props: map[string]any{"displayName": "All users and all devices",
+			"description": "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership."},
+	}}
+	s.handle("GET "+espPath, func(c *call) {
+		if _, ok := c.filterTerm(); !ok {
+			return
+		}
+		items := make([]map[string]any, 0, len(s.policy.esps))
+		for _, e := range s.sortedESPs() {
+			items = append(items, s.espEntity(e))
+		}
+		c.Page(items)
+	})
+	s.handle("POST "+espPath, func(c *call) {
+		// priority and version are read-only: the service assigns them and ignores what is sent.
+		body, ok := c.Decode(nil, append(espSchema.names(), "priority", "version"))
+		if !ok {
+			return
+		}
+		e, err := s.createESP(c.Now(), body)
+		c.created("deviceManagement/deviceEnrollmentConfigurations/$entity", err, func() map[string]any { return s.espEntity(e) })
+	})
+	s.handle("GET "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+		c.entity(http.StatusOK, "deviceManagement/deviceEnrollmentConfigurations/$entity", s.espEntity(e))
+	}))
+	s.handle("PATCH "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+		body, ok := c.Decode(nil, append(espSchema.names(), "priority"))
+		if !ok {
+			return
+		}
+		if _, sent := body["priority"]; sent {
+			c.fail(intuneBadRequest("Priority can't be updated with PATCH; use the setPriority action."))
+			return
+		}
+		if err := espSchema.check(body); err != nil {
+			c.fail(err)
+			return
+		}
+		setProps(e.props, body)
+		e.version++
+		e.modified = c.Now()
+		c.NoContent()
+	}))
+	s.handle("DELETE "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+		if e.isDefault {
+			c.fail(intuneBadRequest("The default Enrollment Status Page configuration can't be deleted."))
+			return
+		}
+		s.policy.esps = slices.DeleteFunc(s.policy.esps, func(o *enrollmentConfig) bool { return o == e })
+		s.renumberESPs()
+		c.NoContent()
+	}))
+	s.handle("POST "+espPath+"/{id}/assign", s.withESP(func(c *call, e *enrollmentConfig) {
+		body, ok := c.Decode([]string{"enrollmentConfigurationAssignments"}, nil)
+		if !ok {
+			return
+		}
+		if e.isDefault {
+			c.fail(intuneBadRequest("The default Enrollment Status Page configuration applies to all users and all devices and can't be assigned."))
+			return
+		}
+		list, err := prop[[]any](body, "deviceEnrollmentConfiguration", "enrollmentConfigurationAssignments", "an array")
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		targets, err := s.assignments(list)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		e.assignments = targets
+		c.NoContent()
+	}))
+	s.handle("GET "+espPath+"/{id}/assignments", s.withESP(func(c *call, e *enrollmentConfig) {
+		c.Page(s.assignmentEntities("get-enrollmentConfigurationAssignment", e.id, e.assignments))
+	}))
+	s.handle("POST "+espPath+"/{id}/setPriority", s.withESP(func(c *call, e *enrollmentConfig) {
+		body, ok := c.Decode([]string{"priority"}, nil)
+		if !ok {
+			return
+		}
+		n, err := prop[float64](body, "deviceEnrollmentConfiguration", "priority", "an integer")
+		switch {
+		case err != nil:
+			c.fail(err)
+		case e.isDefault:
+			c.fail(intuneBadRequest("The default Enrollment Status Page configuration always has priority 0."))
+		case n < 1 || n != math.Trunc(n):
+			c.fail(intuneBadRequest("Priority must be a whole number of at least 1; got %v.", n))
+		default:
+			s.moveESP(e, int(n))
+			c.NoContent()
+		}
+	}))
+}
+
+func (s *Server) createESP(now time.Time, body map[string]any) (*enrollmentConfig, *apiError) {
+	if typ, _ := body["@odata.type"].(string); typ != espType {
+		return nil, intuneBadRequest("@odata.type '%s' can't be created here: this mock creates only %s.", typ, espType)
+	}
+	delete(body, "priority")
+	delete(body, "version")
+	if err := espSchema.check(body); err != nil {
+		return nil, err
+	}
+	if name, _ := body["displayName"].(string); name == "" {
+		return nil, intuneBadRequest("displayName is required.")
+	}
+	e := &enrollmentConfig{id: s.newID() + "_Windows10EnrollmentCompletionPageConfiguration", version: 1, created: now, modified: now, props: map[string]any{}}
+	setProps(e.props, body)
+	for _, o := range s.policy.esps {
+		e.priority = max(e.priority, o.priority+1)
+	}
+	s.policy.esps = append(s.policy.esps, e)
+	return e, nil
+}
+
+// setProps copies body's properties except @odata.type.
+func setProps(dst, body map[string]any) {
+	for k, v := range body {
+		if k != "@odata.type" {
+			dst[k] = v
+		}
+	}
+}
+
+func (s *Server) sortedESPs() []*enrollmentConfig {
+	out := slices.Clone(s.policy.esps)
+	slices.SortStableFunc(out, func(a, b *enrollmentConfig) int { return a.priority - b.priority })
+	return out
+}
+
+// moveESP gives e priority n (clamped to the last place) and renumbers the others 1, 2, … around it.
+func (s *Server) moveESP(e *enrollmentConfig, n int) {
+	order := slices.DeleteFunc(s.sortedESPs(), func(o *enrollmentConfig) bool { return o == e || o.isDefault })
+	order = slices.Insert(order, min(n-1, len(order)), e)
+	for i, o := range order {
+		o.priority = i + 1
+	}
+}
+
+func (s *Server) renumberESPs() {
+	order := slices.DeleteFunc(s.sortedESPs(), func(o *enrollmentConfig) bool { return o.isDefault })
+	for i, o := range order {
+		o.priority = i + 1
+	}
+}
+
+func (s *Server) withESP(h func(c *call, e *enrollmentConfig)) func(c *call) {
+	return func(c *call) {
+		for _, e := range s.policy.esps {
+			if strings.EqualFold(e.id, c.Param("id")) {
+				h(c, e)
+				return
+			}
+		}
+		c.notFound("deviceEnrollmentConfiguration")
+	}
+}
+
+func (s *Server) espEntity(e *enrollmentConfig) map[string]any {
+	kind := "windows10EnrollmentCompletionPageConfiguration"
+	if e.isDefault {
+		kind = "defaultWindows10EnrollmentCompletionPageConfiguration"
+	}
+	overlay := map[string]any{"id": e.id, "priority": e.priority, "version": e.version, "deviceEnrollmentConfigurationType": kind,
+		"createdDateTime": graphTime(e.created), "lastModifiedDateTime": graphTime(e.modified)}
+	for k, v := range e.props {
+		overlay[k] = v
+	}
+	return s.render("get-windows10EnrollmentCompletionPageConfiguration", overlay)
+}
+
+// assignmentEntities renders assignments whose ids are <owner id>_<group id or target type>.
+func (s *Server) assignmentEntities(recording, ownerID string, targets []map[string]any) []map[string]any {
+	out := make([]map[string]any, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, s.render(recording, map[string]any{"id": ownerID + "_" + targetKey(t), "target": t, "source": "direct", "sourceId": nil}))
+	}
+	return out
+}
+
+// --- Deployment profiles ---
+
+func (s *Server) registerProfiles() {
+	s.handle("GET "+profilesPath, func(c *call) {
+		if _, ok := c.filterTerm(); !ok {
+			return
+		}
+		items := make([]map[string]any, 0, len(s.policy.profiles))
+		for _, p := range s.policy.profiles {
+			items = append(items, s.profileEntity(p))
+		}
+		c.Page(items)
+	})
+	s.handle("POST "+profilesPath, func(c *call) {
+		sc := profileSchemas[c.bodyType()]
+		if sc == nil {
+			c.fail(intuneBadRequest("@odata.type must be #microsoft.graph.azureADWindowsAutopilotDeploymentProfile or #microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile."))
+			return
+		}
+		c.Type = sc.name
+		body, ok := c.Decode([]string{"displayName"}, sc.names())
+		if !ok {
+			return
+		}
+		p, err := s.createProfile(c.Now(), body)
+		c.created("deviceManagement/windowsAutopilotDeploymentProfiles/$entity", err, func() map[string]any { return s.profileEntity(p) })
+	})
+	s.handle("GET "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+		c.entity(http.StatusOK, "deviceManagement/windowsAutopilotDeploymentProfiles/$entity", s.profileEntity(p))
+	}))
+	s.handle("PATCH "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+		sc := profileSchemas[p.odataType]
+		c.Type = sc.name
+		body, ok := c.Decode(nil, sc.names())
+		if !ok {
+			return
+		}
+		if err := s.setProfileProps(p, sc, body); err != nil {
+			c.fail(err)
+			return
+		}
+		p.modified = c.Now()
+		c.NoContent()
+	}))
+	s.handle("DELETE "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+		if len(p.assignments) > 0 {
+			c.fail(intuneBadRequest("Deployment profile '%s' is assigned to %d group(s); remove its assignments before deleting it.", p.id, len(p.assignments)))
+			return
+		}
+		s.policy.profiles = slices.DeleteFunc(s.policy.profiles, func(o *deploymentProfile) bool { return o == p })
+		c.NoContent()
+	}))
+	s.handle("POST "+profilesPath+"/{id}/assignments", s.withProfile(func(c *call, p *deploymentProfile) {
+		body, ok := c.Decode([]string{"target"}, []string{"id", "source", "sourceId"})
+		if !ok {
+			return
+		}
+		a, err := s.assignProfile(p, body)
+		c.created("deviceManagement/windowsAutopilotDeploymentProfiles('"+p.id+"')/assignments/$entity", err, func() map[string]any { return a })
+	}))
+	s.handle("GET "+profilesPath+"/{id}/assignments", s.withProfile(func(c *call, p *deploymentProfile) {
+		c.Page(s.profileAssignments(p))
+	}))
+	s.handle("DELETE "+profilesPath+"/{id}/assignments/{aid}", s.withProfile(func(c *call, p *deploymentProfile) {
+		for i, a := range s.profileAssignments(p) {
+			if strings.EqualFold(a["id"].(string), c.Param("aid")) {
+				p.assignments = slices.Delete(p.assignments, i, i+1)
+				s.applyProfileAssignments()
+				c.NoContent()
+				return
+			}
+		}
+		c.intuneError(http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The windowsAutopilotDeploymentProfileAssignment with id '%s' was not found.", c.Param("aid")))
+	}))
+	s.handle("GET "+profilesPath+"/{id}/assignedDevices", s.withProfile(func(c *call, p *deploymentProfile) {
+		var items []map[string]any
+		for _, d := range s.autopilot.devices {
+			if d.deploymentProfileID == p.id {
+				items = append(items, s.deviceEntity(d, nil))
+			}
+		}
+		c.Page(items)
+	}))
+}
+
+// bodyType is the request body's @odata.type, "" when absent or the body is not a JSON object.
+func (c *call) bodyType() string {
+	var probe struct {
+		Type string `json:"@odata.type"`
+	}
+	if json.Unmarshal(c.Body, &probe) != nil {
+		return ""
+	}
+	return probe.Type
+}
+
+func (s *Server) createProfile(now time.Time, body map[string]any) (*deploymentProfile, *apiError) {
+	typ := body["@odata.type"].(string)
+	p := &deploymentProfile{id: s.newID(), odataType: typ, created: now, modified: now, props: map[string]any{}}
+	if err := s.setProfileProps(p, profileSchemas[typ], body); err != nil {
+		return nil, err
+	}
+	s.policy.profiles = append(s.policy.profiles, p)
+	return p, nil
+}
+
+// profileAliases pairs each deprecated profile property with its replacement; the service keeps both in step.
+var profileAliases = [][2]string{{"language", "locale"}, {"enableWhiteGlove", "preprovisioningAllowed"},
+	{"extractHardwareHash", "hardwareHashExtractionEnabled"}, {"outOfBoxExperienceSettings", "outOfBoxExperienceSetting"}}
+
+// oobeAliases pairs outOfBoxExperienceSettings members with their outOfBoxExperienceSetting names.
+var oobeAliases = map[string]string{"hidePrivacySettings": "privacySettingsHidden", "hideEULA": "eulaHidden",
+	"skipKeyboardSelectionPage": "keyboardSelectionPageSkipped", "hideEscapeLink": "escapeLinkHidden",
+	"userType": "userType", "deviceUsageType": "deviceUsageType"}
+
+// setProfileProps validates body and merges it into p, filling nested objects from the recorded defaults
+// and mirroring each deprecated property and its replacement.
+func (s *Server) setProfileProps(p *deploymentProfile, sc *schema, body map[string]any) *apiError {
+	if err := sc.check(body); err != nil {
+		return err
+	}
+	if tmpl, _ := body["deviceNameTemplate"].(string); tmpl != "" {
+		if p.odataType != "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile" {
+			return intuneBadRequest("deviceNameTemplate applies only to Microsoft Entra join profiles; hybrid join names devices through the domain join configuration.")
+		}
+		if err := checkDeviceNameTemplate(tmpl); err != nil {
+			return err
+		}
+	}
+	defaults := s.render("get-"+strings.TrimPrefix(p.odataType, "#microsoft.graph."), nil)
+	for k, v := range body {
+		if k == "@odata.type" {
+			continue
+		}
+		if nested, ok := v.(map[string]any); ok {
+			merged, _ := p.props[k].(map[string]any)
+			if merged == nil {
+				merged, _ = defaults[k].(map[string]any)
+			}
+			merged = cloneMap(merged)
+			setProps(merged, nested)
+			v = merged
+		}
+		p.props[k] = v
+	}
+	for _, pair := range profileAliases {
+		old, cur := pair[0], pair[1]
+		switch _, sentOld := body[old]; {
+		case body[cur] != nil:
+			p.props[old] = mirrorOOBE(old, p.props[cur], true)
+		case sentOld && body[old] != nil:
+			p.props[cur] = mirrorOOBE(cur, p.props[old], false)
+		}
+	}
+	return nil
+}
+
+// mirrorOOBE converts an out-of-box-experience object between its two spellings; other values pass through.
+func mirrorOOBE(to string, v any, toOld bool) any {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{"@odata.type": "microsoft.graph." + to}
+	for oldName, newName := range oobeAliases {
+		from, dst := newName, oldName
+		if !toOld {
+			from, dst = oldName, newName
+		}
+		out[dst] = obj[from]
+	}
+	return out
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+var (
+	nameMacro   = regexp.MustCompile(`%SERIAL%|%RAND:(\d+)%`)
+	nameLiteral = regexp.MustCompile(`^[A-Za-z0-9-]*$`)
+)
+
+// checkDeviceNameTemplate applies the documented rules: at most 15 characters, letters, numbers and
+// hyphens, the %SERIAL% and %RAND:x% macros, and not only digits. %SERIAL% counts as one character here.
+func checkDeviceNameTemplate(tmpl string) *apiError {
+	length, serial := 0, false
+	literal := nameMacro.ReplaceAllStringFunc(tmpl, func(m string) string {
+		if m == "%SERIAL%" {
+			serial = true
+			length++
+		} else {
+			n, _ := strconv.Atoi(nameMacro.FindStringSubmatch(m)[1])
+			length += n
+		}
+		return ""
+	})
+	bad := func(why string) *apiError {
+		return intuneBadRequest("deviceNameTemplate '%s' is invalid: %s.", tmpl, why)
+	}
+	switch {
+	case strings.Contains(literal, "%"):
+		return bad("the only macros are %SERIAL% and %RAND:x%")
+	case !nameLiteral.MatchString(literal):
+		return bad("use only letters, numbers and hyphens")
+	case length+len(literal) > 15:
+		return bad("names are limited to 15 characters")
+	case !serial && strings.Trim(literal, "0123456789") == "":
+		return bad("names can't be only numbers")
+	}
+	return nil
+}
+
+func (s *Server) assignProfile(p *deploymentProfile, body map[string]any) (map[string]any, *apiError) {
+	targets, err := s.assignments([]any{body})
+	if err != nil {
+		return nil, err
+	}
+	t := targets[0]
+	switch t["@odata.type"] {
+	case "#microsoft.graph.groupAssignmentTarget", "#microsoft.graph.exclusionGroupAssignmentTarget", "#microsoft.graph.allDevicesAssignmentTarget":
+	default:
+		return nil, intuneBadRequest("A deployment profile can be assigned only to device groups, exclusion groups or all devices.")
+	}
+	for _, a := range p.assignments {
+		if targetKey(a) == targetKey(t) {
+			return nil, intuneBadRequest("Deployment profile '%s' is already assigned to '%s'.", p.id, targetKey(t))
+		}
+	}
+	p.assignments = append(p.assignments, t)
+	s.applyProfileAssignments()
+	all := s.profileAssignments(p)
+	return all[len(all)-1], nil
+}
+
+// profileAssignments renders p's assignments; ids follow the service's <profile>_<group>_<0 include|1 exclude>.
+func (s *Server) profileAssignments(p *deploymentProfile) []map[string]any {
+	out := make([]map[string]any, 0, len(p.assignments))
+	for _, t := range p.assignments {
+		kind := "0"
+		if t["@odata.type"] == "#microsoft.graph.exclusionGroupAssignmentTarget" {
+			kind = "1"
+		}
+		out = append(out, s.render("get-windowsAutopilotDeploymentProfileAssignment", map[string]any{
+			"id": p.id + "_" + targetKey(t) + "_" + kind, "target": t, "source": "direct", "sourceId": nil}))
+	}
+	return out
+}
+
+func (s *Server) profile(id string) *deploymentProfile {
+	for _, p := range s.policy.profiles {
+		if strings.EqualFold(p.id, id) {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *Server) withProfile(h func(c *call, p *deploymentProfile)) func(c *call) {
+	return func(c *call) {
+		if p := s.profile(c.Param("id")); p != nil {
+			h(c, p)
+			return
+		}
+		c.notFound("windowsAutopilotDeploymentProfile")
+	}
+}
+
+func (s *Server) profileEntity(p *deploymentProfile) map[string]any {
+	overlay := map[string]any{"id": p.id, "createdDateTime": graphTime(p.created), "lastModifiedDateTime": graphTime(p.modified)}
+	for k, v := range p.props {
+		overlay[k] = v
+	}
+	return s.render("get-"+strings.TrimPrefix(p.odataType, "#microsoft.graph."), overlay)
+}
+
+// applyProfileAssignments gives every Autopilot device the oldest profile targeting it (the documented
+// conflict rule) through the Autopilot side's setDeviceProfile, and clears a profile no longer targeting it.
+// It runs after every change to groups, memberships or profile assignments.
+func (s *Server) applyProfileAssignments() {
+	members := map[string][]string{} // group id → member ids, computed once per run
+	inGroup := func(groupID, deviceID string) bool {
+		ids, ok := members[groupID]
+		if !ok {
+			if g := s.group(groupID); g != nil {
+				ids = s.groupMembers(g)
+			}
+			members[groupID] = ids
+		}
+		return hasFold(ids, deviceID)
+	}
+	targets := func(p *deploymentProfile, deviceID string) bool {
+		included := false
+		for _, t := range p.assignments {
+			switch t["@odata.type"] {
+			case "#microsoft.graph.allDevicesAssignmentTarget":
+				included = true
+			case "#microsoft.graph.groupAssignmentTarget":
+				included = included || inGroup(t["groupId"].(string), deviceID)
+			case "#microsoft.graph.exclusionGroupAssignmentTarget":
+				if inGroup(t["groupId"].(string), deviceID) {
+					return false
+				}
+			}
+		}
+		return included
+	}
+	for _, d := range s.entraDevices() {
+		autopilotID := strings.TrimPrefix(d.PhysicalIDs[0], "[ZTDId]:")
+		dev := s.autopilot.device(autopilotID)
+		if dev == nil {
+			continue
+		}
+		want := ""
+		for _, p := range s.policy.profiles {
+			if targets(p, d.ID) {
+				want = p.id
+				break
+			}
+		}
+		switch {
+		case want != "" && dev.deploymentProfileID != want:
+			s.setDeviceProfile(autopilotID, want, "assignedUnkownSyncState")
+		case want == "" && dev.deploymentProfileID != "":
+			s.setDeviceProfile(autopilotID, "", "notAssigned")
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package graphmock
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/autopilotctl/autopilotctl/pkg/rule"
+)
+
+// intuneMessage is the Message inside the JSON document Intune nests in error.message, without the
+// operation-id tail.
+func (r reply) intuneMessage(t *testing.T) string {
+	t.Helper()
+	var doc struct{ Message string }
+	if err := json.Unmarshal([]byte(r.str("error.message")), &doc); err != nil {
+		return r.errorMessage() // not an Intune-style error
+	}
+	msg, _, _ := strings.Cut(doc.Message, " - Operation ID")
+	return msg
+}
+
+func espBody(name string) map[string]any {
+	return map[string]any{"@odata.type": espType, "displayName": name, "showInstallationProgress": true, "installProgressTimeoutInMinutes": 90}
+}
+
+// espPriorities lists "displayName=priority" in list order.
+func espPriorities(t *testing.T, s *Server) string {
+	var out []string
+	for _, e := range send(t, s, "GET", espPath, nil).want(t, 200).values() {
+		out = append(out, fmt.Sprintf("%v=%v", e["displayName"], e["priority"]))
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestEnrollmentStatusPages(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	list := send(t, s, "GET", espPath, nil).want(t, 200).values()
+	if len(list) != 1 || list[0]["deviceEnrollmentConfigurationType"] != "defaultWindows10EnrollmentCompletionPageConfiguration" || list[0]["priority"] != 0.0 {
+		t.Fatalf("built-in default ESP: %v", list)
+	}
+	defaultID := list[0]["id"].(string)
+	a := send(t, s, "POST", espPath, espBody("A")).want(t, 201)
+	if a.str("priority") != "1" || a.str("installProgressTimeoutInMinutes") != "90" || a.str("version") != "1" ||
+		!strings.HasSuffix(a.str("id"), "_Windows10EnrollmentCompletionPageConfiguration") {
+		t.Errorf("created ESP: %s", a.raw)
+	}
+	b := send(t, s, "POST", espPath, espBody("B")).want(t, 201)
+	c := send(t, s, "POST", espPath, espBody("C")).want(t, 201)
+	if got := espPriorities(t, s); got != "All users and all devices=0, A=1, B=2, C=3" {
+		t.Errorf("priorities after create: %s", got)
+	}
+	send(t, s, "POST", espPath+"/"+c.str("id")+"/setPriority", map[string]any{"priority": 1}).want(t, 204)
+	if got := espPriorities(t, s); got != "All users and all devices=0, C=1, A=2, B=3" {
+		t.Errorf("priorities after setPriority: %s", got)
+	}
+	send(t, s, "DELETE", espPath+"/"+a.str("id"), nil).want(t, 204)
+	if got := espPriorities(t, s); got != "All users and all devices=0, C=1, B=2" {
+		t.Errorf("priorities after delete: %s", got)
+	}
+	group := send(t, s, "POST", "/groups", groupBody("All", []string{"DynamicMembership"}, rule.AllAutopilotDevices())).want(t, 201).str("id")
+	assign := map[string]any{"enrollmentConfigurationAssignments": []any{map[string]any{
+		"target": map[string]any{"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}}}
+	send(t, s, "POST", espPath+"/"+b.str("id")+"/assign", assign).want(t, 204)
+	assigned := send(t, s, "GET", espPath+"/"+b.str("id")+"/assignments", nil).want(t, 200).values()
+	if len(assigned) != 1 || assigned[0]["id"] != b.str("id")+"_"+group || assigned[0]["source"] != "direct" ||
+		assigned[0]["target"].(map[string]any)["deviceAndAppManagementAssignmentFilterType"] != "none" {
+		t.Errorf("assignments: %v", assigned)
+	}
+	send(t, s, "PATCH", espPath+"/"+defaultID, map[string]any{"@odata.type": espType, "showInstallationProgress": true}).want(t, 204)
+	if got := send(t, s, "GET", espPath+"/"+defaultID, nil).want(t, 200); got.str("showInstallationProgress") != "true" || got.str("version") != "2" {
+		t.Errorf("default ESP after PATCH: %s", got.raw)
+	}
+	refusals := []struct {
+		name, method, path string
+		body               any
+		status             int
+		want               string
+	}{
+		{"PATCH priority", "PATCH", espPath + "/" + b.str("id"), map[string]any{"priority": 5}, 400, "Priority can't be updated with PATCH; use the setPriority action."},
+		{"delete default", "DELETE", espPath + "/" + defaultID, nil, 400, "The default Enrollment Status Page configuration can't be deleted."},
+		{"assign default", "POST", espPath + "/" + defaultID + "/assign", assign, 400, "The default Enrollment Status Page configuration applies to all users and all devices and can't be assigned."},
+		{"setPriority default", "POST", espPath + "/" + defaultID + "/setPriority", map[string]any{"priority": 2}, 400, "The default Enrollment Status Page configuration always has priority 0."},
+		{"setPriority zero", "POST", espPath + "/" + b.str("id") + "/setPriority", map[string]any{"priority": 0}, 400, "Priority must be a whole number of at least 1; got 0."},
+		{"assign unknown group", "POST", espPath + "/" + b.str("id") + "/assign", map[string]any{"enrollmentConfigurationAssignments": []any{map[string]any{
+			"target": map[string]any{"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}}}}, 400, "Assignment target group 'nope' was not found."},
+		{"wrong type", "POST", espPath, map[string]any{"@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration", "displayName": "x"}, 400,
+			"@odata.type '#microsoft.graph.deviceEnrollmentLimitConfiguration' can't be created here: this mock creates only #microsoft.graph.windows10EnrollmentCompletionPageConfiguration."},
+		{"bad timeout", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "installProgressTimeoutInMinutes": 0}, 400,
+			"BadRequest: Property 'installProgressTimeoutInMinutes' on type 'microsoft.graph.windows10EnrollmentCompletionPageConfiguration' must be an integer from 1 to 1440."},
+		{"unknown property", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "showProgress": true}, 400,
+			"BadRequest: Property 'showProgress' does not exist on type 'microsoft.graph.deviceEnrollmentConfiguration'"},
+		{"unknown id", "GET", espPath + "/nope", nil, 404, "The deviceEnrollmentConfiguration with id 'nope' was not found."},
+	}
+	for _, r := range refusals {
+		if got := send(t, s, r.method, r.path, r.body).want(t, r.status).intuneMessage(t); got != r.want {
+			t.Errorf("%s:\n got %s\nwant %s", r.name, got, r.want)
+		}
+	}
+}
+
+func profileBody(name, template string) map[string]any {
+	return map[string]any{"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": name,
+		"deviceNameTemplate": template, "outOfBoxExperienceSetting": map[string]any{"privacySettingsHidden": true, "userType": "standard"}}
+}
+
+func TestDeploymentProfileValidation(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{"serial macro", profileBody("P", "CTS-%SERIAL%"), 201, ""},
+		{"rand macro", profileBody("P", "KIOSK-%RAND:5%"), 201, ""},
+		{"too long", profileBody("P", "CONTOSO-%RAND:8%"), 400, "deviceNameTemplate 'CONTOSO-%RAND:8%' is invalid: names are limited to 15 characters."},
+		{"all digits", profileBody("P", "123%RAND:4%"), 400, "deviceNameTemplate '123%RAND:4%' is invalid: names can't be only numbers."},
+		{"bad character", profileBody("P", "CTS_%SERIAL%"), 400, "deviceNameTemplate 'CTS_%SERIAL%' is invalid: use only letters, numbers and hyphens."},
+		{"unknown macro", profileBody("P", "%USER%"), 400, "deviceNameTemplate '%USER%' is invalid: the only macros are %SERIAL% and %RAND:x%."},
+		{"hybrid with template", map[string]any{"@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile", "displayName": "H", "deviceNameTemplate": "X-%SERIAL%"}, 400,
+			"deviceNameTemplate applies only to Microsoft Entra join profiles; hybrid join names devices through the domain join configuration."},
+		{"bad enum", map[string]any{"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "P", "outOfBoxExperienceSetting": map[string]any{"userType": "guest"}}, 400,
+			"BadRequest: Property 'userType' on type 'microsoft.graph.outOfBoxExperienceSetting' has the invalid value 'guest'; allowed: administrator, standard."},
+		{"hybrid-only property on Entra profile", map[string]any{"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "P", "hybridAzureADJoinSkipConnectivityCheck": true}, 400,
+			"BadRequest: Property 'hybridAzureADJoinSkipConnectivityCheck' does not exist on type 'microsoft.graph.azureADWindowsAutopilotDeploymentProfile'"},
+		{"no type", map[string]any{"displayName": "P"}, 400,
+			"@odata.type must be #microsoft.graph.azureADWindowsAutopilotDeploymentProfile or #microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := startFake(t, Options{})
+			r := send(t, s, "POST", profilesPath, tt.body).want(t, tt.status)
+			if tt.status != 201 {
+				if got := r.intuneMessage(t); got != tt.want {
+					t.Errorf("\n got %s\nwant %s", got, tt.want)
+				}
+				return
+			}
+			oobe := r.body["outOfBoxExperienceSetting"].(map[string]any)
+			old := r.body["outOfBoxExperienceSettings"].(map[string]any)
+			if oobe["privacySettingsHidden"] != true || oobe["eulaHidden"] != false || old["hidePrivacySettings"] != true || old["userType"] != "standard" {
+				t.Errorf("OOBE settings not merged with defaults and mirrored: %v / %v", oobe, old)
+			}
+		})
+	}
+}
+
+// deviceProfile reads an Autopilot device's profile status and expanded profile name.
+func deviceProfile(t *testing.T, s *Server, serial string) string {
+	t.Helper()
+	for _, d := range send(t, s, "GET", devicesPath+"?$expand=deploymentProfile", nil).want(t, 200).values() {
+		if d["serialNumber"] == serial {
+			name := "-"
+			if p, ok := d["deploymentProfile"].(map[string]any); ok {
+				name = p["displayName"].(string)
+			}
+			return fmt.Sprintf("%v %s", d["deploymentProfileAssignmentStatus"], name)
+		}
+	}
+	t.Fatalf("no device %s", serial)
+	return ""
+}
+
+func TestDeploymentProfileAssignment(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	sales := send(t, s, "POST", "/groups", groupBody("Sales", []string{"DynamicMembership"}, rule.GroupTag("Sales"))).want(t, 201).str("id")
+	all := send(t, s, "POST", "/groups", groupBody("All", []string{"DynamicMembership"}, rule.AllAutopilotDevices())).want(t, 201).str("id")
+	kiosk := send(t, s, "POST", "/groups", groupBody("Kiosk", []string{"DynamicMembership"}, rule.GroupTag("Kiosk"))).want(t, 201).str("id")
+	older := send(t, s, "POST", profilesPath, profileBody("Sales profile", "S-%SERIAL%")).want(t, 201).str("id")
+	newer := send(t, s, "POST", profilesPath, profileBody("Everyone", "E-%SERIAL%")).want(t, 201).str("id")
+	target := func(typ, group string) map[string]any {
+		return map[string]any{"target": map[string]any{"@odata.type": "#microsoft.graph." + typ, "groupId": group}}
+	}
+	created := send(t, s, "POST", profilesPath+"/"+newer+"/assignments", target("groupAssignmentTarget", all)).want(t, 201)
+	if created.str("id") != newer+"_"+all+"_0" || created.str("target.groupId") != all {
+		t.Errorf("assignment: %s", created.raw)
+	}
+	send(t, s, "POST", profilesPath+"/"+older+"/assignments", target("groupAssignmentTarget", sales)).want(t, 201)
+	excl := send(t, s, "POST", profilesPath+"/"+newer+"/assignments", target("exclusionGroupAssignmentTarget", kiosk)).want(t, 201).str("id")
+	// The oldest profile wins for S1 (in both groups); the Kiosk device is excluded from "Everyone".
+	for serial, want := range map[string]string{"S1": "assignedUnkownSyncState Sales profile", "S2": "notAssigned -", "S3": "assignedUnkownSyncState Everyone"} {
+		if got := deviceProfile(t, s, serial); got != want {
+			t.Errorf("%s: %s, want %s", serial, got, want)
+		}
+	}
+	var devices []string
+	for _, d := range send(t, s, "GET", profilesPath+"/"+newer+"/assignedDevices", nil).want(t, 200).values() {
+		devices = append(devices, d["serialNumber"].(string))
+	}
+	if strings.Join(devices, ",") != "S3" {
+		t.Errorf("assignedDevices: %v", devices)
+	}
+	if got := send(t, s, "DELETE", profilesPath+"/"+newer, nil).want(t, 400).intuneMessage(t); got != "Deployment profile '"+newer+"' is assigned to 2 group(s); remove its assignments before deleting it." {
+		t.Errorf("delete assigned: %s", got)
+	}
+	send(t, s, "DELETE", profilesPath+"/"+newer+"/assignments/"+excl, nil).want(t, 204)
+	if got := deviceProfile(t, s, "S2"); got != "assignedUnkownSyncState Everyone" {
+		t.Errorf("S2 after removing the exclusion: %s", got)
+	}
+	if got := send(t, s, "POST", profilesPath+"/"+newer+"/assignments", target("groupAssignmentTarget", all)).want(t, 400).intuneMessage(t); got != "Deployment profile '"+newer+"' is already assigned to '"+all+"'." {
+		t.Errorf("duplicate assignment: %s", got)
+	}
+	send(t, s, "DELETE", "/groups/"+all, nil).want(t, http.StatusNoContent)
+	if got := deviceProfile(t, s, "S3"); got != "notAssigned -" {
+		t.Errorf("S3 after its group is deleted: %s", got)
+	}
+}
