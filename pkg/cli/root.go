@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	authcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/auth"
+	devicecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/device"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -56,7 +57,14 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("cloud", cobra.FixedCompletions([]string{"global", "usgov", "usgovdod", "china"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(strings.Split(modeList(), ", "), cobra.ShellCompDirectiveNoFileComp))
 
-	root.AddGroup(&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"})
+	root.AddGroup(
+		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
+		&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"},
+	)
+	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f)} {
+		c.GroupID = "autopilot"
+		root.AddCommand(c)
+	}
 	for _, c := range []*cobra.Command{authcmd.NewCmdAuth(f), mockcmd.NewCmdMock(f), newCmdVersion(f)} {
 		c.GroupID = "tool"
 		root.AddCommand(c)
@@ -101,7 +109,7 @@ func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
 		Use:     "version",
 		Short:   "Print the version, commit and build date",
 		Example: "  autopilotctl version",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.Args(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintln(f.IOStreams.Out, versionString())
 			return err

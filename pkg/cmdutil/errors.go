@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
@@ -48,4 +50,14 @@ func ExitCode(err error) int {
 		return ExitPartial
 	}
 	return ExitError
+}
+
+// Args makes a cobra argument check's failure a usage error (exit 2), e.g. Args(cobra.MinimumNArgs(1)).
+func Args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &UsageError{Err: err}
+		}
+		return nil
+	}
 }

@@ -290,7 +290,11 @@ func TestBatchRetriesThrottledItems(t *testing.T) {
 	clock := time.Unix(0, 0)
 	var paced []time.Duration
 	pacer := NewPacer(WriteBudget{Writes: 1000, Window: time.Second}, func() time.Time { return clock },
-		func(_ context.Context, d time.Duration) error { paced = append(paced, d); clock = clock.Add(d); return nil })
+		func(_ context.Context, d time.Duration) error {
+			paced = append(paced, d)
+			clock = clock.Add(d)
+			return nil
+		})
 	res, err := c.Batch(context.Background(), reqs, BatchOptions{Concurrency: 2, Pacer: pacer})
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 			"and for each command the Graph permissions it needs and whether the token has them.\n" +
 			"Exit code 4 when sign-in fails.",
 		Example: "  autopilotctl auth status\n  AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… autopilotctl auth status -o json",
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Root = cmd.Root()
 			if runF != nil {

@@ -59,7 +59,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 		Example: "  autopilotctl mock serve\n" +
 			"  autopilotctl mock serve --seed tenant.json --latency 20ms --process-delay 2s --write-limit 100 --window 20s\n" +
 			"  eval \"$(autopilotctl mock serve --addr 127.0.0.1:8080 &)\"  # then: autopilotctl device list",
-		Args: cobra.NoArgs,
+		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.FaultRate < 0 || opts.FaultRate > 1 {
 				return cmdutil.UsageErrorf("--fault-rate must be between 0 and 1, got %v", opts.FaultRate)
@@ -177,7 +177,7 @@ func NewCmdRecord(f *cmdutil.Factory, runF func(*RecordOptions) error) *cobra.Co
 			"hashes are replaced before anything is written. Point autopilotctl at it with the printed URL.",
 		Example: "  autopilotctl mock record --upstream https://graph.microsoft.com/beta --out recordings/\n" +
 			"  AUTOPILOTCTL_GRAPH_URL=http://127.0.0.1:8081/beta autopilotctl device list",
-		Args: cobra.NoArgs,
+		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Out == "" {
 				return cmdutil.UsageErrorf("--out is required: the folder to write recordings into")

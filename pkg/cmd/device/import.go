@@ -1,0 +1,219 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/output"
+)
+
+// ImportOptions holds `device import`'s flags.
+type ImportOptions struct {
+	Factory      *cmdutil.Factory
+	Files        []string
+	GroupTag     string
+	AssignedUser string
+	setGroupTag  bool
+	setUser      bool
+	BatchSize    int
+	PollInterval time.Duration
+	Timeout      time.Duration
+	NoWait       bool
+	Sync         bool
+	DryRun       bool
+	Resume       bool
+	SkipInvalid  bool
+	Journal      string
+	WriteBudget  string
+}
+
+// NewCmdImport builds `device import`; runF replaces the run in flag-parsing tests.
+func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv...",
+		Short: "Register devices from hardware-hash CSVs, with one clear answer per device",
+		Long: "Reads Get-WindowsAutopilotInfo, OEM or reseller CSVs (UTF-16 or UTF-8, any line ending), validates every\n" +
+			"row before anything is sent, imports the devices in large paced batches, waits for each device's answer,\n" +
+			"and deletes the import records it created. A device already registered in this tenant is reported\n" +
+			"\"already-registered\", not as a failure.\n\n" +
+			"Progress is journaled next to the first CSV; an interrupted run continues with --resume without\n" +
+			"submitting any device twice. Exit codes: 0 all imported or already registered, 2 invalid input\n" +
+			"(nothing sent), 3 some failed or still pending (the report says which), 4 sign-in or permission.",
+		Example: "  autopilotctl device import devices.csv\n" +
+			"  autopilotctl device import batch1.csv batch2.csv --group-tag Sales --sync\n" +
+			"  autopilotctl device import devices.csv --dry-run\n" +
+			"  autopilotctl device import devices.csv --resume -o json",
+		Args: cmdutil.Args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			opts.setGroupTag = cmd.Flags().Changed("group-tag")
+			opts.setUser = cmd.Flags().Changed("assigned-user")
+			if opts.BatchSize < 1 {
+				return cmdutil.UsageErrorf("--batch-size must be at least 1")
+			}
+			if opts.PollInterval <= 0 || opts.Timeout <= 0 {
+				return cmdutil.UsageErrorf("--poll-interval and --timeout must be positive")
+			}
+			if opts.DryRun && opts.Resume {
+				return cmdutil.UsageErrorf("--dry-run and --resume cannot be combined")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return importRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.SetPermissions(cmd, "DeviceManagementServiceConfig.ReadWrite.All")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.GroupTag, "group-tag", "", "group tag for every device, overriding the files' Group Tag column (\"\" clears it)")
+	fl.StringVar(&opts.AssignedUser, "assigned-user", "", "user principal name for every device, overriding the Assigned User column")
+	fl.IntVar(&opts.BatchSize, "batch-size", 500, "devices per import request (halved automatically if the service refuses the size)")
+	fl.DurationVar(&opts.PollInterval, "poll-interval", 15*time.Second, "longest wait between checks of the import's progress")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "stop waiting after this long; unfinished devices are reported pending")
+	fl.BoolVar(&opts.NoWait, "no-wait", false, "submit and return the import ids without waiting (continue later with --resume)")
+	fl.BoolVar(&opts.Sync, "sync", false, "trigger an Autopilot sync when done")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "validate and show what would be sent; send nothing")
+	fl.BoolVar(&opts.Resume, "resume", false, "continue an interrupted import from its journal")
+	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "upload the valid rows and report invalid ones, instead of stopping")
+	fl.StringVar(&opts.Journal, "journal", "", "journal file (default: next to the first CSV)")
+	fl.StringVar(&opts.WriteBudget, "write-budget", graph.DefaultWriteBudget.String(), "writes the service allows per window, WRITES/WINDOW")
+	return cmd
+}
+
+func importRun(ctx context.Context, opts *ImportOptions) error {
+	f := opts.Factory
+	budget, err := graph.ParseWriteBudget(opts.WriteBudget)
+	if err != nil {
+		return &cmdutil.UsageError{Err: err}
+	}
+	io := f.IOStreams
+	iopts := importer.Options{
+		Files: opts.Files, BatchSize: opts.BatchSize, PollInterval: opts.PollInterval, Timeout: opts.Timeout,
+		NoWait: opts.NoWait, Resume: opts.Resume, SkipInvalid: opts.SkipInvalid, JournalPath: opts.Journal,
+		Budget: budget, Now: f.Now, Sleep: f.Sleep,
+	}
+	if opts.setGroupTag {
+		iopts.GroupTag = &opts.GroupTag
+	}
+	if opts.setUser {
+		iopts.AssignedUser = &opts.AssignedUser
+	}
+	if opts.DryRun {
+		plan, requests, err := importer.Plan(iopts)
+		if err != nil {
+			return inputError(err)
+		}
+		if err := f.Print(reportResult(plan)); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.ErrOut, "dry run: would import %d devices in %d import requests; nothing was sent\n",
+			plan.Summary.Total-plan.Summary.Invalid, requests)
+		return nil
+	}
+	if _, _, err := importer.Check(iopts); err != nil {
+		return inputError(err) // before sign-in: bad input never needs a token
+	}
+	client, err := f.Graph()
+	if err != nil {
+		return err
+	}
+	bar := io.StartProgress("importing", 0)
+	iopts.Progress = func(p importer.Progress) {
+		if bar == nil || p.Total == 0 {
+			return
+		}
+		bar.Update(p.Done, "%d submitted, %d failed", p.Submitted, p.Failed)
+	}
+	bar = io.StartProgress("importing", countRows(opts))
+	report, runErr := importer.Run(ctx, client, iopts)
+	bar.Stop()
+	if runErr != nil {
+		if ierr := inputError(runErr); ierr != runErr {
+			return ierr
+		}
+		if report == nil {
+			return runErr
+		}
+	}
+	if err := f.Print(reportResult(report)); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.ErrOut, report.Summary.String())
+	if runErr != nil {
+		return runErr
+	}
+	if opts.Sync && report.Summary.Imported > 0 {
+		syncAfterImport(ctx, client, io.ErrOut)
+	}
+	return importOutcome(report, opts)
+}
+
+// countRows is the progress bar's total: the rows validation found (cheap; files are streamed).
+func countRows(opts *ImportOptions) int {
+	valid, _, _ := importer.Check(importer.Options{Files: opts.Files, SkipInvalid: true})
+	return len(valid)
+}
+
+// inputError maps the importer's input and journal errors to exit code 2.
+func inputError(err error) error {
+	var in *importer.InputError
+	var j *importer.ErrJournal
+	if errors.As(err, &in) || errors.As(err, &j) {
+		return &cmdutil.UsageError{Err: err}
+	}
+	return err
+}
+
+func importOutcome(r *importer.Report, opts *ImportOptions) error {
+	s := r.Summary
+	if opts.NoWait {
+		return nil
+	}
+	if s.Failed == 0 && s.Pending == 0 && s.Invalid == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("not every device was imported: %d failed, %d pending, %d invalid (see the report above)", s.Failed, s.Pending, s.Invalid)
+	if s.Pending > 0 {
+		msg += fmt.Sprintf("; continue waiting with: autopilotctl device import %s --resume", strings.Join(opts.Files, " "))
+	}
+	return &cmdutil.PartialError{Msg: msg}
+}
+
+// syncAfterImport asks Intune to sync Autopilot devices. Sync is limited to one per 10 minutes and refuses while
+// one runs; those answers are reported, not waited out.
+func syncAfterImport(ctx context.Context, client *graph.Client, w io.Writer) {
+	err := client.Do(graph.WithoutRetry(ctx), "POST", "/deviceManagement/windowsAutopilotSettings/sync", nil, nil)
+	var ge *graph.Error
+	switch {
+	case err == nil:
+		fmt.Fprintln(w, "Autopilot sync started")
+	case errors.As(err, &ge) && ge.Status == 429:
+		fmt.Fprintln(w, "Autopilot sync not started: the last sync was less than 10 minutes ago; run `autopilotctl device sync` later")
+	case errors.As(err, &ge) && ge.Status == 409:
+		fmt.Fprintln(w, "Autopilot sync not started: a sync is already running; it will pick up the new devices")
+	default:
+		fmt.Fprintf(w, "Autopilot sync not started: %v\n", err)
+	}
+}
+
+func reportResult(r *importer.Report) output.Result {
+	rows := make([][]string, len(r.Devices))
+	for i, d := range r.Devices {
+		detail := d.Message
+		if d.ErrorName != "" {
+			detail = fmt.Sprintf("%s (%d): %s", d.ErrorName, d.ErrorCode, d.Message)
+		}
+		rows[i] = []string{d.SerialNumber, d.GroupTag, d.AssignedUser, string(d.Status), detail}
+	}
+	return output.Result{Data: r, Table: output.Rows{Header: []string{"SERIAL", "GROUP TAG", "USER", "STATUS", "DETAIL"}, Rows: rows}}
+}

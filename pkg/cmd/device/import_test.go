@@ -1,0 +1,351 @@
+package device
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
+	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+)
+
+const importRoute = "POST /deviceManagement/importedWindowsAutopilotDeviceIdentities/import"
+
+// hash returns a valid synthetic hardware hash (base64 of n bytes derived from seed).
+func hash(seed string, n int) string {
+	b := bytes.Repeat([]byte(seed+"|"), n/(len(seed)+1)+1)[:n]
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// writeCSV writes rows under the Get-WindowsAutopilotInfo header; utf16 writes it the way Windows PowerShell 5.1 does.
+func writeCSV(t *testing.T, name string, utf16 bool, header string, rows ...string) string {
+	t.Helper()
+	text := header + "\r\n" + strings.Join(rows, "\r\n") + "\r\n"
+	data := []byte(text)
+	if utf16 {
+		var err error
+		data, err = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const fullHeader = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User"
+
+func decodeReport(t *testing.T, out string) importer.Report {
+	t.Helper()
+	var r importer.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("output is not the JSON report: %v\n%s", err, out)
+	}
+	return r
+}
+
+func statuses(r importer.Report) string {
+	var s []string
+	for _, d := range r.Devices {
+		s = append(s, d.SerialNumber+"="+string(d.Status))
+	}
+	return strings.Join(s, " ")
+}
+
+func count(env *cmdtest.Env, route string, status int) int {
+	n := 0
+	for _, r := range env.Mock.Requests() {
+		if r.Route == route && (status == 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestImportEveryStatus(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{
+		ProcessDelay: 40 * time.Second,
+		Seed: &graphmock.Seed{
+			AutopilotDevices:   []graphmock.SeedAutopilotDevice{{SerialNumber: "OLD-1", GroupTag: "Sales"}},
+			OtherTenantSerials: []string{"THEIRS-1"},
+		},
+	})
+	csv := writeCSV(t, "devices.csv", true, fullHeader,
+		"NEW-1,,"+hash("a", 100)+",Sales,anna@contoso.com",
+		"OLD-1,,"+hash("b", 100)+",Sales,",
+		"THEIRS-1,,"+hash("c", 100)+",,",
+		"SHORT-1,,"+hash("d", 10)+",,",
+		"BAD-1,,not base64!,,",
+		"VMware-56 4d 9b 11,,"+hash("e", 100)+",Kiosk,",
+	)
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--skip-invalid", "-o", "json")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, env.Stderr)
+	}
+	r := decodeReport(t, env.Stdout.String())
+	want := "NEW-1=imported OLD-1=already-registered THEIRS-1=failed SHORT-1=failed =invalid VMware-56 4d 9b 11=imported"
+	if got := statuses(r); got != want {
+		t.Errorf("statuses\n got %s\nwant %s", got, want)
+	}
+	if r.Summary != (importer.Summary{Total: 6, Imported: 2, AlreadyRegistered: 1, Failed: 2, Invalid: 1}) {
+		t.Errorf("summary %+v", r.Summary)
+	}
+	theirs := r.Devices[2]
+	if theirs.ErrorCode != 808 || theirs.ErrorName != "ZtdDeviceAssignedToOtherTenant" ||
+		!strings.Contains(theirs.Message, "registered to another tenant; ask the previous owner to deregister it") {
+		t.Errorf("808 explained as %+v", theirs)
+	}
+	if r.Devices[3].ErrorCode != 802 || r.Devices[0].AssignedUser != "anna@contoso.com" || r.Devices[0].AutopilotDeviceID == "" || r.Devices[0].ImportID == "" {
+		t.Errorf("devices %+v", r.Devices)
+	}
+	if r.Devices[4].Message != csv+`:6: hardware hash is not base64 (column "Hardware Hash")` {
+		t.Errorf("invalid row message %q", r.Devices[4].Message)
+	}
+	// One import request for the five valid rows; every import record it created deleted again, in one $batch.
+	if n := count(env, importRoute, 200); n != 1 {
+		t.Errorf("%d import requests", n)
+	}
+	if n := count(env, "DELETE /deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}", 204); n != 5 {
+		t.Errorf("%d import records deleted, want 5", n)
+	}
+	if !strings.HasSuffix(env.Stderr.String(), "6 devices: 2 imported, 1 already registered, 2 failed, 1 invalid\nerror: not every device was imported: 2 failed, 0 pending, 1 invalid (see the report above)\n") {
+		t.Errorf("stderr %q", env.Stderr)
+	}
+	if _, err := os.Stat(importer.DefaultJournalPath(csv)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a finished run leaves its journal: %v", err)
+	}
+}
+
+func TestImportInvalidInputSendsNothing(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{})
+	a := writeCSV(t, "a.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,", ",,"+hash("b", 100)+",,", "SN-3,,"+hash("c", 100)+",,not-a-upn")
+	b := writeCSV(t, "b.csv", true, "Device Serial Number,Windows Product ID,Hardware Hash", "SN-1,,"+hash("z", 100))
+	code := env.Run(NewCmdImport(env.Factory, nil), a, b)
+	want := "error: 3 problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n" +
+		a + `:3: serial number is missing (column "Device Serial Number")` + "\n" +
+		a + `:4: assigned user "not-a-upn" is not a user principal name like user@contoso.com (column "Assigned User")` + "\n" +
+		b + `:2: serial "SN-1" already appears at ` + a + `:2 (column "Device Serial Number")` + "\n"
+	if code != 2 || env.Stderr.String() != want {
+		t.Errorf("exit %d stderr:\n%s\nwant:\n%s", code, env.Stderr, want)
+	}
+	if n := len(env.Mock.Requests()); n != 0 {
+		t.Errorf("%d requests sent for invalid input", n)
+	}
+}
+
+func TestImportDryRunSendsNothing(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{})
+	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",Sales,", "SN-2,,"+hash("b", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--dry-run", "--group-tag", "Kiosk", "--batch-size", "1")
+	if code != 0 || env.Stdout.String() != "SN-1\tKiosk\t\twould-import\t\nSN-2\tKiosk\t\twould-import\t\n" ||
+		env.Stderr.String() != "dry run: would import 2 devices in 2 import requests; nothing was sent\n" {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", code, env.Stdout, env.Stderr)
+	}
+	if len(env.Mock.Requests()) != 0 {
+		t.Errorf("dry run sent %d requests", len(env.Mock.Requests()))
+	}
+}
+
+func TestImportOverridesAndReadsMixedFiles(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	utf8bom := filepath.Join(t.TempDir(), "partner.csv")
+	os.WriteFile(utf8bom, []byte("\ufeff\"Device Serial Number\",\"Windows Product ID\",\"Hardware Hash\",\"Manufacturer name\",\"Device model\"\n"+
+		"\"PF-1\",\"\",\""+hash("p", 100)+"\",\"LENOVO\",\"21AH\"\n\n"), 0o644)
+	utf16 := writeCSV(t, "script.csv", true, " device serial number , WINDOWS PRODUCT ID,hardware hash", "5CG-77,,"+hash("q", 100))
+	code := env.Run(NewCmdImport(env.Factory, nil), utf8bom, utf16, "--group-tag", "Lab", "--assigned-user", "lab@contoso.com", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "PF-1=imported 5CG-77=imported" {
+		t.Fatalf("exit %d %s\n%s", code, statuses(r), env.Stderr)
+	}
+	var body struct {
+		ImportedWindowsAutopilotDeviceIdentities []map[string]any
+	}
+	for _, req := range env.Mock.Requests() {
+		if req.Route == importRoute {
+			json.Unmarshal(req.Body, &body)
+		}
+	}
+	for _, d := range body.ImportedWindowsAutopilotDeviceIdentities {
+		if d["groupTag"] != "Lab" || d["assignedUserPrincipalName"] != "lab@contoso.com" {
+			t.Errorf("sent %v", d)
+		}
+	}
+	if len(body.ImportedWindowsAutopilotDeviceIdentities) != 2 || body.ImportedWindowsAutopilotDeviceIdentities[0]["hardwareIdentifier"] != hash("p", 100) {
+		t.Errorf("import body %v", body)
+	}
+}
+
+// A run that times out leaves a journal; --resume waits for the same records and sends no import again.
+func TestImportTimeoutThenResume(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 10 * time.Minute})
+	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--timeout", "1m", "-o", "json")
+	first := decodeReport(t, env.Stdout.String())
+	if code != 3 || statuses(first) != "SN-1=pending SN-2=pending" || !strings.Contains(env.Stderr.String(), "--resume") {
+		t.Fatalf("exit %d %s\n%s", code, statuses(first), env.Stderr)
+	}
+	env.Stdout.Reset()
+	env.Stderr.Reset()
+	code = env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
+	if code != 2 || !strings.Contains(env.Stderr.String(), "an unfinished import journal exists at "+csv+".autopilotctl-journal.json: run again with --resume") {
+		t.Fatalf("second plain run: exit %d %s", code, env.Stderr)
+	}
+	env.Stdout.Reset()
+	code = env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json")
+	second := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(second) != "SN-1=imported SN-2=imported" {
+		t.Fatalf("resume: exit %d %s", code, statuses(second))
+	}
+	if second.Devices[0].ImportID != first.Devices[0].ImportID {
+		t.Errorf("resume followed another import record")
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests over both runs, want 1", n)
+	}
+}
+
+// lossyTransport delivers the import request but loses the answer, like a dropped connection.
+type lossyTransport struct {
+	next http.RoundTripper
+	lost int
+}
+
+func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && strings.HasSuffix(r.URL.Path, "/import") && l.lost == 0 {
+		l.lost++
+		resp.Body.Close()
+		return nil, errors.New("connection reset by peer")
+	}
+	return resp, err
+}
+
+func TestImportLostAnswerIsNotSubmittedTwice(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 5 * time.Second})
+	client := *env.Mock.Client()
+	client.Transport = &lossyTransport{next: http.DefaultTransport}
+	env.Factory.HTTPClient = &client
+	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,", "SN-3,,"+hash("c", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json"); code != 1 {
+		t.Fatalf("lost answer: exit %d, want 1\n%s", code, env.Stderr)
+	}
+	if !strings.Contains(env.Stderr.String(), "run again with --resume: devices already received will not be sent twice") {
+		t.Errorf("stderr %q", env.Stderr)
+	}
+	env.Stdout.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, env.Stderr)
+	}
+	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-1=imported SN-2=imported SN-3=imported" {
+		t.Errorf("after resume: %s", statuses(r))
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests, want 1: a device was submitted twice", n)
+	}
+}
+
+// Under a write throttle far below demand and 10% injected 503/504s, every device lands exactly once.
+func TestImportThrottleStormAndFaults(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 30 * time.Second, WriteLimit: 3, WriteWindow: 20 * time.Second, FaultRate: 0.1, RandSeed: 7})
+	var buf bytes.Buffer
+	if err := hashcsv.WriteSynthetic(&buf, 60, hashcsv.SyntheticOptions{Seed: 1, SerialPrefix: "STORM-"}); err != nil {
+		t.Fatal(err)
+	}
+	csv := filepath.Join(t.TempDir(), "storm.csv")
+	os.WriteFile(csv, buf.Bytes(), 0o644)
+	// The synthetic hashes are 3,000 bytes: the mock accepts them. A budget far above the mock's limit forces 429s.
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--batch-size", "10", "--write-budget", "1000/20s", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || r.Summary.Imported != 60 {
+		t.Fatalf("exit %d summary %+v\n%s", code, r.Summary, env.Stderr)
+	}
+	st := env.Mock.Stats()
+	if st.Throttled == 0 || st.Faults == 0 {
+		t.Errorf("the storm did not happen: %+v", st)
+	}
+	if n := count(env, importRoute, 200); n != 6 {
+		t.Errorf("%d successful import requests for 60 devices in batches of 10, want 6", n)
+	}
+	if n := count(env, "DELETE /deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}", 204); n != 60 {
+		t.Errorf("%d records deleted, want 60", n)
+	}
+}
+
+// The service's per-request limit is undocumented: a "too many devices" answer halves the batch.
+func TestImportHalvesBatchTheServiceRefuses(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second, MaxImportBatch: 3})
+	var rows []string
+	for i := 1; i <= 8; i++ {
+		rows = append(rows, fmt.Sprintf("H-%d,,%s,,", i, hash(fmt.Sprint(i), 100)))
+	}
+	csv := writeCSV(t, "d.csv", false, fullHeader, rows...)
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--batch-size", "8", "-o", "json")
+	if r := decodeReport(t, env.Stdout.String()); code != 0 || r.Summary.Imported != 8 {
+		t.Fatalf("exit %d %+v\n%s", code, r.Summary, env.Stderr)
+	}
+	// 8 → 400, 4+4 → 400 each, 2+2+2+2 → accepted.
+	if ok, refused := count(env, importRoute, 200), count(env, importRoute, 400); ok != 4 || refused != 3 {
+		t.Errorf("%d accepted, %d refused import requests", ok, refused)
+	}
+}
+
+func TestImportNoWaitThenResume(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Minute})
+	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--no-wait", "-o", "json"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	r := decodeReport(t, env.Stdout.String())
+	if statuses(r) != "SN-1=pending" || r.Devices[0].ImportID == "" {
+		t.Errorf("no-wait report %+v", r)
+	}
+	if n := count(env, "GET /deviceManagement/importedWindowsAutopilotDeviceIdentities", 0); n != 0 {
+		t.Errorf("--no-wait polled %d times", n)
+	}
+	env.Stdout.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 || statuses(decodeReport(t, env.Stdout.String())) != "SN-1=imported" {
+		t.Errorf("resume exit %d %s", code, env.Stdout)
+	}
+}
+
+func TestImportSyncIsReportedNotRetried(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	a := writeCSV(t, "a.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
+	b := writeCSV(t, "b.csv", false, fullHeader, "SN-2,,"+hash("b", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), a, "--sync"); code != 0 || !strings.HasSuffix(env.Stderr.String(), "Autopilot sync started\n") {
+		t.Fatalf("exit %d %q", code, env.Stderr)
+	}
+	env.Stderr.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), b, "--sync"); code != 0 ||
+		!strings.HasSuffix(env.Stderr.String(), "Autopilot sync not started: a sync is already running; it will pick up the new devices\n") {
+		t.Fatalf("exit %d %q", code, env.Stderr)
+	}
+	if n := count(env, "POST /deviceManagement/windowsAutopilotSettings/sync", 0); n != 2 {
+		t.Errorf("%d sync requests: a refused sync was retried", n)
+	}
+}
+
+func TestImportFlagErrors(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{})
+	for _, args := range [][]string{{}, {"x.csv", "--batch-size", "0"}, {"x.csv", "--dry-run", "--resume"}, {"x.csv", "--write-budget", "lots"}} {
+		env.Stderr.Reset()
+		if code := env.Run(NewCmdImport(env.Factory, nil), args...); code != 2 {
+			t.Errorf("%v: exit %d (%s)", args, code, env.Stderr)
+		}
+	}
+}
