@@ -1,15 +1,9 @@
 package cli
 
 import (
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +18,7 @@ func startEmbeddedMock(cmd *cobra.Command, f *cmdutil.Factory) error {
 	if f.Globals.GraphURL != "" {
 		return cmdutil.UsageErrorf("--mock and --graph-url both choose the Graph server: pass one")
 	}
-	token, err := mockToken(cmd.Root(), f.Now())
+	token, err := cmdutil.MockToken(cmd.Root(), f.Now())
 	if err != nil {
 		return err
 	}
@@ -46,31 +40,3 @@ func startEmbeddedMock(cmd *cobra.Command, f *cmdutil.Factory) error {
 // mockProcessDelay is how long the embedded demo tenant keeps import records pending: long enough to show
 // progress, short enough for a first try.
 const mockProcessDelay = 3 * time.Second
-
-// mockToken is an unsigned JWT-shaped token for the demo tenant, holding every permission the commands need,
-// so that `--mock auth status` shows what a well-configured app looks like. Only the mock accepts it.
-func mockToken(root *cobra.Command, now time.Time) (string, error) {
-	nonce := make([]byte, 8)
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	roles := map[string]bool{}
-	cmdutil.WalkCommands(root, func(c *cobra.Command) {
-		for _, req := range cmdutil.Permissions(c) {
-			roles[req[len(req)-1]] = true
-		}
-	})
-	claims := map[string]any{
-		"tid": demoTenantID, "appid": "00000000-0000-0000-0000-00000000a11c", "app_displayname": "autopilotctl demo",
-		"idtyp": "app", "exp": now.Add(time.Hour).Unix(), "roles": slices.Sorted(maps.Keys(roles)), "nonce": hex.EncodeToString(nonce),
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc.EncodeToString(payload) + ".mock", nil
-}
-
-// demoTenantID identifies the embedded demo tenant in its token.
-const demoTenantID = "00000000-0000-0000-0000-0000000de110"

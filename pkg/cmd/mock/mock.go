@@ -4,8 +4,6 @@ package mock
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -45,6 +43,7 @@ type ServeOptions struct {
 	PageSize     int
 	// Ready, when set, receives the listening server's base URL (tests use it instead of parsing stdout).
 	Ready func(baseURL, token string)
+	root  *cobra.Command // whose permission needs the demo token grants
 }
 
 // NewCmdServe builds `mock serve`.
@@ -67,6 +66,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			if (opts.WriteLimit > 0) != (opts.Window > 0) {
 				return cmdutil.UsageErrorf("--write-limit and --window go together")
 			}
+			opts.root = cmd.Root()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -87,6 +87,10 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	f := opts.Factory
+	root := opts.root
+	if root == nil {
+		root = &cobra.Command{}
+	}
 	seed, err := loadSeed(opts.Seed)
 	if err != nil {
 		return err
@@ -95,7 +99,10 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	token := newToken()
+	token, err := cmdutil.MockToken(root, f.Now())
+	if err != nil {
+		return err
+	}
 	mock := graphmock.New(graphmock.Options{
 		Token: token, Seed: seed, Latency: opts.Latency, ProcessDelay: opts.ProcessDelay,
 		WriteLimit: opts.WriteLimit, WriteWindow: opts.Window, FaultRate: opts.FaultRate, PageSize: opts.PageSize,
@@ -103,10 +110,11 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	mock.SetURL("http://" + ln.Addr().String())
 	fmt.Fprintf(f.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\nexport %s=%s\n", mock.BaseURL(), graph.AccessTokenEnv, token)
 	fmt.Fprintf(f.IOStreams.ErrOut, "mock Graph serving %s (stats: %s/_mock/stats); Ctrl-C to stop\n", mock.BaseURL(), mock.URL())
-	if opts.Ready != nil {
-		opts.Ready(mock.BaseURL(), token)
-	}
-	return serveUntilDone(ctx, ln, mock)
+	return serveUntilDone(ctx, ln, mock, func() {
+		if opts.Ready != nil {
+			opts.Ready(mock.BaseURL(), token)
+		}
+	})
 }
 
 func loadSeed(s string) (*graphmock.Seed, error) {
@@ -135,10 +143,12 @@ func listenLoopback(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
-func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
+// serveUntilDone serves h on ln until ctx ends; ready runs once the server is accepting requests.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, ready func()) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	ready()
 	select {
 	case err := <-done:
 		return err
@@ -149,12 +159,6 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error 
 		}
 		return nil
 	}
-}
-
-func newToken() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return "mock-" + hex.EncodeToString(b)
 }
 
 // RecordOptions are the flags of `mock record`.
@@ -208,10 +212,12 @@ func recordRun(ctx context.Context, opts *RecordOptions) error {
 	base := "http://" + ln.Addr().String() + "/beta"
 	fmt.Fprintf(opts.Factory.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\n", base)
 	fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "recording %s into %s; Ctrl-C to stop\n", opts.Upstream, opts.Out)
-	if opts.Ready != nil {
-		opts.Ready(base)
+	ready := func() {
+		if opts.Ready != nil {
+			opts.Ready(base)
+		}
 	}
-	if err := serveUntilDone(ctx, ln, rec); err != nil {
+	if err := serveUntilDone(ctx, ln, rec, ready); err != nil {
 		return err
 	}
 	return rec.Save()
