@@ -22,7 +22,13 @@ func startEmbeddedMock(cmd *cobra.Command, f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	mock := graphmock.New(graphmock.Options{Token: token, Seed: graphmock.DemoSeed(), ProcessDelay: mockProcessDelay})
+	delay := mockProcessDelay
+	if v := f.Env("AUTOPILOTCTL_MOCK_PROCESS_DELAY"); v != "" {
+		if delay, err = time.ParseDuration(v); err != nil || delay < 0 {
+			return cmdutil.UsageErrorf("invalid AUTOPILOTCTL_MOCK_PROCESS_DELAY %q: want a duration such as 0s or 5s", v)
+		}
+	}
+	mock := graphmock.New(graphmock.Options{Token: token, Seed: graphmock.DemoSeed(), ProcessDelay: delay})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("starting the embedded mock: %w", err)
@@ -38,5 +44,5 @@ func startEmbeddedMock(cmd *cobra.Command, f *cmdutil.Factory) error {
 }
 
 // mockProcessDelay is how long the embedded demo tenant keeps import records pending: long enough to show
-// progress, short enough for a first try.
+// progress, short enough for a first try. AUTOPILOTCTL_MOCK_PROCESS_DELAY overrides it.
 const mockProcessDelay = 3 * time.Second
