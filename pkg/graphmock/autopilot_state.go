@@ -81,13 +81,18 @@ func (s *Server) registerDevice(st *autopilotState, dev *autopilotDevice) {
 }
 
 // settleAutopilot resolves every import record whose processing time is up, oldest first, so that
-// results don't depend on which request happens to look. It runs before each Graph request.
+// results don't depend on which request happens to look. It runs before each Graph request. Newly
+// registered devices get the deployment profile their groups call for.
 func (s *Server) settleAutopilot(now time.Time) {
 	st := s.autopilot
+	registered := len(st.devices)
 	for _, rec := range st.imports {
 		if rec.status == "pending" && !now.Before(rec.createdAt.Add(s.opts.ProcessDelay)) {
 			s.settleImport(st, rec)
 		}
+	}
+	if len(st.devices) > registered {
+		s.applyProfileAssignments()
 	}
 	st.settings.settle(now, s.opts.SyncDuration)
 }
@@ -142,12 +147,7 @@ func (st *autopilotState) registered(rec *importRecord) bool {
 }
 
 func (st *autopilotState) device(id string) *autopilotDevice {
-	for _, d := range st.devices {
-		if strings.EqualFold(d.id, id) {
-			return d
-		}
-	}
-	return nil
+	return findID(st.devices, id, func(d *autopilotDevice) string { return d.id })
 }
 
 // entraDevices lists the Entra device of every registered Autopilot device, with the physical ids dynamic

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -121,12 +122,7 @@ func (c *call) Decode(required, allowed []string) (map[string]any, bool) {
 
 // checkObject applies Decode's property rules to obj, a body or a nested object of type typ.
 func (c *call) checkObject(obj map[string]any, typ string, required, allowed []string) bool {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if k != "@odata.type" && !slices.Contains(allowed, k) && !slices.Contains(required, k) {
 			c.Error(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Property '%s' does not exist on type 'microsoft.graph.%s'", k, typ))
 			return false

@@ -69,45 +69,90 @@ func demoDirectorySeed(seed *Seed) {
 	}
 }
 
-// seedDirectory creates the seed's directory and policy entities. It runs once every route is
-// registered (at the end of registerPrep) and panics on a seed the handlers refuse.
-func (s *Server) seedDirectory() {
+// seedDirectory creates the seed's directory and policy entities through the POST handlers, once every
+// route is registered. An error names the seed entry and the refusal.
+func (s *Server) seedDirectory() error {
 	seed := s.opts.Seed.DirectorySeed
 	s.directory.users = seed.Users
-	for _, appID := range seed.ServicePrincipals {
-		if !(seed.OmitProvisioningClient && strings.EqualFold(appID, provisioningClientAppID)) {
-			s.seedPost("/servicePrincipals", map[string]any{"appId": appID})
+	for i, appID := range seed.ServicePrincipals {
+		if seed.OmitProvisioningClient && strings.EqualFold(appID, provisioningClientAppID) {
+			continue
+		}
+		if _, err := s.seedPost("/servicePrincipals", map[string]any{"appId": appID}); err != nil {
+			return fmt.Errorf("servicePrincipals[%d] %q: %w", i, appID, err)
 		}
 	}
-	for _, g := range seed.Groups {
-		s.seedPost("/groups", g)
+	lists := []struct {
+		name   string
+		bodies []map[string]any
+		create func(body map[string]any) error
+	}{
+		{"groups", seed.Groups, func(body map[string]any) error {
+			_, err := s.seedPost("/groups", body)
+			return err
+		}},
+		{"enrollmentConfigurations", seed.EnrollmentConfigurations, s.seedESP},
+		{"deploymentProfiles", seed.DeploymentProfiles, s.seedProfile},
+		{"configurationPolicies", seed.ConfigurationPolicies, s.seedConfigurationPolicy},
 	}
-	for _, body := range seed.EnrollmentConfigurations {
-		id, groups, _ := s.seedCreate(espPath, body)
-		s.seedPost(espPath+"/"+id+"/assign", map[string]any{"enrollmentConfigurationAssignments": groupAssignments(groups)})
-	}
-	for _, body := range seed.DeploymentProfiles {
-		id, groups, _ := s.seedCreate(profilesPath, body)
-		for _, a := range groupAssignments(groups) {
-			s.seedPost(profilesPath+"/"+id+"/assignments", a.(map[string]any))
-		}
-	}
-	for _, body := range seed.ConfigurationPolicies {
-		id, groups, deviceGroup := s.seedCreate(policiesPath, body)
-		s.seedPost(policiesPath+"/"+id+"/assign", map[string]any{"assignments": groupAssignments(groups)})
-		if deviceGroup != "" {
-			res := s.seedPost(policiesPath+"/"+id+"/setEnrollmentTimeDeviceMembershipTarget", map[string]any{
-				"enrollmentTimeDeviceMembershipTargets": []any{map[string]any{"targetType": "staticSecurityGroup", "targetId": deviceGroup}}})
-			if res["validationSucceeded"] != true {
-				panic(fmt.Sprintf("graphmock: seed: device group of policy %q: %v", body["name"], res["enrollmentTimeDeviceMembershipTargetValidationStatuses"]))
+	for _, list := range lists {
+		for i, body := range list.bodies {
+			if err := list.create(body); err != nil {
+				return fmt.Errorf("%s[%d] %q: %w", list.name, i, seedEntryName(body), err)
 			}
 		}
 	}
+	return nil
+}
+
+// seedEntryName is the display name (policies: name) a seed entry is known by in errors.
+func seedEntryName(body map[string]any) string {
+	if name, ok := body["displayName"].(string); ok {
+		return name
+	}
+	name, _ := body["name"].(string)
+	return name
+}
+
+func (s *Server) seedESP(body map[string]any) error {
+	id, groups, _, err := s.seedCreate(espPath, body)
+	if err == nil {
+		_, err = s.seedPost(espPath+"/"+id+"/assign", map[string]any{"enrollmentConfigurationAssignments": groupAssignments(groups)})
+	}
+	return err
+}
+
+func (s *Server) seedProfile(body map[string]any) error {
+	id, groups, _, err := s.seedCreate(profilesPath, body)
+	for _, a := range groupAssignments(groups) {
+		if _, err = s.seedPost(profilesPath+"/"+id+"/assignments", a.(map[string]any)); err != nil {
+			break
+		}
+	}
+	return err
+}
+
+func (s *Server) seedConfigurationPolicy(body map[string]any) error {
+	id, groups, deviceGroup, err := s.seedCreate(policiesPath, body)
+	if err == nil {
+		_, err = s.seedPost(policiesPath+"/"+id+"/assign", map[string]any{"assignments": groupAssignments(groups)})
+	}
+	if err != nil || deviceGroup == "" {
+		return err
+	}
+	res, err := s.seedPost(policiesPath+"/"+id+"/setEnrollmentTimeDeviceMembershipTarget", map[string]any{
+		"enrollmentTimeDeviceMembershipTargets": []any{map[string]any{"targetType": "staticSecurityGroup", "targetId": deviceGroup}}})
+	if err != nil || res["validationSucceeded"] == true {
+		return err
+	}
+	statuses, _ := res["enrollmentTimeDeviceMembershipTargetValidationStatuses"].([]any)
+	status, _ := statuses[0].(map[string]any)
+	return fmt.Errorf("deviceGroup %q can't be the enrollment-time device group: targetValidationErrorCode %v", body["deviceGroup"], status["targetValidationErrorCode"])
 }
 
 // seedCreate posts body without its seed-only keys and returns the new id and the ids of the groups the
 // seed-only keys name.
-func (s *Server) seedCreate(path string, body map[string]any) (id string, assignGroups []string, deviceGroup string) {
+func (s *Server) seedCreate(path string, body map[string]any) (id string, assignGroups []string, deviceGroup string, err error) {
 	post := cloneMap(body)
 	// Seeds from Go carry []string, seeds from JSON []any: a round trip through JSON evens them out.
 	raw, _ := json.Marshal(map[string]any{"assignGroups": post["assignGroups"], "deviceGroup": post["deviceGroup"]})
@@ -116,27 +161,37 @@ func (s *Server) seedCreate(path string, body map[string]any) (id string, assign
 		DeviceGroup  string
 	}
 	if err := json.Unmarshal(raw, &refs); err != nil {
-		panic(fmt.Sprintf("graphmock: seed: POST %s: assignGroups must list group names and deviceGroup name one: %v", path, err))
+		return "", nil, "", fmt.Errorf("assignGroups must list group names and deviceGroup name one: %v", err)
 	}
-	names, device := refs.AssignGroups, refs.DeviceGroup
 	delete(post, "assignGroups")
 	delete(post, "deviceGroup")
-	for _, name := range names {
-		assignGroups = append(assignGroups, s.seedGroupID(name))
+	for _, name := range refs.AssignGroups {
+		g, err := s.seedGroupID("assignGroups", name)
+		if err != nil {
+			return "", nil, "", err
+		}
+		assignGroups = append(assignGroups, g)
 	}
-	if device != "" {
-		deviceGroup = s.seedGroupID(device)
-	}
-	return s.seedPost(path, post)["id"].(string), assignGroups, deviceGroup
-}
-
-func (s *Server) seedGroupID(name string) string {
-	for _, g := range s.directory.groups {
-		if strings.EqualFold(g.displayName, name) {
-			return g.id
+	if refs.DeviceGroup != "" {
+		if deviceGroup, err = s.seedGroupID("deviceGroup", refs.DeviceGroup); err != nil {
+			return "", nil, "", err
 		}
 	}
-	panic(fmt.Sprintf("graphmock: seed: no group named %q", name))
+	created, err := s.seedPost(path, post)
+	if err != nil {
+		return "", nil, "", err
+	}
+	return created["id"].(string), assignGroups, deviceGroup, nil
+}
+
+// seedGroupID is the id of the group named name, which the seed key refers to.
+func (s *Server) seedGroupID(key, name string) (string, error) {
+	for _, g := range s.directory.groups {
+		if strings.EqualFold(g.displayName, name) {
+			return g.id, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no group named %q", key, name)
 }
 
 func groupAssignments(groupIDs []string) []any {
@@ -148,11 +203,11 @@ func groupAssignments(groupIDs []string) []any {
 }
 
 // seedPost runs the handler of POST path on body directly (no log, throttle or faults) and returns the
-// decoded answer; a refusal panics, naming the call.
-func (s *Server) seedPost(path string, body map[string]any) map[string]any {
+// decoded answer, or the refusal as "POST <path>: <status> <code>: <message>".
+func (s *Server) seedPost(path string, body map[string]any) (map[string]any, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
-		panic(fmt.Sprintf("graphmock: seed: POST %s: %v", path, err))
+		return nil, fmt.Errorf("POST %s: %v", path, err)
 	}
 	rec := httptest.NewRecorder()
 	c := s.newCall(rec, httptest.NewRequest(http.MethodPost, "/beta"+path, bytes.NewReader(raw)), raw, false)
@@ -160,12 +215,24 @@ func (s *Server) seedPost(path string, body map[string]any) map[string]any {
 	m := s.match(http.MethodPost, path)
 	c.route, c.params = m.route, m.params
 	m.route.handler(c)
-	if rec.Code >= 300 {
-		panic(fmt.Sprintf("graphmock: seed: POST %s: %d %s", path, rec.Code, rec.Body))
-	}
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		json.Unmarshal(rec.Body.Bytes(), &out)
 	}
-	return out
+	if rec.Code >= 300 {
+		return nil, fmt.Errorf("POST %s: %d %s", path, rec.Code, refusalText(out))
+	}
+	return out, nil
+}
+
+// refusalText is a Graph error body as "<code>: <message>", with the message Intune nests in a JSON
+// document taken out and its operation-id tail cut.
+func refusalText(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	var doc struct{ Message string }
+	if json.Unmarshal([]byte(msg), &doc) == nil && doc.Message != "" {
+		msg, _, _ = strings.Cut(doc.Message, " - Operation ID")
+	}
+	return fmt.Sprintf("%v: %s", e["code"], msg)
 }

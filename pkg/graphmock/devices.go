@@ -3,6 +3,7 @@ package graphmock
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,6 +14,7 @@ const devicesPath = "/deviceManagement/windowsAutopilotDeviceIdentities"
 var updatableDeviceProperties = []string{"userPrincipalName", "addressableUserName", "groupTag", "displayName", "deviceAccountUpn", "deviceAccountPassword", "deviceFriendlyName"}
 
 func (s *Server) registerDeviceRoutes() {
+	withDevice := byID(s.autopilot.device, intuneMissing("windowsAutopilotDeviceIdentity"))
 	s.handle("GET "+devicesPath, func(c *call) {
 		term, ok := c.filterTerm("contains:serialNumber", "eq:groupTag")
 		if !ok {
@@ -33,13 +35,13 @@ func (s *Server) registerDeviceRoutes() {
 		}
 		c.Page(term.keep(items))
 	})
-	s.handle("GET "+devicesPath+"/{id}", s.withDevice(func(c *call, d *autopilotDevice) {
+	s.handle("GET "+devicesPath+"/{id}", withDevice(func(c *call, d *autopilotDevice) {
 		if expand, ok := c.expandProfiles(); ok {
 			c.JSON(http.StatusOK, s.deviceEntity(d, expand))
 		}
 	}))
-	s.handle("DELETE "+devicesPath+"/{id}", s.withDevice(s.deleteDevice))
-	s.handle("POST "+devicesPath+"/{id}/updateDeviceProperties", s.withDevice(func(c *call, d *autopilotDevice) {
+	s.handle("DELETE "+devicesPath+"/{id}", withDevice(s.deleteDevice))
+	s.handle("POST "+devicesPath+"/{id}/updateDeviceProperties", withDevice(func(c *call, d *autopilotDevice) {
 		body, ok := c.Decode(nil, updatableDeviceProperties)
 		if !ok {
 			return
@@ -49,6 +51,7 @@ func (s *Server) registerDeviceRoutes() {
 			return
 		}
 		// A property sent as "" (or null) is cleared; one left out keeps its value (a mock choice, §9 item 7).
+		tag, name := d.groupTag, d.displayName
 		for _, p := range []struct {
 			name  string
 			field *string
@@ -61,9 +64,13 @@ func (s *Server) registerDeviceRoutes() {
 				*p.field = v[p.name]
 			}
 		}
+		if d.groupTag != tag || d.displayName != name {
+			// Dynamic group rules read the group tag and the name, so the device may have joined or left groups.
+			s.applyProfileAssignments()
+		}
 		c.NoContent()
 	}))
-	s.handle("POST "+devicesPath+"/{id}/assignUserToDevice", s.withDevice(func(c *call, d *autopilotDevice) {
+	s.handle("POST "+devicesPath+"/{id}/assignUserToDevice", withDevice(func(c *call, d *autopilotDevice) {
 		body, ok := c.Decode([]string{"userPrincipalName"}, []string{"addressableUserName"})
 		if !ok {
 			return
@@ -79,7 +86,7 @@ func (s *Server) registerDeviceRoutes() {
 		d.userPrincipalName, d.addressableUserName = v["userPrincipalName"], v["addressableUserName"]
 		c.NoContent()
 	}))
-	s.handle("POST "+devicesPath+"/{id}/unassignUserFromDevice", s.withDevice(func(c *call, d *autopilotDevice) {
+	s.handle("POST "+devicesPath+"/{id}/unassignUserFromDevice", withDevice(func(c *call, d *autopilotDevice) {
 		if len(c.Body) > 0 {
 			if _, ok := c.Decode(nil, nil); !ok {
 				return
@@ -88,18 +95,6 @@ func (s *Server) registerDeviceRoutes() {
 		d.userPrincipalName, d.addressableUserName = "", ""
 		c.NoContent()
 	}))
-}
-
-// withDevice resolves the {id} route variable to a registered device, answering 404 when there is none.
-func (s *Server) withDevice(h func(c *call, d *autopilotDevice)) func(c *call) {
-	return func(c *call) {
-		d := s.autopilot.device(c.Param("id"))
-		if d == nil {
-			c.notFound("windowsAutopilotDeviceIdentity")
-			return
-		}
-		h(c, d)
-	}
 }
 
 // deleteDevice deregisters d. An enrolled device must first be deleted from Intune devices; the service's
@@ -111,12 +106,8 @@ func (s *Server) deleteDevice(c *call, d *autopilotDevice) {
 			d.id, d.serialNumber, d.managedDeviceID))
 		return
 	}
-	for i, other := range s.autopilot.devices {
-		if other == d {
-			s.autopilot.devices = append(s.autopilot.devices[:i], s.autopilot.devices[i+1:]...)
-			break
-		}
-	}
+	s.autopilot.devices = slices.DeleteFunc(s.autopilot.devices, func(other *autopilotDevice) bool { return other == d })
+	s.applyProfileAssignments()
 	c.NoContent()
 }
 

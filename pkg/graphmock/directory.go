@@ -124,6 +124,7 @@ func (c *call) entity(status int, context string, obj map[string]any) {
 
 func (s *Server) registerDirectory() {
 	s.directory = &directoryState{users: s.opts.Seed.Users}
+	withGroup := byID(s.group, entraMissing)
 	s.handle("POST /groups", func(c *call) {
 		body, ok := c.Decode([]string{"displayName", "mailEnabled", "mailNickname", "securityEnabled"}, []string{
 			"description", "groupTypes", "membershipRule", "membershipRuleProcessingState", "isAssignableToRole",
@@ -137,14 +138,14 @@ func (s *Server) registerDirectory() {
 	s.handle("GET /groups", func(c *call) {
 		pageFiltered(c, "Group", s.directory.groups, s.groupEntity, "displayName", "mailNickname", "id")
 	})
-	s.handle("GET /groups/{id}", s.withGroup(func(c *call, g *group) {
+	s.handle("GET /groups/{id}", withGroup(func(c *call, g *group) {
 		c.entity(http.StatusOK, "groups/$entity", s.groupEntity(g))
 	}))
-	s.handle("DELETE /groups/{id}", s.withGroup(s.deleteGroup))
-	s.handle("GET /groups/{id}/owners", s.withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(g.owners)) }))
-	s.handle("GET /groups/{id}/members", s.withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(s.groupMembers(g))) }))
-	s.handle("POST /groups/{id}/owners/$ref", s.withGroup(func(c *call, g *group) { s.addReference(c, g, "owners") }))
-	s.handle("POST /groups/{id}/members/$ref", s.withGroup(func(c *call, g *group) { s.addReference(c, g, "members") }))
+	s.handle("DELETE /groups/{id}", withGroup(s.deleteGroup))
+	s.handle("GET /groups/{id}/owners", withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(g.owners)) }))
+	s.handle("GET /groups/{id}/members", withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(s.groupMembers(g))) }))
+	s.handle("POST /groups/{id}/owners/$ref", withGroup(func(c *call, g *group) { s.addReference(c, g, "owners") }))
+	s.handle("POST /groups/{id}/members/$ref", withGroup(func(c *call, g *group) { s.addReference(c, g, "members") }))
 	s.handle("GET /directoryObjects/{id}", func(c *call) {
 		obj := s.directoryObject(c.Param("id"))
 		if obj == nil {
@@ -314,24 +315,8 @@ func (s *Server) createServicePrincipal(body map[string]any) (*servicePrincipal,
 	return sp, nil
 }
 
-// withGroup resolves the {id} route variable to a group, answering Entra's 404 when there is none.
-func (s *Server) withGroup(h func(c *call, g *group)) func(c *call) {
-	return func(c *call) {
-		if g := s.group(c.Param("id")); g != nil {
-			h(c, g)
-			return
-		}
-		c.fail(entraNotFound(c.Param("id")))
-	}
-}
-
 func (s *Server) group(id string) *group {
-	for _, g := range s.directory.groups {
-		if strings.EqualFold(g.id, id) {
-			return g
-		}
-	}
-	return nil
+	return findID(s.directory.groups, id, func(g *group) string { return g.id })
 }
 
 func (s *Server) deleteGroup(c *call, g *group) {

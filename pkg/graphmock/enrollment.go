@@ -3,6 +3,7 @@ package graphmock
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
@@ -73,26 +74,14 @@ type schema struct {
 	fields map[string]field
 }
 
-func (sc *schema) names() []string {
-	out := make([]string, 0, len(sc.fields))
-	for k := range sc.fields {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
+func (sc *schema) names() []string { return slices.Sorted(maps.Keys(sc.fields)) }
 
 // check validates obj against sc: unknown properties, JSON types, enums and bounds. null is accepted.
 func (sc *schema) check(obj map[string]any) *apiError {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	bad := func(format string, args ...any) *apiError {
 		return &apiError{status: http.StatusBadRequest, code: "BadRequest", message: fmt.Sprintf(format, args...)}
 	}
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		v := obj[k]
 		f, ok := sc.fields[k]
 		switch {
@@ -279,6 +268,7 @@ func (s *Server) registerEnrollment() {
 // --- Enrollment Status Pages ---
 
 func (s *Server) registerESPs() {
+	withESP := byID(s.esp, intuneMissing("deviceEnrollmentConfiguration"))
 	now := s.opts.Clock.Now()
 	s.policy.esps = []*enrollmentConfig{{
 		id: s.newID() + "_DefaultWindows10EnrollmentCompletionPageConfiguration", isDefault: true, version: 1, created: now, modified: now,
@@ -304,10 +294,10 @@ func (s *Server) registerESPs() {
 		e, err := s.createESP(c.Now(), body)
 		c.created("deviceManagement/deviceEnrollmentConfigurations/$entity", err, func() map[string]any { return s.espEntity(e) })
 	})
-	s.handle("GET "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("GET "+espPath+"/{id}", withESP(func(c *call, e *enrollmentConfig) {
 		c.entity(http.StatusOK, "deviceManagement/deviceEnrollmentConfigurations/$entity", s.espEntity(e))
 	}))
-	s.handle("PATCH "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("PATCH "+espPath+"/{id}", withESP(func(c *call, e *enrollmentConfig) {
 		body, ok := c.Decode(nil, append(espSchema.names(), "priority"))
 		if !ok {
 			return
@@ -325,7 +315,7 @@ func (s *Server) registerESPs() {
 		e.modified = c.Now()
 		c.NoContent()
 	}))
-	s.handle("DELETE "+espPath+"/{id}", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("DELETE "+espPath+"/{id}", withESP(func(c *call, e *enrollmentConfig) {
 		if e.isDefault {
 			c.fail(intuneBadRequest("The default Enrollment Status Page configuration can't be deleted."))
 			return
@@ -334,7 +324,7 @@ func (s *Server) registerESPs() {
 		s.renumberESPs()
 		c.NoContent()
 	}))
-	s.handle("POST "+espPath+"/{id}/assign", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("POST "+espPath+"/{id}/assign", withESP(func(c *call, e *enrollmentConfig) {
 		body, ok := c.Decode([]string{"enrollmentConfigurationAssignments"}, nil)
 		if !ok {
 			return
@@ -356,10 +346,10 @@ func (s *Server) registerESPs() {
 		e.assignments = targets
 		c.NoContent()
 	}))
-	s.handle("GET "+espPath+"/{id}/assignments", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("GET "+espPath+"/{id}/assignments", withESP(func(c *call, e *enrollmentConfig) {
 		c.Page(s.assignmentEntities("get-enrollmentConfigurationAssignment", e.id, e.assignments))
 	}))
-	s.handle("POST "+espPath+"/{id}/setPriority", s.withESP(func(c *call, e *enrollmentConfig) {
+	s.handle("POST "+espPath+"/{id}/setPriority", withESP(func(c *call, e *enrollmentConfig) {
 		body, ok := c.Decode([]string{"priority"}, nil)
 		if !ok {
 			return
@@ -431,16 +421,8 @@ func (s *Server) renumberESPs() {
 	}
 }
 
-func (s *Server) withESP(h func(c *call, e *enrollmentConfig)) func(c *call) {
-	return func(c *call) {
-		for _, e := range s.policy.esps {
-			if strings.EqualFold(e.id, c.Param("id")) {
-				h(c, e)
-				return
-			}
-		}
-		c.notFound("deviceEnrollmentConfiguration")
-	}
+func (s *Server) esp(id string) *enrollmentConfig {
+	return findID(s.policy.esps, id, func(e *enrollmentConfig) string { return e.id })
 }
 
 func (s *Server) espEntity(e *enrollmentConfig) map[string]any {
@@ -468,6 +450,7 @@ func (s *Server) assignmentEntities(recording, ownerID string, targets []map[str
 // --- Deployment profiles ---
 
 func (s *Server) registerProfiles() {
+	withProfile := byID(s.profile, intuneMissing("windowsAutopilotDeploymentProfile"))
 	s.handle("GET "+profilesPath, func(c *call) {
 		if _, ok := c.filterTerm(); !ok {
 			return
@@ -492,10 +475,10 @@ func (s *Server) registerProfiles() {
 		p, err := s.createProfile(c.Now(), body)
 		c.created("deviceManagement/windowsAutopilotDeploymentProfiles/$entity", err, func() map[string]any { return s.profileEntity(p) })
 	})
-	s.handle("GET "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("GET "+profilesPath+"/{id}", withProfile(func(c *call, p *deploymentProfile) {
 		c.entity(http.StatusOK, "deviceManagement/windowsAutopilotDeploymentProfiles/$entity", s.profileEntity(p))
 	}))
-	s.handle("PATCH "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("PATCH "+profilesPath+"/{id}", withProfile(func(c *call, p *deploymentProfile) {
 		sc := profileSchemas[p.odataType]
 		c.Type = sc.name
 		body, ok := c.Decode(nil, sc.names())
@@ -509,7 +492,7 @@ func (s *Server) registerProfiles() {
 		p.modified = c.Now()
 		c.NoContent()
 	}))
-	s.handle("DELETE "+profilesPath+"/{id}", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("DELETE "+profilesPath+"/{id}", withProfile(func(c *call, p *deploymentProfile) {
 		if len(p.assignments) > 0 {
 			c.fail(intuneBadRequest("Deployment profile '%s' is assigned to %d group(s); remove its assignments before deleting it.", p.id, len(p.assignments)))
 			return
@@ -517,7 +500,7 @@ func (s *Server) registerProfiles() {
 		s.policy.profiles = slices.DeleteFunc(s.policy.profiles, func(o *deploymentProfile) bool { return o == p })
 		c.NoContent()
 	}))
-	s.handle("POST "+profilesPath+"/{id}/assignments", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("POST "+profilesPath+"/{id}/assignments", withProfile(func(c *call, p *deploymentProfile) {
 		body, ok := c.Decode([]string{"target"}, []string{"id", "source", "sourceId"})
 		if !ok {
 			return
@@ -525,10 +508,10 @@ func (s *Server) registerProfiles() {
 		a, err := s.assignProfile(p, body)
 		c.created("deviceManagement/windowsAutopilotDeploymentProfiles('"+p.id+"')/assignments/$entity", err, func() map[string]any { return a })
 	}))
-	s.handle("GET "+profilesPath+"/{id}/assignments", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("GET "+profilesPath+"/{id}/assignments", withProfile(func(c *call, p *deploymentProfile) {
 		c.Page(s.profileAssignments(p))
 	}))
-	s.handle("DELETE "+profilesPath+"/{id}/assignments/{aid}", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("DELETE "+profilesPath+"/{id}/assignments/{aid}", withProfile(func(c *call, p *deploymentProfile) {
 		for i, a := range s.profileAssignments(p) {
 			if strings.EqualFold(a["id"].(string), c.Param("aid")) {
 				p.assignments = slices.Delete(p.assignments, i, i+1)
@@ -539,7 +522,7 @@ func (s *Server) registerProfiles() {
 		}
 		c.intuneError(http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("The windowsAutopilotDeploymentProfileAssignment with id '%s' was not found.", c.Param("aid")))
 	}))
-	s.handle("GET "+profilesPath+"/{id}/assignedDevices", s.withProfile(func(c *call, p *deploymentProfile) {
+	s.handle("GET "+profilesPath+"/{id}/assignedDevices", withProfile(func(c *call, p *deploymentProfile) {
 		var items []map[string]any
 		for _, d := range s.autopilot.devices {
 			if d.deploymentProfileID == p.id {
@@ -719,22 +702,7 @@ func (s *Server) profileAssignments(p *deploymentProfile) []map[string]any {
 }
 
 func (s *Server) profile(id string) *deploymentProfile {
-	for _, p := range s.policy.profiles {
-		if strings.EqualFold(p.id, id) {
-			return p
-		}
-	}
-	return nil
-}
-
-func (s *Server) withProfile(h func(c *call, p *deploymentProfile)) func(c *call) {
-	return func(c *call) {
-		if p := s.profile(c.Param("id")); p != nil {
-			h(c, p)
-			return
-		}
-		c.notFound("windowsAutopilotDeploymentProfile")
-	}
+	return findID(s.policy.profiles, id, func(p *deploymentProfile) string { return p.id })
 }
 
 func (s *Server) profileEntity(p *deploymentProfile) map[string]any {
@@ -747,7 +715,8 @@ func (s *Server) profileEntity(p *deploymentProfile) map[string]any {
 
 // applyProfileAssignments gives every Autopilot device the oldest profile targeting it (the documented
 // conflict rule) through the Autopilot side's setDeviceProfile, and clears a profile no longer targeting it.
-// It runs after every change to groups, memberships or profile assignments.
+// It runs after every change to groups, memberships, profile assignments or the devices themselves
+// (registered, retagged, renamed, deleted).
 func (s *Server) applyProfileAssignments() {
 	members := map[string][]string{} // group id → member ids, computed once per run
 	inGroup := func(groupID, deviceID string) bool {

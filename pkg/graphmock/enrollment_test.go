@@ -3,6 +3,7 @@ package graphmock
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -147,20 +148,28 @@ func TestDeploymentProfileValidation(t *testing.T) {
 	}
 }
 
-// deviceProfile reads an Autopilot device's profile status and expanded profile name.
+// deviceProfiles reads every Autopilot device's profile status and expanded profile name, by serial number.
+func deviceProfiles(t *testing.T, s *Server) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, d := range send(t, s, "GET", devicesPath+"?$expand=deploymentProfile", nil).want(t, 200).values() {
+		name := "-"
+		if p, ok := d["deploymentProfile"].(map[string]any); ok {
+			name = p["displayName"].(string)
+		}
+		out[d["serialNumber"].(string)] = fmt.Sprintf("%v %s", d["deploymentProfileAssignmentStatus"], name)
+	}
+	return out
+}
+
+// deviceProfile is deviceProfiles for one device.
 func deviceProfile(t *testing.T, s *Server, serial string) string {
 	t.Helper()
-	for _, d := range send(t, s, "GET", devicesPath+"?$expand=deploymentProfile", nil).want(t, 200).values() {
-		if d["serialNumber"] == serial {
-			name := "-"
-			if p, ok := d["deploymentProfile"].(map[string]any); ok {
-				name = p["displayName"].(string)
-			}
-			return fmt.Sprintf("%v %s", d["deploymentProfileAssignmentStatus"], name)
-		}
+	got, ok := deviceProfiles(t, s)[serial]
+	if !ok {
+		t.Fatalf("no device %s", serial)
 	}
-	t.Fatalf("no device %s", serial)
-	return ""
+	return got
 }
 
 func TestDeploymentProfileAssignment(t *testing.T) {
@@ -205,5 +214,55 @@ func TestDeploymentProfileAssignment(t *testing.T) {
 	send(t, s, "DELETE", "/groups/"+all, nil).want(t, http.StatusNoContent)
 	if got := deviceProfile(t, s, "S3"); got != "notAssigned -" {
 		t.Errorf("S3 after its group is deleted: %s", got)
+	}
+}
+
+// TestDeploymentProfileFollowsDevices changes devices, not groups or assignments: the profile must follow a
+// device that registers into a targeted group, is retagged out of or into its rule, or is deleted.
+func TestDeploymentProfileFollowsDevices(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	sales := send(t, s, "POST", "/groups", groupBody("Sales", []string{"DynamicMembership"}, rule.GroupTag("Sales"))).want(t, 201).str("id")
+	profile := send(t, s, "POST", profilesPath, profileBody("Sales profile", "S-%SERIAL%")).want(t, 201).str("id")
+	send(t, s, "POST", profilesPath+"/"+profile+"/assignments", map[string]any{"target": map[string]any{
+		"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": sales}}).want(t, 201)
+	deviceID := func(serial string) string {
+		r := send(t, s, "GET", devicesPath+"?$filter="+queryEscape("contains(serialNumber,'"+serial+"')"), nil).want(t, 200)
+		return r.values()[0]["id"].(string)
+	}
+	retag := func(serial, tag string) func() {
+		return func() {
+			send(t, s, "POST", devicesPath+"/"+deviceID(serial)+"/updateDeviceProperties", map[string]any{"groupTag": tag}).want(t, 204)
+		}
+	}
+	const (
+		assigned    = "assignedUnkownSyncState Sales profile"
+		notAssigned = "notAssigned -"
+	)
+	steps := []struct {
+		name string
+		act  func()
+		want map[string]string
+	}{
+		{"S4 imported with tag Sales after the assignment", func() {
+			tagged := importDevice("S4", hash("a", 64))
+			tagged["groupTag"] = "Sales"
+			// ProcessDelay is 0: the records settle into devices on the next request.
+			send(t, s, "POST", importsPath+"/import", importBody(tagged, importDevice("S5", hash("b", 64)))).want(t, 200)
+		}, map[string]string{"S1": assigned, "S2": notAssigned, "S3": notAssigned, "S4": assigned, "S5": notAssigned}},
+		{"S1 retagged out of the rule", retag("S1", "Kiosk"),
+			map[string]string{"S1": notAssigned, "S2": notAssigned, "S3": notAssigned, "S4": assigned, "S5": notAssigned}},
+		{"S5 retagged into the rule", retag("S5", "Sales"),
+			map[string]string{"S1": notAssigned, "S2": notAssigned, "S3": notAssigned, "S4": assigned, "S5": assigned}},
+		{"S4 deleted", func() { send(t, s, "DELETE", devicesPath+"/"+deviceID("S4"), nil).want(t, 204) },
+			map[string]string{"S1": notAssigned, "S2": notAssigned, "S3": notAssigned, "S5": assigned}},
+	}
+	for _, step := range steps {
+		step.act()
+		if got := deviceProfiles(t, s); !maps.Equal(got, step.want) {
+			t.Errorf("%s:\n got %v\nwant %v", step.name, got, step.want)
+		}
+	}
+	if got := serials(send(t, s, "GET", profilesPath+"/"+profile+"/assignedDevices", nil).want(t, 200)); got != "S5" {
+		t.Errorf("assignedDevices after the steps: %s", got)
 	}
 }

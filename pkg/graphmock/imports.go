@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 )
 
 const importsPath = "/deviceManagement/importedWindowsAutopilotDeviceIdentities"
@@ -20,6 +19,9 @@ var (
 var importStateProperties = []string{"deviceImportStatus", "deviceRegistrationId", "deviceErrorCode", "deviceErrorName"}
 
 func (s *Server) registerImportRoutes() {
+	withImport := byID(func(id string) *importRecord {
+		return findID(s.autopilot.imports, id, func(rec *importRecord) string { return rec.id })
+	}, intuneMissing("importedWindowsAutopilotDeviceIdentity"))
 	s.handle("POST "+importsPath, func(c *call) {
 		body, ok := c.Decode([]string{"hardwareIdentifier"}, importProperties)
 		if !ok {
@@ -41,17 +43,13 @@ func (s *Server) registerImportRoutes() {
 		}
 		c.Page(term.keep(items))
 	})
-	s.handle("GET "+importsPath+"/{id}", func(c *call) {
-		if i := s.importIndex(c); i >= 0 {
-			c.JSON(http.StatusOK, s.importEntity(s.autopilot.imports[i]))
-		}
-	})
-	s.handle("DELETE "+importsPath+"/{id}", func(c *call) {
-		if i := s.importIndex(c); i >= 0 {
-			s.autopilot.imports = append(s.autopilot.imports[:i], s.autopilot.imports[i+1:]...)
-			c.NoContent()
-		}
-	})
+	s.handle("GET "+importsPath+"/{id}", withImport(func(c *call, rec *importRecord) {
+		c.JSON(http.StatusOK, s.importEntity(rec))
+	}))
+	s.handle("DELETE "+importsPath+"/{id}", withImport(func(c *call, rec *importRecord) {
+		s.autopilot.imports = slices.DeleteFunc(s.autopilot.imports, func(other *importRecord) bool { return other == rec })
+		c.NoContent()
+	}))
 }
 
 // importDevices is the bulk `import` action: 200 {"value": [records]} (graph-api.md §1.3).
@@ -149,17 +147,6 @@ func (s *Server) importEntity(rec *importRecord) map[string]any {
 			"deviceErrorName":      rec.errorName,
 		},
 	})
-}
-
-// importIndex finds the record named by the {id} route variable, answering 404 when there is none.
-func (s *Server) importIndex(c *call) int {
-	for i, rec := range s.autopilot.imports {
-		if strings.EqualFold(rec.id, c.Param("id")) {
-			return i
-		}
-	}
-	c.notFound("importedWindowsAutopilotDeviceIdentity")
-	return -1
 }
 
 // notFound is Intune's 404 for an unknown id in a known collection.

@@ -110,6 +110,7 @@ var policySchema = &schema{name: "deviceManagementConfigurationPolicy", fields: 
 }}
 
 func (s *Server) registerPrep() {
+	withPolicy := byID(s.configurationPolicy, intuneMissing("deviceManagementConfigurationPolicy"))
 	s.handle("GET "+policiesPath, s.listPolicies)
 	s.handle("POST "+policiesPath, func(c *call) {
 		body, ok := c.policyBody()
@@ -128,7 +129,7 @@ func (s *Server) registerPrep() {
 		s.policy.policies = append(s.policy.policies, p)
 		c.entity(http.StatusCreated, "deviceManagement/configurationPolicies/$entity", s.policyEntity(p, false))
 	})
-	s.handle("GET "+policiesPath+"/{id}", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("GET "+policiesPath+"/{id}", withPolicy(func(c *call, p *configurationPolicy) {
 		expand := c.R.URL.Query().Get("$expand")
 		if expand != "" && expand != "settings" {
 			c.Error(http.StatusBadRequest, "BadRequest", fmt.Sprintf("Could not find a property named '%s' on type 'microsoft.graph.deviceManagementConfigurationPolicy'.", expand))
@@ -136,8 +137,8 @@ func (s *Server) registerPrep() {
 		}
 		c.entity(http.StatusOK, "deviceManagement/configurationPolicies/$entity", s.policyEntity(p, expand == "settings"))
 	}))
-	s.handle("GET "+policiesPath+"/{id}/settings", s.withPolicy(func(c *call, p *configurationPolicy) { c.Page(policySettings(p)) }))
-	s.handle("PUT "+policiesPath+"/{id}", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("GET "+policiesPath+"/{id}/settings", withPolicy(func(c *call, p *configurationPolicy) { c.Page(policySettings(p)) }))
+	s.handle("PUT "+policiesPath+"/{id}", withPolicy(func(c *call, p *configurationPolicy) {
 		body, ok := c.policyBody()
 		if !ok {
 			return
@@ -152,11 +153,11 @@ func (s *Server) registerPrep() {
 		}
 		c.NoContent()
 	}))
-	s.handle("DELETE "+policiesPath+"/{id}", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("DELETE "+policiesPath+"/{id}", withPolicy(func(c *call, p *configurationPolicy) {
 		s.policy.policies = slices.DeleteFunc(s.policy.policies, func(o *configurationPolicy) bool { return o == p })
 		c.NoContent()
 	}))
-	s.handle("POST "+policiesPath+"/{id}/assign", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("POST "+policiesPath+"/{id}/assign", withPolicy(func(c *call, p *configurationPolicy) {
 		body, ok := c.Decode([]string{"assignments"}, nil)
 		if !ok {
 			return
@@ -174,7 +175,7 @@ func (s *Server) registerPrep() {
 			"value":          s.assignmentEntities("get-deviceManagementConfigurationPolicyAssignment", p.id, p.assignments),
 		})
 	}))
-	s.handle("GET "+policiesPath+"/{id}/assignments", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("GET "+policiesPath+"/{id}/assignments", withPolicy(func(c *call, p *configurationPolicy) {
 		c.Page(s.assignmentEntities("get-deviceManagementConfigurationPolicyAssignment", p.id, p.assignments))
 	}))
 	s.handle("GET /deviceManagement/configurationPolicyTemplates/{id}", func(c *call) {
@@ -189,8 +190,7 @@ func (s *Server) registerPrep() {
 			"id": t.id, "baseId": base, "version": n, "displayName": t.displayName, "displayVersion": t.displayVersion,
 			"settingTemplateCount": len(t.settings)}))
 	})
-	s.registerDeviceGroupActions()
-	s.seedDirectory()
+	s.registerDeviceGroupActions(withPolicy)
 }
 
 // policyBody decodes a create or full-replace body.
@@ -340,16 +340,8 @@ func templateID(obj map[string]any, ref, key string) string {
 	return s
 }
 
-func (s *Server) withPolicy(h func(c *call, p *configurationPolicy)) func(c *call) {
-	return func(c *call) {
-		for _, p := range s.policy.policies {
-			if strings.EqualFold(p.id, c.Param("id")) {
-				h(c, p)
-				return
-			}
-		}
-		c.notFound("deviceManagementConfigurationPolicy")
-	}
+func (s *Server) configurationPolicy(id string) *configurationPolicy {
+	return findID(s.policy.policies, id, func(p *configurationPolicy) string { return p.id })
 }
 
 func (s *Server) policyEntity(p *configurationPolicy, withSettings bool) map[string]any {
@@ -428,8 +420,8 @@ func policyMatches(obj map[string]any, clauses [][]string) bool {
 
 // --- Enrollment-time device group ---
 
-func (s *Server) registerDeviceGroupActions() {
-	s.handle("POST "+policiesPath+"/{id}/setEnrollmentTimeDeviceMembershipTarget", s.withPolicy(func(c *call, p *configurationPolicy) {
+func (s *Server) registerDeviceGroupActions(withPolicy func(h func(c *call, p *configurationPolicy)) func(c *call)) {
+	s.handle("POST "+policiesPath+"/{id}/setEnrollmentTimeDeviceMembershipTarget", withPolicy(func(c *call, p *configurationPolicy) {
 		if s.appOnlyFailure(c) {
 			return
 		}
@@ -445,20 +437,20 @@ func (s *Server) registerDeviceGroupActions() {
 		code := s.bindDeviceGroup(p, groupID)
 		c.JSON(http.StatusOK, s.membershipTargetResult("post-setEnrollmentTimeDeviceMembershipTarget", groupID, code))
 	}))
-	s.handle("POST "+policiesPath+"/{id}/retrieveEnrollmentTimeDeviceMembershipTarget", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("POST "+policiesPath+"/{id}/retrieveEnrollmentTimeDeviceMembershipTarget", withPolicy(func(c *call, p *configurationPolicy) {
 		if !c.emptyBody() {
 			return
 		}
 		c.JSON(http.StatusOK, s.membershipTargetResult("post-retrieveEnrollmentTimeDeviceMembershipTarget", p.deviceGroup, s.deviceGroupProblem(p.deviceGroup)))
 	}))
-	s.handle("POST "+policiesPath+"/{id}/clearEnrollmentTimeDeviceMembershipTarget", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("POST "+policiesPath+"/{id}/clearEnrollmentTimeDeviceMembershipTarget", withPolicy(func(c *call, p *configurationPolicy) {
 		if s.appOnlyFailure(c) || !c.emptyBody() {
 			return
 		}
 		p.deviceGroup = ""
-		c.JSON(http.StatusOK, map[string]any{"@odata.context": s.rootURL(c.R) + "/beta/$metadata#Edm.Boolean", "value": true})
+		c.boolResult(true)
 	}))
-	s.handle("POST "+policiesPath+"/{id}/assignJustInTimeConfiguration", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("POST "+policiesPath+"/{id}/assignJustInTimeConfiguration", withPolicy(func(c *call, p *configurationPolicy) {
 		body, ok := c.Decode([]string{"justInTimeAssignments"}, nil)
 		if !ok {
 			return
@@ -474,9 +466,9 @@ func (s *Server) registerDeviceGroupActions() {
 		} else {
 			bound = s.bindDeviceGroup(p, ids[0]) == ""
 		}
-		c.JSON(http.StatusOK, map[string]any{"@odata.context": s.rootURL(c.R) + "/beta/$metadata#Edm.Boolean", "value": bound})
+		c.boolResult(bound)
 	}))
-	s.handle("POST "+policiesPath+"/{id}/retrieveJustInTimeConfiguration", s.withPolicy(func(c *call, p *configurationPolicy) {
+	s.handle("POST "+policiesPath+"/{id}/retrieveJustInTimeConfiguration", withPolicy(func(c *call, p *configurationPolicy) {
 		if !c.emptyBody() {
 			return
 		}
@@ -495,6 +487,11 @@ func (s *Server) appOnlyFailure(c *call) bool {
 		c.intuneError(http.StatusInternalServerError, "InternalServerError", "An internal server error has occurred")
 	}
 	return s.policy.appOnlyCaller
+}
+
+// boolResult answers an action that returns Edm.Boolean.
+func (c *call) boolResult(v bool) {
+	c.JSON(http.StatusOK, map[string]any{"@odata.context": c.s.rootURL(c.R) + "/beta/$metadata#Edm.Boolean", "value": v})
 }
 
 // emptyBody accepts an action call without parameters (an empty body or {}).

@@ -40,7 +40,8 @@ type SeedAutopilotDevice struct {
 // enrollmentStates are the SDK's windowsAutopilotDeviceIdentity.enrollmentState values.
 var enrollmentStates = []string{"unknown", "enrolled", "pendingReset", "failed", "notContacted", "blocked"}
 
-// LoadSeed reads a seed file; unknown properties and invalid values are errors naming the file and entry.
+// LoadSeed reads a seed file; unknown properties, invalid values and entities the handlers refuse are
+// errors naming the file and entry.
 func LoadSeed(path string) (*Seed, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -59,6 +60,10 @@ func LoadSeed(path string) (*Seed, error) {
 		case d.EnrollmentState != "" && !slices.Contains(enrollmentStates, d.EnrollmentState):
 			return nil, fmt.Errorf("%s: autopilotDevices[%d]: enrollmentState %q is not one of %v", path, i, d.EnrollmentState, enrollmentStates)
 		}
+	}
+	// The directory side is checked by creating it, in a server of its own, through the same handlers.
+	if _, err := newServer(Options{Seed: &seed}); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return &seed, nil
 }

@@ -11,11 +11,20 @@ func TestLoadSeed(t *testing.T) {
 	tests := []struct {
 		name, json, wantErr string
 	}{
-		{"valid", `{"autopilotDevices":[{"serialNumber":"S1","groupTag":"Kiosk","enrollmentState":"enrolled"}],"otherTenantSerials":["X"]}`, ""},
+		{"valid", `{"autopilotDevices":[{"serialNumber":"S1","groupTag":"Kiosk","enrollmentState":"enrolled"}],"otherTenantSerials":["X"],
+			"groups":[{"displayName":"Kiosk","mailEnabled":false,"mailNickname":"kiosk","securityEnabled":true}]}`, ""},
 		{"unknown property", `{"autopilotDevices":[{"serial":"S1"}]}`, `seed.json: json: unknown field "serial"`},
 		{"no serial", `{"autopilotDevices":[{"groupTag":"Kiosk"}]}`, "seed.json: autopilotDevices[0]: serialNumber is required"},
 		{"bad state", `{"autopilotDevices":[{"serialNumber":"S1","enrollmentState":"done"}]}`,
 			`seed.json: autopilotDevices[0]: enrollmentState "done" is not one of [unknown enrolled pendingReset failed notContacted blocked]`},
+		{"refused group", `{"groups":[{"displayName":"Sales","mailEnabled":false,"mailNickname":"sales team","securityEnabled":true}]}`,
+			`seed.json: groups[0] "Sales": POST /groups: 400 Request_BadRequest: Invalid value specified for property 'mailNickname' of resource 'Group'.`},
+		{"unknown group property", `{"groups":[{"displayName":"Sales","mailEnabled":false,"mailNickname":"sales","securityEnabled":true,"visible":true}]}`,
+			`seed.json: groups[0] "Sales": POST /groups: 400 BadRequest: Property 'visible' does not exist on type 'microsoft.graph.group'`},
+		{"refused profile", `{"deploymentProfiles":[{"@odata.type":"#microsoft.graph.azureADWindowsAutopilotDeploymentProfile","displayName":"P","deviceNameTemplate":"CONTOSO-%RAND:8%"}]}`,
+			`seed.json: deploymentProfiles[0] "P": POST /deviceManagement/windowsAutopilotDeploymentProfiles: 400 BadRequest: deviceNameTemplate 'CONTOSO-%RAND:8%' is invalid: names are limited to 15 characters.`},
+		{"unknown assigned group", `{"enrollmentConfigurations":[{"@odata.type":"#microsoft.graph.windows10EnrollmentCompletionPageConfiguration","displayName":"ESP","assignGroups":["Nope"]}]}`,
+			`seed.json: enrollmentConfigurations[0] "ESP": assignGroups: no group named "Nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,8 +57,18 @@ type Server struct {
 	deploymentProfileEntity func(id string) (map[string]any, bool)
 }
 
-// New builds a mock server from opts.
+// New builds a mock server from opts. It panics on a seed the handlers refuse; LoadSeed reports such a
+// seed as an error, so only a seed built in Go can get here.
 func New(opts Options) *Server {
+	s, err := newServer(opts)
+	if err != nil {
+		panic("graphmock: seed: " + err.Error())
+	}
+	return s
+}
+
+// newServer builds the server and creates its seed, returning the first seed entry the handlers refuse.
+func newServer(opts Options) (*Server, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 100
 	}
@@ -90,7 +100,10 @@ func New(opts Options) *Server {
 	s.registerDirectory()
 	s.registerEnrollment()
 	s.registerPrep()
-	return s
+	if err := s.seedDirectory(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Start serves a new mock on a plain-HTTP loopback listener until the test ends.
