@@ -33,9 +33,10 @@ func ParseWriteBudget(s string) (WriteBudget, error) {
 	return WriteBudget{writes, window}, nil
 }
 
-// Pacer spreads writes so they stay inside a WriteBudget instead of bursting into 429s. It aims at 90% of the
-// budget with bursts of at most one $batch, so that even a fixed service window never sees more than it allows
-// once the first window has passed. When the service throttles anyway, every writer waits out Retry-After.
+// Pacer spreads writes so they stay inside a WriteBudget instead of bursting into 429s. It aims at 95% of the
+// budget with bursts of at most one $batch, so that a fixed service window never sees more than it allows once
+// the first window has passed (that one may see one burst too many). When the service throttles anyway, every
+// writer waits out Retry-After.
 type Pacer struct {
 	lim   *rate.Limiter
 	now   func() time.Time
@@ -45,6 +46,9 @@ type Pacer struct {
 	blockedUntil time.Time
 }
 
+// pacedShare is the part of the budget the pacer uses: the rest absorbs clock skew and bursts.
+const pacedShare = 0.95
+
 // NewPacer paces to b; now and sleep are injectable (nil: real time).
 func NewPacer(b WriteBudget, now func() time.Time, sleep func(context.Context, time.Duration) error) *Pacer {
 	if now == nil {
@@ -53,7 +57,7 @@ func NewPacer(b WriteBudget, now func() time.Time, sleep func(context.Context, t
 	if sleep == nil {
 		sleep = SleepContext
 	}
-	perSecond := 0.9 * float64(b.Writes) / b.Window.Seconds()
+	perSecond := pacedShare * float64(b.Writes) / b.Window.Seconds()
 	return &Pacer{lim: rate.NewLimiter(rate.Limit(perSecond), min(b.Writes, MaxBatch)), now: now, sleep: sleep}
 }
 
