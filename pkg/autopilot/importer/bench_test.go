@@ -70,9 +70,13 @@ func BenchmarkImport(b *testing.B) {
 		b.Run(fmt.Sprintf("autopilotctl-%d", n), func(b *testing.B) {
 			for range b.N {
 				mock, client, path := benchSetup(b, n)
+				opts := Options{Files: []string{path}, Budget: graph.WriteBudget{Writes: 100, Window: 2 * time.Second}, JournalPath: path + ".journal"}
 				start := time.Now()
-				rep, err := Run(context.Background(), client, Options{Files: []string{path}, Budget: graph.WriteBudget{Writes: 100, Window: 2 * time.Second},
-					JournalPath: path + ".journal", PollInterval: 15 * time.Second})
+				in, err := Check(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep, err := Run(context.Background(), client, opts, in)
 				took := time.Since(start)
 				if err != nil || rep.Summary.Imported != n {
 					b.Fatalf("%v %+v", err, rep.Summary)

@@ -127,8 +127,14 @@ type run struct {
 	rows    map[string]hashcsv.Device // serial → row (without the hash) for the report
 }
 
+// Input is validated input: the rows to import and, with SkipInvalid, the problems to report.
+type Input struct {
+	valid   []hashcsv.RowRef
+	invalid []hashcsv.Problem
+}
+
 // Check validates the files and overrides without touching the network: all problems at once.
-func Check(opts Options) (valid []hashcsv.RowRef, invalid []hashcsv.Problem, err error) {
+func Check(opts Options) (*Input, error) {
 	for _, o := range []struct {
 		v      *string
 		column string
@@ -144,25 +150,21 @@ func Check(opts Options) (valid []hashcsv.RowRef, invalid []hashcsv.Problem, err
 		}
 		for _, p := range hashcsv.NewValidator().Check(probe) {
 			if p.Column == o.column {
-				return nil, nil, &InputError{Problems: []hashcsv.Problem{p}}
+				return nil, &InputError{Problems: []hashcsv.Problem{p}}
 			}
 		}
 	}
-	valid, invalid = hashcsv.ValidateFiles(opts.Files)
+	valid, invalid := hashcsv.ValidateFiles(opts.Files)
 	if len(invalid) > 0 && !opts.SkipInvalid {
-		return valid, invalid, &InputError{Problems: invalid}
+		return nil, &InputError{Problems: invalid}
 	}
-	return valid, invalid, nil
+	return &Input{valid: valid, invalid: invalid}, nil
 }
 
-// Run imports the devices of opts.Files through client and returns the per-device report.
-func Run(ctx context.Context, client *graph.Client, opts Options) (*Report, error) {
+// Run imports the devices of in (from Check(opts)) through client and returns the per-device report.
+func Run(ctx context.Context, client *graph.Client, opts Options, in *Input) (*Report, error) {
 	opts = withDefaults(opts)
-	valid, invalid, err := Check(opts)
-	if err != nil {
-		return nil, err
-	}
-	r := &run{client: client, opts: opts, valid: valid, invalid: invalid, rows: map[string]hashcsv.Device{},
+	r := &run{client: client, opts: opts, valid: in.valid, invalid: in.invalid, rows: map[string]hashcsv.Device{},
 		pacer: graph.NewPacer(opts.Budget, opts.Now, opts.Sleep)}
 	if err := r.openJournal(); err != nil {
 		return nil, err

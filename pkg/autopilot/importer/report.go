@@ -129,20 +129,16 @@ func (s Summary) String() string {
 // WouldImport marks devices in a --dry-run plan.
 const WouldImport Status = "would-import"
 
-// Plan validates the input and lists what Run would send, without signing in or sending anything.
+// Plan lists what Run would send for in (from Check(opts)), without signing in or sending anything.
 // It returns the plan and the number of import requests it would take.
-func Plan(opts Options) (*Report, int, error) {
+func Plan(opts Options, in *Input) (*Report, int) {
 	opts = withDefaults(opts)
-	valid, invalid, err := Check(opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	r := &run{opts: opts, valid: valid, invalid: invalid, rows: map[string]hashcsv.Device{}, journal: &Journal{Devices: map[string]*JournalDevice{}}}
+	r := &run{opts: opts, valid: in.valid, invalid: in.invalid, rows: map[string]hashcsv.Device{}, journal: &Journal{Devices: map[string]*JournalDevice{}}}
 	r.readRows(nil)
-	for _, v := range valid {
+	for _, v := range in.valid {
 		r.journal.Devices[v.SerialNumber] = &JournalDevice{Status: WouldImport}
 	}
 	rep := r.report()
 	rep.Summary.Pending = 0
-	return rep, (len(valid) + opts.BatchSize - 1) / opts.BatchSize, nil
+	return rep, (len(in.valid) + opts.BatchSize - 1) / opts.BatchSize
 }

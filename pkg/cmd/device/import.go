@@ -13,6 +13,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
 
@@ -96,7 +97,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return &cmdutil.UsageError{Err: err}
 	}
-	io := f.IOStreams
+	ios := f.IOStreams
 	iopts := importer.Options{
 		Files: opts.Files, BatchSize: opts.BatchSize, PollInterval: opts.PollInterval, Timeout: opts.Timeout,
 		NoWait: opts.NoWait, Resume: opts.Resume, SkipInvalid: opts.SkipInvalid, JournalPath: opts.Journal,
@@ -108,35 +109,34 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if opts.setUser {
 		iopts.AssignedUser = &opts.AssignedUser
 	}
+	in, err := importer.Check(iopts)
+	if err != nil {
+		return inputError(err) // before sign-in: bad input never needs a token
+	}
 	if opts.DryRun {
-		plan, requests, err := importer.Plan(iopts)
-		if err != nil {
-			return inputError(err)
-		}
+		plan, requests := importer.Plan(iopts, in)
 		if err := f.Print(reportResult(plan)); err != nil {
 			return err
 		}
-		fmt.Fprintf(io.ErrOut, "dry run: would import %d devices in %d import requests; nothing was sent\n",
+		fmt.Fprintf(ios.ErrOut, "dry run: would import %d devices in %d import requests; nothing was sent\n",
 			plan.Summary.Total-plan.Summary.Invalid, requests)
 		return nil
-	}
-	if _, _, err := importer.Check(iopts); err != nil {
-		return inputError(err) // before sign-in: bad input never needs a token
 	}
 	client, err := f.Graph()
 	if err != nil {
 		return err
 	}
-	bar := io.StartProgress("importing", 0)
-	iopts.Progress = func(p importer.Progress) {
-		if bar == nil || p.Total == 0 {
-			return
+	var bar *iostreams.Progress
+	iopts.Progress = func(p importer.Progress) { // calls are serialized by the importer
+		if bar == nil {
+			bar = ios.StartProgress("importing", p.Total)
 		}
 		bar.Update(p.Done, "%d submitted, %d failed", p.Submitted, p.Failed)
 	}
-	bar = io.StartProgress("importing", countRows(opts))
-	report, runErr := importer.Run(ctx, client, iopts)
-	bar.Stop()
+	report, runErr := importer.Run(ctx, client, iopts, in)
+	if bar != nil {
+		bar.Stop()
+	}
 	if runErr != nil {
 		if ierr := inputError(runErr); ierr != runErr {
 			return ierr
@@ -148,20 +148,14 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err := f.Print(reportResult(report)); err != nil {
 		return err
 	}
-	fmt.Fprintln(io.ErrOut, report.Summary.String())
+	fmt.Fprintln(ios.ErrOut, report.Summary.String())
 	if runErr != nil {
 		return runErr
 	}
 	if opts.Sync && report.Summary.Imported > 0 {
-		syncAfterImport(ctx, client, io.ErrOut)
+		syncAfterImport(ctx, client, ios.ErrOut)
 	}
 	return importOutcome(report, opts)
-}
-
-// countRows is the progress bar's total: the rows validation found (cheap; files are streamed).
-func countRows(opts *ImportOptions) int {
-	valid, _, _ := importer.Check(importer.Options{Files: opts.Files, SkipInvalid: true})
-	return len(valid)
 }
 
 // inputError maps the importer's input and journal errors to exit code 2.
