@@ -18,6 +18,13 @@ func NewCmdDevice(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(
 		NewCmdImport(f, nil),
+		NewCmdList(f, nil),
+		NewCmdShow(f, nil),
+		NewCmdTag(f, nil),
+		NewCmdAssignUser(f, nil),
+		NewCmdUnassignUser(f, nil),
+		NewCmdDelete(f, nil),
+		NewCmdSync(f, nil),
 	)
 	return cmd
 }

@@ -1,0 +1,209 @@
+package autopilot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+)
+
+// ListDevices pages through the tenant's Autopilot devices and returns those f matches, in Graph's order.
+func ListDevices(ctx context.Context, c *graph.Client, f Filter) ([]Device, error) {
+	out := []Device{}
+	_, err := eachDevice(ctx, c, f.serverFilter(), func(d Device) error {
+		if !f.Match(d) {
+			return nil
+		}
+		out = append(out, d)
+		if f.Limit > 0 && len(out) >= f.Limit {
+			return graph.ErrStop
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eachDevice pages through the devices that serverFilter selects. When Graph refuses the filter (400, as
+// contains() does for hyphenated serial numbers) it pages through every device instead and reports
+// unfiltered = true, so callers always match client-side as well.
+func eachDevice(ctx context.Context, c *graph.Client, serverFilter string, each func(Device) error) (unfiltered bool, err error) {
+	seen := 0
+	err = c.List(ctx, devicesQuery(serverFilter), func(raw json.RawMessage) error {
+		seen++
+		var d Device
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("reading an Autopilot device from Graph: %w", err)
+		}
+		return each(d)
+	})
+	var ge *graph.Error
+	if serverFilter != "" && seen == 0 && errors.As(err, &ge) && ge.Status == http.StatusBadRequest {
+		_, err = eachDevice(ctx, c, "", each)
+		return true, err
+	}
+	return serverFilter == "", err
+}
+
+// NotFoundError says no device has the serial number; Similar lists serial numbers containing it.
+type NotFoundError struct {
+	Serial  string
+	Similar []string
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("no Autopilot device has serial number %q", e.Serial)
+	if len(e.Similar) > 0 {
+		msg += "; serial numbers containing it: " + strings.Join(e.Similar, ", ")
+	}
+	return msg
+}
+
+// AmbiguousSerialError says several devices share the serial number (the service allows it across
+// manufacturers and hashes); Matches lists them so the caller can pick one by id.
+type AmbiguousSerialError struct {
+	Serial  string
+	Matches []Device
+}
+
+func (e *AmbiguousSerialError) Error() string {
+	ids := make([]string, len(e.Matches))
+	for i, d := range e.Matches {
+		about := "no group tag"
+		if d.GroupTag != "" {
+			about = fmt.Sprintf("group tag %q", d.GroupTag)
+		}
+		if hw := strings.TrimSpace(d.Manufacturer + " " + d.Model); hw != "" {
+			about += ", " + hw
+		}
+		ids[i] = fmt.Sprintf("%s (%s)", d.ID, about)
+	}
+	return fmt.Sprintf("serial number %q matches %d Autopilot devices: %s; name one by its id", e.Serial, len(e.Matches), strings.Join(ids, ", "))
+}
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// FindDevice finds one device by its id or its whole serial number (ignoring case), with its assigned and
+// intended deployment profiles expanded.
+func FindDevice(ctx context.Context, c *graph.Client, serialOrID string) (Device, error) {
+	return lookupDevice(ctx, c, serialOrID, true)
+}
+
+// lookupDevice finds one device by id or serial number; a serial number costs a filtered listing, and
+// expanding the profiles one more request by id.
+func lookupDevice(ctx context.Context, c *graph.Client, serialOrID string, expandProfiles bool) (Device, error) {
+	id := serialOrID
+	if !guidPattern.MatchString(serialOrID) {
+		d, err := newResolver(c, 1).resolve(ctx, serialOrID)
+		if err != nil || !expandProfiles {
+			return d, err
+		}
+		id = d.ID
+	}
+	path := devicesPath + "/" + id
+	if expandProfiles {
+		path += "?$expand=deploymentProfile,intendedDeploymentProfile"
+	}
+	var d Device
+	err := c.Do(ctx, "GET", path, nil, &d)
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
+		return Device{}, fmt.Errorf("no Autopilot device has id %s", id)
+	}
+	return d, err
+}
+
+// listAllAbove is how many serial numbers make one listing of the whole tenant cheaper than a filtered
+// request per serial number (Graph pages hold up to about 1,000 devices).
+const listAllAbove = 50
+
+// resolver turns serial numbers into devices: one filtered request per serial number, or one listing of
+// the tenant, kept once made (for many serial numbers, or after Graph refused a filter).
+type resolver struct {
+	c        *graph.Client
+	bySerial map[string][]Device // upper-cased serial number → devices; nil until the tenant is listed
+	all      []Device
+	many     bool
+}
+
+func newResolver(c *graph.Client, serials int) *resolver {
+	return &resolver{c: c, many: serials > listAllAbove}
+}
+
+// resolve returns the one device whose serial number is serial, ignoring case.
+func (r *resolver) resolve(ctx context.Context, serial string) (Device, error) {
+	candidates, err := r.candidates(ctx, serial)
+	if err != nil {
+		return Device{}, err
+	}
+	var exact []Device
+	var similar []string
+	for _, d := range candidates {
+		switch {
+		case strings.EqualFold(d.SerialNumber, serial):
+			exact = append(exact, d)
+		case containsFold(d.SerialNumber, serial):
+			similar = append(similar, d.SerialNumber)
+		}
+	}
+	switch len(exact) {
+	case 0:
+		return Device{}, &NotFoundError{Serial: serial, Similar: similar}
+	case 1:
+		return exact[0], nil
+	}
+	return Device{}, &AmbiguousSerialError{Serial: serial, Matches: exact}
+}
+
+// candidates are devices whose serial number may be serial: from the tenant listing when there is one
+// (every device only when none matches exactly, to name similar ones), else the server's contains() answer.
+func (r *resolver) candidates(ctx context.Context, serial string) ([]Device, error) {
+	if r.bySerial == nil && r.many {
+		if err := r.listAll(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if r.bySerial != nil {
+		if exact := r.bySerial[strings.ToUpper(serial)]; len(exact) > 0 {
+			return exact, nil
+		}
+		return r.all, nil
+	}
+	var found []Device
+	unfiltered, err := eachDevice(ctx, r.c, serialContains(serial), func(d Device) error {
+		found = append(found, d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if unfiltered {
+		r.keep(found)
+	}
+	return found, nil
+}
+
+func (r *resolver) listAll(ctx context.Context) error {
+	var all []Device
+	if _, err := eachDevice(ctx, r.c, "", func(d Device) error {
+		all = append(all, d)
+		return nil
+	}); err != nil {
+		return err
+	}
+	r.keep(all)
+	return nil
+}
+
+// keep remembers a listing of every device, so later serial numbers need no request.
+func (r *resolver) keep(all []Device) {
+	r.all, r.bySerial = all, map[string][]Device{}
+	for _, d := range all {
+		key := strings.ToUpper(d.SerialNumber)
+		r.bySerial[key] = append(r.bySerial[key], d)
+	}
+}

@@ -1,0 +1,113 @@
+package autopilot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/microsoftgraph/msgraph-beta-sdk-go/models/odataerrors"
+
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+)
+
+// SyncCooldown is how long after one sync request the service refuses the next with 429 (reference §2.1).
+const SyncCooldown = 10 * time.Minute
+
+// SyncResult says that an Autopilot sync was requested (or, for a dry run, would be).
+type SyncResult struct {
+	Status      string    `json:"status"` // started, wouldStart
+	RequestedAt time.Time `json:"requestedDateTime"`
+}
+
+// SyncRefusedError is the service's "not now": a sync is running (409) or one was requested less than ten
+// minutes ago (429). RetryAt is when to try again: from Retry-After when Graph sent one, else ten minutes
+// after lastManualSyncTriggerDateTime; zero when neither says (a running sync that has to finish first).
+type SyncRefusedError struct {
+	Running     bool
+	RequestedAt time.Time // the last manual sync request; zero if unknown
+	RetryAt     time.Time
+	Now         time.Time
+}
+
+func (e *SyncRefusedError) Error() string {
+	msg := "Autopilot sync not started: "
+	recent := !e.RequestedAt.IsZero() && e.Now.Before(e.RequestedAt.Add(SyncCooldown))
+	switch {
+	case e.Running:
+		msg += "a sync is already running"
+	case recent:
+		msg += "the last sync was requested less than 10 minutes ago"
+	default:
+		msg += "Graph throttled the request"
+	}
+	if !e.RequestedAt.IsZero() && (e.Running || recent) {
+		msg += " (requested at " + e.RequestedAt.UTC().Format(time.RFC3339) + ")"
+	}
+	switch {
+	case e.RetryAt.After(e.Now):
+		return msg + fmt.Sprintf("; try again after %s (in %s)", e.RetryAt.UTC().Format(time.RFC3339), e.RetryAt.Sub(e.Now).Round(time.Second))
+	case e.Running:
+		return msg + "; try again when it has finished, in a few minutes"
+	}
+	return msg + "; try again in a few minutes"
+}
+
+// Sync asks the service to sync Autopilot devices from the device directory. A refusal comes back at once as
+// a *SyncRefusedError saying when to try again; it is never waited out. With dryRun it only checks whether
+// the service would accept a request now.
+func Sync(ctx context.Context, c *graph.Client, now func() time.Time, dryRun bool) (SyncResult, error) {
+	settings := c.DeviceManagement().WindowsAutopilotSettings()
+	if dryRun {
+		if err := checkSyncAllowed(ctx, c, now(), time.Time{}); err != nil {
+			return SyncResult{}, err
+		}
+		return SyncResult{Status: "wouldStart", RequestedAt: now().UTC()}, nil
+	}
+	err := settings.Sync().Post(graph.WithoutRetry(ctx), nil)
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || (oe.ResponseStatusCode != http.StatusConflict && oe.ResponseStatusCode != http.StatusTooManyRequests) {
+		if err != nil {
+			return SyncResult{}, graph.Translate(err)
+		}
+		return SyncResult{Status: "started", RequestedAt: now().UTC()}, nil
+	}
+	var retryAt time.Time
+	if oe.ResponseHeaders != nil {
+		if v := oe.ResponseHeaders.Get("Retry-After"); len(v) > 0 {
+			if d, ok := graph.RetryAfter(v[0], now()); ok {
+				retryAt = now().Add(d)
+			}
+		}
+	}
+	if err := checkSyncAllowed(ctx, c, now(), retryAt); err != nil {
+		return SyncResult{}, err
+	}
+	// The settings say a sync may start, yet the service refused: report its answer with Retry-After.
+	return SyncResult{}, &SyncRefusedError{Running: oe.ResponseStatusCode == http.StatusConflict, RetryAt: retryAt, Now: now()}
+}
+
+// checkSyncAllowed reads windowsAutopilotSettings and returns a *SyncRefusedError when a sync is running or
+// was requested within SyncCooldown. retryAt, when not zero, is Graph's own Retry-After and wins.
+func checkSyncAllowed(ctx context.Context, c *graph.Client, now, retryAt time.Time) error {
+	s, err := c.DeviceManagement().WindowsAutopilotSettings().Get(ctx, nil)
+	if err != nil {
+		return graph.Translate(err)
+	}
+	refused := &SyncRefusedError{RetryAt: retryAt, Now: now}
+	if t := s.GetLastManualSyncTriggerDateTime(); t != nil && t.Year() > 1 {
+		refused.RequestedAt = *t
+		if retryAt.IsZero() {
+			refused.RetryAt = t.Add(SyncCooldown)
+		}
+	}
+	if st := s.GetSyncStatus(); st != nil && st.String() == "inProgress" {
+		refused.Running = true
+		return refused
+	}
+	if refused.RetryAt.After(now) {
+		return refused
+	}
+	return nil
+}

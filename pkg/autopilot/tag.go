@@ -1,0 +1,100 @@
+package autopilot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+)
+
+// TagTarget is a device, named by serial number, and the group tag it should have ("" clears it).
+type TagTarget struct {
+	SerialNumber string
+	GroupTag     string
+}
+
+// TagResult is one device's group-tag change.
+type TagResult struct {
+	Outcome
+	PreviousGroupTag string `json:"previousGroupTag"`
+	GroupTag         string `json:"groupTag"`
+}
+
+// ValidateGroupTag checks what the service would refuse, before anything is sent.
+func ValidateGroupTag(tag string) error {
+	if n := utf8.RuneCountInString(tag); n > hashcsv.MaxGroupTagLength {
+		return fmt.Errorf("group tag %q is %d characters; the limit is %d", tag, n, hashcsv.MaxGroupTagLength)
+	}
+	return nil
+}
+
+// PlanTags resolves each target and decides what to change: wouldUpdate when the group tag differs,
+// unchanged when the device already has it, notFound or ambiguous when the serial number names no single
+// device. A serial number listed twice counts once (the first).
+func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]TagResult, error) {
+	want := map[string]string{}
+	serials := make([]string, 0, len(targets))
+	for _, t := range targets {
+		if _, dup := want[strings.ToUpper(t.SerialNumber)]; !dup {
+			want[strings.ToUpper(t.SerialNumber)] = t.GroupTag
+		}
+		serials = append(serials, t.SerialNumber)
+	}
+	serials = uniqueFold(serials)
+	devices, outcomes, err := resolveSerials(ctx, c, serials)
+	if err != nil {
+		return nil, err
+	}
+	plan := make([]TagResult, len(serials))
+	for i, o := range outcomes {
+		plan[i] = planTag(o, devices[i], want[strings.ToUpper(serials[i])])
+	}
+	return plan, nil
+}
+
+// PlanRetag plans giving every device tagged from (ignoring case) the tag to.
+func PlanRetag(ctx context.Context, c *graph.Client, from, to string) ([]TagResult, error) {
+	devices, err := ListDevices(ctx, c, Filter{GroupTag: from})
+	if err != nil {
+		return nil, err
+	}
+	plan := make([]TagResult, len(devices))
+	for i, d := range devices {
+		plan[i] = planTag(Outcome{SerialNumber: d.SerialNumber, ID: d.ID}, d, to)
+	}
+	return plan, nil
+}
+
+func planTag(o Outcome, d Device, tag string) TagResult {
+	r := TagResult{Outcome: o, PreviousGroupTag: d.GroupTag, GroupTag: tag}
+	switch {
+	case o.Status != "":
+	case d.GroupTag == tag:
+		r.Status = StatusUnchanged
+	default:
+		r.Status = StatusWouldUpdate
+	}
+	return r
+}
+
+// ApplyTags sends the planned changes (wouldUpdate) with updateDeviceProperties and records each answer.
+func ApplyTags(ctx context.Context, c *graph.Client, plan []TagResult, opts WriteOptions) error {
+	var planned []*Outcome
+	var reqs []graph.BatchRequest
+	for i := range plan {
+		if plan[i].Status != StatusWouldUpdate {
+			continue
+		}
+		body, err := json.Marshal(map[string]string{"groupTag": plan[i].GroupTag})
+		if err != nil {
+			return err
+		}
+		planned = append(planned, &plan[i].Outcome)
+		reqs = append(reqs, deviceRequest("POST", plan[i].ID, "updateDeviceProperties", body))
+	}
+	return sendWrites(ctx, c, planned, reqs, StatusUpdated, opts)
+}
