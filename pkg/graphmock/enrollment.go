@@ -718,16 +718,19 @@ func (s *Server) profileEntity(p *deploymentProfile) map[string]any {
 // It runs after every change to groups, memberships, profile assignments or the devices themselves
 // (registered, retagged, renamed, deleted).
 func (s *Server) applyProfileAssignments() {
-	members := map[string][]string{} // group id → member ids, computed once per run
+	members := map[string]map[string]bool{} // group id → lower-cased member ids, computed once per run
 	inGroup := func(groupID, deviceID string) bool {
-		ids, ok := members[groupID]
+		set, ok := members[groupID]
 		if !ok {
+			set = map[string]bool{}
 			if g := s.group(groupID); g != nil {
-				ids = s.groupMembers(g)
+				for _, id := range s.groupMembers(g) {
+					set[strings.ToLower(id)] = true
+				}
 			}
-			members[groupID] = ids
+			members[groupID] = set
 		}
-		return hasFold(ids, deviceID)
+		return set[strings.ToLower(deviceID)]
 	}
 	targets := func(p *deploymentProfile, deviceID string) bool {
 		included := false
@@ -745,24 +748,20 @@ func (s *Server) applyProfileAssignments() {
 		}
 		return included
 	}
-	for _, d := range s.entraDevices() {
-		autopilotID := strings.TrimPrefix(d.PhysicalIDs[0], "[ZTDId]:")
-		dev := s.autopilot.device(autopilotID)
-		if dev == nil {
-			continue
-		}
+	// Walk the Autopilot devices themselves: looking each up by id made this quadratic in the tenant's size.
+	for _, dev := range s.autopilot.devices {
 		want := ""
 		for _, p := range s.policy.profiles {
-			if targets(p, d.ID) {
+			if targets(p, dev.azureAdDeviceID) {
 				want = p.id
 				break
 			}
 		}
 		switch {
 		case want != "" && dev.deploymentProfileID != want:
-			s.setDeviceProfile(autopilotID, want, "assignedUnkownSyncState")
+			s.setDeviceProfile(dev.id, want, "assignedUnkownSyncState")
 		case want == "" && dev.deploymentProfileID != "":
-			s.setDeviceProfile(autopilotID, "", "notAssigned")
+			s.setDeviceProfile(dev.id, "", "notAssigned")
 		}
 	}
 }
