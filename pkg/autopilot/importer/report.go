@@ -40,9 +40,18 @@ func (r *run) report() *Report {
 	rep := &Report{Devices: make([]DeviceResult, len(entries))}
 	for i, e := range entries {
 		rep.Devices[i] = e.res
+	}
+	rep.Recount()
+	return rep
+}
+
+// Recount sets the summary from the devices (after a caller changed some of them).
+func (rep *Report) Recount() {
+	rep.Summary = Summary{}
+	for _, d := range rep.Devices {
 		s := &rep.Summary
 		s.Total++
-		switch e.res.Status {
+		switch d.Status {
 		case Imported:
 			s.Imported++
 		case AlreadyRegistered:
@@ -55,7 +64,6 @@ func (r *run) report() *Report {
 			s.Pending++
 		}
 	}
-	return rep
 }
 
 func (r *run) result(d hashcsv.Device) DeviceResult {

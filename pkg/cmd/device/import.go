@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -32,6 +32,7 @@ type ImportOptions struct {
 	Sync         bool
 	DryRun       bool
 	Resume       bool
+	UpdateTag    bool
 	SkipInvalid  bool
 	Journal      string
 	WriteBudget  string
@@ -85,6 +86,7 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 	fl.BoolVar(&opts.Sync, "sync", false, "trigger an Autopilot sync when done")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "validate and show what would be sent; send nothing")
 	fl.BoolVar(&opts.Resume, "resume", false, "continue an interrupted import from its journal")
+	fl.BoolVar(&opts.UpdateTag, "update-tag", false, "give devices that are already registered the group tag and user their rows ask for")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "upload the valid rows and report invalid ones, instead of stopping")
 	fl.StringVar(&opts.Journal, "journal", "", "journal file (default: next to the first CSV)")
 	fl.StringVar(&opts.WriteBudget, "write-budget", graph.DefaultWriteBudget.String(), "writes the service allows per window, WRITES/WINDOW")
@@ -145,6 +147,11 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 			return runErr
 		}
 	}
+	if runErr == nil && opts.UpdateTag {
+		if err := updateRegistered(ctx, f, client, report, opts, budget); err != nil {
+			return err
+		}
+	}
 	if err := f.Print(reportResult(report)); err != nil {
 		return err
 	}
@@ -153,9 +160,61 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return runErr
 	}
 	if opts.Sync && report.Summary.Imported > 0 {
-		syncAfterImport(ctx, client, ios.ErrOut)
+		if _, err := autopilot.Sync(ctx, client, f.Now, false); err != nil {
+			fmt.Fprintln(ios.ErrOut, err) // the import itself succeeded; a refused sync says when to retry
+		} else {
+			fmt.Fprintln(ios.ErrOut, "Autopilot sync started")
+		}
 	}
 	return importOutcome(report, opts)
+}
+
+// updateRegistered gives devices that were already registered the group tag (and user) their rows ask for.
+// Rows without a group tag leave the device's tag alone unless --group-tag was given.
+func updateRegistered(ctx context.Context, f *cmdutil.Factory, client *graph.Client, rep *importer.Report, opts *ImportOptions, budget graph.WriteBudget) error {
+	var targets []autopilot.TagTarget
+	bySerial := map[string]*importer.DeviceResult{}
+	for i := range rep.Devices {
+		d := &rep.Devices[i]
+		if d.Status == importer.AlreadyRegistered {
+			bySerial[strings.ToUpper(d.SerialNumber)] = d
+			if d.GroupTag != "" || opts.setGroupTag {
+				targets = append(targets, autopilot.TagTarget{SerialNumber: d.SerialNumber, GroupTag: d.GroupTag})
+			}
+		}
+	}
+	plan, err := autopilot.PlanTags(ctx, client, targets)
+	if err != nil {
+		return err
+	}
+	if err := autopilot.ApplyTags(ctx, client, plan, autopilot.WriteOptions{Budget: budget, Now: f.Now, Sleep: f.Sleep}); err != nil {
+		return err
+	}
+	for _, r := range plan {
+		d := bySerial[strings.ToUpper(r.SerialNumber)]
+		switch {
+		case r.Status.Failed():
+			d.Status, d.Message = importer.Failed, "already registered; updating its group tag failed: "+r.Error
+		case r.Status == autopilot.StatusUpdated:
+			d.Message = fmt.Sprintf("already registered; group tag changed from %q to %q", r.PreviousGroupTag, r.GroupTag)
+		default:
+			d.Message = fmt.Sprintf("already registered; group tag already %q", r.GroupTag)
+		}
+	}
+	for _, d := range bySerial {
+		if d.AssignedUser == "" || d.Status == importer.Failed {
+			continue
+		}
+		u, err := autopilot.AssignUser(ctx, client, d.SerialNumber, d.AssignedUser, "", false)
+		switch {
+		case err != nil:
+			d.Status, d.Message = importer.Failed, "already registered; assigning its user failed: "+graph.Translate(err).Error()
+		case u.Status == autopilot.StatusUpdated:
+			d.Message += "; user " + d.AssignedUser + " assigned"
+		}
+	}
+	rep.Recount()
+	return nil
 }
 
 // inputError maps the importer's input and journal errors to exit code 2.
@@ -181,23 +240,6 @@ func importOutcome(r *importer.Report, opts *ImportOptions) error {
 		msg += fmt.Sprintf("; continue waiting with: autopilotctl device import %s --resume", strings.Join(opts.Files, " "))
 	}
 	return &cmdutil.PartialError{Msg: msg}
-}
-
-// syncAfterImport asks Intune to sync Autopilot devices. Sync is limited to one per 10 minutes and refuses while
-// one runs; those answers are reported, not waited out.
-func syncAfterImport(ctx context.Context, client *graph.Client, w io.Writer) {
-	err := client.Do(graph.WithoutRetry(ctx), "POST", "/deviceManagement/windowsAutopilotSettings/sync", nil, nil)
-	var ge *graph.Error
-	switch {
-	case err == nil:
-		fmt.Fprintln(w, "Autopilot sync started")
-	case errors.As(err, &ge) && ge.Status == 429:
-		fmt.Fprintln(w, "Autopilot sync not started: the last sync was less than 10 minutes ago; run `autopilotctl device sync` later")
-	case errors.As(err, &ge) && ge.Status == 409:
-		fmt.Fprintln(w, "Autopilot sync not started: a sync is already running; it will pick up the new devices")
-	default:
-		fmt.Fprintf(w, "Autopilot sync not started: %v\n", err)
-	}
 }
 
 func reportResult(r *importer.Report) output.Result {

@@ -332,7 +332,7 @@ func TestImportSyncIsReportedNotRetried(t *testing.T) {
 	}
 	env.Stderr.Reset()
 	if code := env.Run(NewCmdImport(env.Factory, nil), b, "--sync"); code != 0 ||
-		!strings.HasSuffix(env.Stderr.String(), "Autopilot sync not started: a sync is already running; it will pick up the new devices\n") {
+		!strings.Contains(env.Stderr.String(), "Autopilot sync not started: a sync is already running") {
 		t.Fatalf("exit %d %q", code, env.Stderr)
 	}
 	if n := count(env, "POST /deviceManagement/windowsAutopilotSettings/sync", 0); n != 2 {
@@ -347,5 +347,39 @@ func TestImportFlagErrors(t *testing.T) {
 		if code := env.Run(NewCmdImport(env.Factory, nil), args...); code != 2 {
 			t.Errorf("%v: exit %d (%s)", args, code, env.Stderr)
 		}
+	}
+}
+
+func TestImportUpdateTagForAlreadyRegistered(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second, Seed: &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{
+		{SerialNumber: "OLD-1", GroupTag: "Sales"}, {SerialNumber: "OLD-2", GroupTag: "Kiosk"}}}})
+	csv := writeCSV(t, "d.csv", false, fullHeader,
+		"OLD-1,,"+hash("a", 100)+",Lab,bob@contoso.com",
+		"OLD-2,,"+hash("b", 100)+",,",
+		"NEW-1,,"+hash("c", 100)+",Lab,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--update-tag", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "OLD-1=already-registered OLD-2=already-registered NEW-1=imported" {
+		t.Fatalf("exit %d %s\n%s", code, statuses(r), env.Stderr)
+	}
+	if got := r.Devices[0].Message; got != `already registered; group tag changed from "Sales" to "Lab"; user bob@contoso.com assigned` {
+		t.Errorf("OLD-1: %q", got)
+	}
+	if got := r.Devices[1].Message; got != "already registered in this tenant" {
+		t.Errorf("OLD-2 (no tag in its row) was touched: %q", got)
+	}
+	for _, req := range env.Mock.Requests() {
+		if req.Route == "POST /deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties" && req.InBatch {
+			if string(req.Body) != `{"groupTag":"Lab"}` {
+				t.Errorf("update body %s", req.Body)
+			}
+		}
+	}
+	env.Stdout.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--update-tag", "-o", "json"); code != 0 {
+		t.Fatalf("second run exit %d", code)
+	}
+	if got := decodeReport(t, env.Stdout.String()).Devices[0].Message; got != `already registered; group tag already "Lab"` {
+		t.Errorf("second run: %q", got)
 	}
 }
