@@ -8,8 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 )
 
 // ListedDevice is one row of a device list CSV.
@@ -33,8 +32,8 @@ var (
 	groupTagColumns = []string{"grouptag", "tag"}
 )
 
-// ReadDeviceList reads a device list CSV: UTF-8 (with or without a byte-order mark) or UTF-16 with a
-// byte-order mark, as PowerShell and Excel write them. Errors name the file and line. A serial number
+// ReadDeviceList reads a device list CSV in any encoding hashcsv reads (UTF-8 or UTF-16, with or without a
+// byte-order mark), as PowerShell and Excel write them. Errors name the file and line. A serial number
 // listed twice with the same group tag counts once; with different group tags it is an error.
 func ReadDeviceList(path string) (DeviceList, error) {
 	f, err := os.Open(path)
@@ -46,9 +45,13 @@ func ReadDeviceList(path string) (DeviceList, error) {
 }
 
 func readDeviceList(name string, r io.Reader) (DeviceList, error) {
-	cr := csv.NewReader(transform.NewReader(r, unicode.BOMOverride(unicode.UTF8.NewDecoder())))
-	cr.FieldsPerRecord = -1
 	list := DeviceList{File: name}
+	text, err := hashcsv.DecodeText(r) // the same encodings as hardware-hash CSVs
+	if err != nil {
+		return list, fmt.Errorf("%s: %w", name, err)
+	}
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
 		return list, fmt.Errorf("%s: file is empty", name)
@@ -57,9 +60,6 @@ func readDeviceList(name string, r io.Reader) (DeviceList, error) {
 		return list, csvError(name, err)
 	}
 	serialCol, tagCol := column(header, serialColumns), column(header, groupTagColumns)
-	if strings.ContainsRune(strings.Join(header, ""), 0) {
-		return list, fmt.Errorf("%s:1: the file looks like UTF-16 without a byte-order mark; save it as UTF-8", name)
-	}
 	if serialCol < 0 {
 		return list, fmt.Errorf("%s:1: no serial number column: the header must name one, e.g. %q or \"serialNumber\"", name, "Device Serial Number")
 	}

@@ -41,6 +41,15 @@ func TestReadDeviceList(t *testing.T) {
 	}
 }
 
+// UTF-16 without a byte-order mark is read like the hardware-hash CSVs are.
+func TestReadDeviceListUTF16WithoutBOM(t *testing.T) {
+	got, err := readDeviceList("t.csv", bytes.NewReader(utf16(t, "serial,tag\nA,B\n", unicode.IgnoreBOM)))
+	want := DeviceList{File: "t.csv", HasGroupTag: true, Devices: []ListedDevice{{Line: 2, SerialNumber: "A", GroupTag: "B"}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%+v, %v", got, err)
+	}
+}
+
 func TestReadDeviceListErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -49,7 +58,7 @@ func TestReadDeviceListErrors(t *testing.T) {
 	}{
 		{"empty", nil, "t.csv: file is empty"},
 		{"no serial column", []byte("Group Tag\nSales\n"), `t.csv:1: no serial number column: the header must name one, e.g. "Device Serial Number" or "serialNumber"`},
-		{"UTF-16 without BOM", utf16(t, "serial,tag\nA,B\n", unicode.IgnoreBOM), "t.csv:1: the file looks like UTF-16 without a byte-order mark; save it as UTF-8"},
+		{"binary", []byte{0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00}, "t.csv: binary data, not a CSV text file"},
 		{"missing serial", []byte("serial,tag\nA,B\n,C\n"), `t.csv:3: no serial number (column "serial")`},
 		{"conflicting tags", []byte("serial,tag\nA,B\na,C\n"), `t.csv:3: serial number "a" is listed on line 2 with group tag "B" and here with "C"`},
 		{"tag too long", []byte("serial,Group Tag\nA," + strings.Repeat("x", 129) + "\n"),

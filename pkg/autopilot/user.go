@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
@@ -15,11 +16,10 @@ type UserResult struct {
 	AddressableUserName string `json:"addressableUserName"`
 }
 
-// ValidateUPN checks that upn is shaped like a user principal name (name@domain).
+// ValidateUPN checks that upn is shaped like a user principal name, by the same rule as the CSV columns.
 func ValidateUPN(upn string) error {
-	name, domain, ok := strings.Cut(upn, "@")
-	if !ok || name == "" || domain == "" || strings.ContainsAny(upn, " \t") {
-		return fmt.Errorf("%q is not a user principal name (name@domain)", upn)
+	if !hashcsv.LooksLikeUPN(upn) {
+		return fmt.Errorf("%q is not a user principal name like user@contoso.com", upn)
 	}
 	return nil
 }

@@ -29,10 +29,10 @@ var (
 	errRowTooLong     = fmt.Errorf("row is longer than %d KiB, but a hardware-hash row is about 4 KiB (missing line break or closing quote?)", maxRowBytes>>10)
 )
 
-// decodeText returns the file's content as UTF-8. Windows PowerShell 5.1's
+// DecodeText returns a CSV file's content as UTF-8 (other readers of admin CSVs use it too). Windows PowerShell 5.1's
 // Out-File writes UTF-16LE with a BOM, PowerShell 6+ BOM-less UTF-8; a BOM
 // decides, and without one the NUL bytes of ASCII text in UTF-16 do.
-func decodeText(r io.Reader) (io.Reader, error) {
+func DecodeText(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, readSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {

@@ -65,7 +65,7 @@ func Open(path string) (*Reader, error) {
 // NewReader reads a hash CSV from r, naming it name in errors. It decodes
 // UTF-8 or UTF-16 and reads the header; a *FileError says what is wrong.
 func NewReader(name string, r io.Reader) (*Reader, error) {
-	text, err := decodeText(r)
+	text, err := DecodeText(r)
 	if errors.Is(err, errBinary) {
 		return nil, fileError(name, 0, err.Error(), nil)
 	}

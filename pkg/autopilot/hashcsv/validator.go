@@ -73,7 +73,7 @@ func (v *Validator) Check(d Device) []Problem {
 	if n := utf8.RuneCountInString(d.GroupTag); n > MaxGroupTagLength {
 		report(ColumnGroupTag, "group tag is %d characters long; the limit is %d", n, MaxGroupTagLength)
 	}
-	if d.AssignedUser != "" && !looksLikeUPN(d.AssignedUser) {
+	if d.AssignedUser != "" && !LooksLikeUPN(d.AssignedUser) {
 		report(ColumnAssignedUser, "assigned user %q is not a user principal name like user@contoso.com", d.AssignedUser)
 	}
 	return problems
@@ -89,9 +89,9 @@ func (v *Validator) decode(hash string) ([]byte, bool) {
 	return v.decoded[:n], err == nil && n > 0
 }
 
-// looksLikeUPN checks the shape local@domain.tld with no spaces; the
+// LooksLikeUPN checks the shape local@domain.tld with no spaces; the
 // service itself only checks that the domain is one of the tenant's.
-func looksLikeUPN(s string) bool {
+func LooksLikeUPN(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || local == "" || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		return false

@@ -75,8 +75,8 @@ func TestLooksLikeUPN(t *testing.T) {
 		"ada@con toso.com":               false,
 		"CONTOSO\\ada":                   false,
 	} {
-		if got := looksLikeUPN(upn); got != want {
-			t.Errorf("looksLikeUPN(%q) = %v, want %v", upn, got, want)
+		if got := LooksLikeUPN(upn); got != want {
+			t.Errorf("LooksLikeUPN(%q) = %v, want %v", upn, got, want)
 		}
 	}
 }

@@ -133,27 +133,9 @@ type Input struct {
 	invalid []hashcsv.Problem
 }
 
-// Check validates the files and overrides without touching the network: all problems at once.
+// Check validates the files without touching the network: all problems at once. (Callers validate the
+// GroupTag and AssignedUser overrides, which are flags, not file content.)
 func Check(opts Options) (*Input, error) {
-	for _, o := range []struct {
-		v      *string
-		column string
-	}{{opts.GroupTag, hashcsv.ColumnGroupTag}, {opts.AssignedUser, hashcsv.ColumnAssignedUser}} {
-		if o.v == nil || *o.v == "" {
-			continue
-		}
-		probe := hashcsv.Device{File: "--" + strings.ToLower(strings.ReplaceAll(o.column, " ", "-")), SerialNumber: "x", HardwareHash: "AAAA"}
-		if o.column == hashcsv.ColumnGroupTag {
-			probe.GroupTag = *o.v
-		} else {
-			probe.AssignedUser = *o.v
-		}
-		for _, p := range hashcsv.NewValidator().Check(probe) {
-			if p.Column == o.column {
-				return nil, &InputError{Problems: []hashcsv.Problem{p}}
-			}
-		}
-	}
 	valid, invalid := hashcsv.ValidateFiles(opts.Files)
 	if len(invalid) > 0 && !opts.SkipInvalid {
 		return nil, &InputError{Problems: invalid}

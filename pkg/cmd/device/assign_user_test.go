@@ -38,7 +38,7 @@ func TestAssignAndUnassignUser(t *testing.T) {
 			[]string{`{"addressableUserName":"Adele V.","userPrincipalName":"adele@contoso.example"}`}},
 		{"assign dry run", []string{"assign-user", "5CG2", "megan@contoso.example", "--dry-run"}, 0,
 			"5CG2\tmegan@contoso.example\t\twouldUpdate\n", "dry run, nothing changed: 1 wouldUpdate\n", nil},
-		{"not a UPN", []string{"assign-user", "5CG2", "megan"}, 2, "", "error: \"megan\" is not a user principal name (name@domain)\n", nil},
+		{"not a UPN", []string{"assign-user", "5CG2", "megan"}, 2, "", "error: \"megan\" is not a user principal name like user@contoso.com\n", nil},
 		{"ambiguous serial", []string{"assign-user", "DUP", "megan@contoso.example"}, 1, "",
 			`error: serial number "DUP" matches 2 Autopilot devices: ` + deviceID(3) + ` (no group tag), ` + deviceID(4) + ` (no group tag); name one by its id` + "\n", nil},
 		{"unassign", []string{"unassign-user", "5CG1"}, 0, "5CG1\t\t\tupdated\n", "1 updated\n", []string{""}},

@@ -69,6 +69,12 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 			if opts.DryRun && opts.Resume {
 				return cmdutil.UsageErrorf("--dry-run and --resume cannot be combined")
 			}
+			if err := autopilot.ValidateGroupTag(opts.GroupTag); err != nil {
+				return cmdutil.UsageErrorf("--group-tag: %v", err)
+			}
+			if err := autopilot.ValidateUPN(opts.AssignedUser); opts.AssignedUser != "" && err != nil {
+				return cmdutil.UsageErrorf("--assigned-user: %v", err)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -133,7 +139,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		if bar == nil {
 			bar = ios.StartProgress("importing", p.Total)
 		}
-		bar.Update(p.Done, "%d submitted, %d failed", p.Submitted, p.Failed)
+		bar.Update(p.Done, "%d submitted, %d processing, %d failed", p.Submitted, p.Submitted-p.Done, p.Failed)
 	}
 	report, runErr := importer.Run(ctx, client, iopts, in)
 	if bar != nil {

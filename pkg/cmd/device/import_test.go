@@ -342,7 +342,8 @@ func TestImportSyncIsReportedNotRetried(t *testing.T) {
 
 func TestImportFlagErrors(t *testing.T) {
 	env := cmdtest.New(t, graphmock.Options{})
-	for _, args := range [][]string{{}, {"x.csv", "--batch-size", "0"}, {"x.csv", "--dry-run", "--resume"}, {"x.csv", "--write-budget", "lots"}} {
+	for _, args := range [][]string{{}, {"x.csv", "--batch-size", "0"}, {"x.csv", "--dry-run", "--resume"}, {"x.csv", "--write-budget", "lots"},
+		{"x.csv", "--assigned-user", "bob"}, {"x.csv", "--group-tag", strings.Repeat("t", 129)}} {
 		env.Stderr.Reset()
 		if code := env.Run(NewCmdImport(env.Factory, nil), args...); code != 2 {
 			t.Errorf("%v: exit %d (%s)", args, code, env.Stderr)
