@@ -25,9 +25,10 @@ type IOStreams struct {
 	noColor   bool
 }
 
-// System returns the process's streams with terminal detection. NO_COLOR (any value) switches colour off.
+// System returns the process's streams with terminal detection. A non-empty NO_COLOR switches colour off
+// (no-color.org).
 func System() *IOStreams {
-	_, noColor := os.LookupEnv("NO_COLOR")
+	noColor := os.Getenv("NO_COLOR") != ""
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),

@@ -43,11 +43,16 @@ func TestProgressSilentOffTerminal(t *testing.T) {
 }
 
 func TestNoColorFromEnvironment(t *testing.T) {
-	t.Setenv("NO_COLOR", "")
 	t.Setenv("TERM", "xterm-256color")
-	s := System()
-	s.SetTTY(false, true, true)
-	if s.ColorEnabled() {
-		t.Error("NO_COLOR (even empty) must switch colour off")
+	for _, tt := range []struct {
+		value string
+		color bool
+	}{{"1", false}, {"", true}} { // no-color.org: present and not empty
+		t.Setenv("NO_COLOR", tt.value)
+		s := System()
+		s.SetTTY(false, true, true)
+		if s.ColorEnabled() != tt.color {
+			t.Errorf("NO_COLOR=%q: colour %v", tt.value, s.ColorEnabled())
+		}
 	}
 }
