@@ -73,6 +73,11 @@ func New(t testing.TB, opts graphmock.Options) *Env {
 // Run executes cmd with args (global flags such as -o work as on the real root) and returns the exit code
 // the real binary would exit with.
 func (e *Env) Run(cmd *cobra.Command, args ...string) int {
+	return e.RunContext(context.Background(), cmd, args...)
+}
+
+// RunContext is Run with a context the test can cancel (Ctrl-C).
+func (e *Env) RunContext(ctx context.Context, cmd *cobra.Command, args ...string) int {
 	root := &cobra.Command{Use: "autopilotctl", SilenceErrors: true, SilenceUsage: true}
 	root.PersistentFlags().StringVarP(&e.Factory.Globals.Output, "output", "o", "table", "")
 	root.PersistentFlags().BoolVar(&e.Factory.Globals.Debug, "debug", false, "")
@@ -81,7 +86,7 @@ func (e *Env) Run(cmd *cobra.Command, args ...string) int {
 	root.SetArgs(append([]string{cmd.Name()}, args...))
 	root.SetOut(e.Stdout)
 	root.SetErr(e.Stderr)
-	err := root.ExecuteContext(context.Background())
+	err := root.ExecuteContext(ctx)
 	if err != nil {
 		e.Stderr.WriteString("error: " + graph.Translate(err).Error() + "\n")
 	}

@@ -162,6 +162,9 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	fmt.Fprintln(ios.ErrOut, report.Summary.String())
+	if errors.Is(runErr, context.Canceled) {
+		return fmt.Errorf("interrupted: run the same command with --resume to continue; no device will be sent twice")
+	}
 	if runErr != nil {
 		return runErr
 	}

@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -382,5 +383,32 @@ func TestImportUpdateTagForAlreadyRegistered(t *testing.T) {
 	}
 	if got := decodeReport(t, env.Stdout.String()).Devices[0].Message; got != `already registered; group tag already "Lab"` {
 		t.Errorf("second run: %q", got)
+	}
+}
+
+// Ctrl-C while waiting: the report so far is printed, the journal stays, and --resume finishes the job.
+func TestImportInterruptedThenResumed(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Minute})
+	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,")
+	ctx, cancel := context.WithCancel(context.Background())
+	sleep := env.Factory.Sleep
+	env.Factory.Sleep = func(c context.Context, d time.Duration) error {
+		cancel() // the user presses Ctrl-C during the first wait
+		return sleep(c, d)
+	}
+	code := env.RunContext(ctx, NewCmdImport(env.Factory, nil), csv, "-o", "json")
+	if code != 1 || !strings.HasSuffix(env.Stderr.String(), "error: interrupted: run the same command with --resume to continue; no device will be sent twice\n") {
+		t.Fatalf("exit %d %q", code, env.Stderr)
+	}
+	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-1=pending SN-2=pending" {
+		t.Errorf("report at interruption: %s", statuses(r))
+	}
+	env.Factory.Sleep = sleep
+	env.Stdout.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 || statuses(decodeReport(t, env.Stdout.String())) != "SN-1=imported SN-2=imported" {
+		t.Fatalf("resume exit %d %s", code, env.Stdout)
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests, want 1", n)
 	}
 }
