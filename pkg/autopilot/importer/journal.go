@@ -34,6 +34,8 @@ type JournalDevice struct {
 	AutopilotDeviceID string `json:"autopilotDeviceId,omitempty"`
 	Message           string `json:"message,omitempty"` // why a whole request was refused
 	RecordDeleted     bool   `json:"recordDeleted,omitempty"`
+	// CleanupError is why the service refused to delete the import record; the run stops waiting for it.
+	CleanupError string `json:"cleanupError,omitempty"`
 }
 
 const journalVersion = 1
@@ -112,9 +114,14 @@ func (j *Journal) Save() error {
 // Finished reports whether every device in the journal has a final answer and no import record left behind.
 func (j *Journal) Finished() bool {
 	for _, d := range j.Devices {
-		if !d.Status.Final() || (d.RecordID != "" && !d.RecordDeleted) {
+		if !d.Status.Final() || d.awaitingCleanup() {
 			return false
 		}
 	}
 	return true
+}
+
+// awaitingCleanup reports a settled device whose import record is still to be deleted.
+func (d *JournalDevice) awaitingCleanup() bool {
+	return d.Status.Final() && d.RecordID != "" && !d.RecordDeleted && d.CleanupError == ""
 }

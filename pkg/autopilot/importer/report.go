@@ -89,6 +89,9 @@ func (r *run) result(d hashcsv.Device) DeviceResult {
 	default:
 		res.Status, res.Message = Pending, "still processing; run again with --resume to keep waiting"
 	}
+	if jd.CleanupError != "" {
+		res.Message = strings.TrimPrefix(res.Message+"; ", "; ") + "its import record " + jd.RecordID + " could not be deleted: " + jd.CleanupError
+	}
 	return res
 }
 

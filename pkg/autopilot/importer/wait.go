@@ -43,7 +43,7 @@ func (r *run) outstanding() int {
 	defer r.mu.Unlock()
 	n := 0
 	for _, d := range r.journal.Devices {
-		if (!d.Status.Final() && d.RecordID != "") || (d.Status.Final() && d.RecordID != "" && !d.RecordDeleted) {
+		if (!d.Status.Final() && d.RecordID != "") || d.awaitingCleanup() {
 			n++
 		}
 	}
@@ -93,7 +93,7 @@ func (r *run) cleanup(ctx context.Context) error {
 	var reqs []graph.BatchRequest
 	owner := map[string]*JournalDevice{}
 	for _, d := range r.journal.Devices {
-		if d.Status.Final() && d.RecordID != "" && !d.RecordDeleted {
+		if d.awaitingCleanup() {
 			reqs = append(reqs, graph.BatchRequest{ID: d.RecordID, Method: http.MethodDelete, URL: importsPath + "/" + d.RecordID})
 			owner[d.RecordID] = d
 		}
@@ -106,8 +106,12 @@ func (r *run) cleanup(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range res {
-		if a.OK() || a.Status == http.StatusNotFound {
+		switch {
+		case a.OK() || a.Status == http.StatusNotFound:
 			owner[a.ID].RecordDeleted = true
+		case a.Status >= 400 && !graph.Retryable(a.Status):
+			// A refusal will not change on the next round: report it rather than wait for the timeout.
+			owner[a.ID].CleanupError = a.Error().Error()
 		}
 	}
 	if serr := r.save(); err == nil {

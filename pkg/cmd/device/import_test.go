@@ -2,11 +2,13 @@ package device
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -410,5 +412,55 @@ func TestImportInterruptedThenResumed(t *testing.T) {
 	}
 	if n := count(env, importRoute, 0); n != 1 {
 		t.Errorf("%d import requests, want 1", n)
+	}
+}
+
+// refuseDeletes answers every DELETE inside a $batch with 403, as a tenant whose app may import but not delete.
+type refuseDeletes struct{ next http.RoundTripper }
+
+func (rt refuseDeletes) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(r.URL.Path, "/$batch") {
+		return rt.next.RoundTrip(r)
+	}
+	body, _ := io.ReadAll(r.Body)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, _ := gzip.NewReader(bytes.NewReader(body))
+		body, _ = io.ReadAll(zr)
+	}
+	var batch struct{ Requests []struct{ ID, Method string } }
+	json.Unmarshal(body, &batch)
+	var out []map[string]any
+	for _, it := range batch.Requests {
+		if it.Method != "DELETE" {
+			return nil, errors.New("test transport only fakes delete batches")
+		}
+		out = append(out, map[string]any{"id": it.ID, "status": 403, "body": map[string]any{"error": map[string]any{"code": "Forbidden", "message": "not allowed"}}})
+	}
+	b, _ := json.Marshal(map[string]any{"responses": out})
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(b)), Request: r}, nil
+}
+
+// A record the service will not delete is reported, and the run does not wait for it until the timeout.
+func TestImportReportsRecordsItCannotDelete(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	client := *env.Mock.Client()
+	client.Transport = refuseDeletes{next: http.DefaultTransport}
+	env.Factory.HTTPClient = &client
+	csv := writeCSV(t, "d.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "SN-1=imported" {
+		t.Fatalf("exit %d %s", code, statuses(r))
+	}
+	want := "its import record " + r.Devices[0].ImportID + " could not be deleted: Graph answered 403 Forbidden: Forbidden: not allowed"
+	if r.Devices[0].Message != want {
+		t.Errorf("message %q", r.Devices[0].Message)
+	}
+	var waited time.Duration
+	for _, d := range env.Sleeps {
+		waited += d
+	}
+	if waited > time.Minute {
+		t.Errorf("waited %s for a delete that will never succeed", waited)
 	}
 }
