@@ -34,9 +34,9 @@ func (a advanceOn429) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// sdkDeviceManagement builds the SDK's deviceManagement request builder on the mock, with Graph's default
-// middleware (retry, compression, …) and JSON serialization, without the SDK root package.
-func sdkDeviceManagement(t *testing.T, s *Server, clock *FakeClock) *devicemanagement.DeviceManagementRequestBuilder {
+// sdkAdapter is the SDK's request adapter on the mock, with Graph's default middleware (retry,
+// compression, …) and JSON serialization, built as pkg/graph builds it but without the SDK root package.
+func sdkAdapter(t *testing.T, s *Server, clock *FakeClock) *msgraphgocore.GraphRequestAdapterBase {
 	t.Helper()
 	parse := absser.NewParseNodeFactoryRegistry()
 	parse.ContentTypeAssociatedFactories["application/json"] = jsonserialization.NewJsonParseNodeFactory()
@@ -52,9 +52,15 @@ func sdkDeviceManagement(t *testing.T, s *Server, clock *FakeClock) *devicemanag
 		t.Fatal(err)
 	}
 	adapter.SetBaseUrl(s.BaseURL())
-	// Not NewDeviceManagementRequestBuilder(rawURL): a raw URL is copied into every child builder, which
-	// would then all request /deviceManagement itself.
-	return devicemanagement.NewDeviceManagementRequestBuilderInternal(map[string]string{}, adapter)
+	return adapter
+}
+
+// sdkDeviceManagement is the SDK's deviceManagement request builder on the mock. Not
+// NewDeviceManagementRequestBuilder(rawURL): a raw URL is copied into every child builder, which would then
+// all request /deviceManagement itself.
+func sdkDeviceManagement(t *testing.T, s *Server, clock *FakeClock) *devicemanagement.DeviceManagementRequestBuilder {
+	t.Helper()
+	return devicemanagement.NewDeviceManagementRequestBuilderInternal(map[string]string{}, sdkAdapter(t, s, clock))
 }
 
 func TestSDKRoundTrip(t *testing.T) {
@@ -65,8 +71,8 @@ func TestSDKRoundTrip(t *testing.T) {
 
 	hw, _ := base64.StdEncoding.DecodeString(hash("s", 128))
 	device := models.NewImportedWindowsAutopilotDeviceIdentity()
-	device.SetSerialNumber(ptr("SDK0001"))
-	device.SetGroupTag(ptr("Kiosk"))
+	device.SetSerialNumber(new("SDK0001"))
+	device.SetGroupTag(new("Kiosk"))
 	device.SetHardwareIdentifier(hw)
 	body := devicemanagement.NewImportedWindowsAutopilotDeviceIdentitiesImportPostRequestBody()
 	body.SetImportedWindowsAutopilotDeviceIdentities([]models.ImportedWindowsAutopilotDeviceIdentityable{device})
@@ -118,5 +124,3 @@ func TestSDKRoundTrip(t *testing.T) {
 		t.Errorf("ODataError %d %s %v", odataErr.ResponseStatusCode, *main.GetCode(), main.GetInnerError().GetRequestId())
 	}
 }
-
-func ptr(s string) *string { return &s }
