@@ -86,6 +86,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"http to a remote host", []string{"--graph-url", "http://graph.example.com/beta", "auth", "status"}, map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}, 2, "", "error: invalid Graph URL \"http://graph.example.com/beta\": http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https\nRun 'autopilotctl auth status --help' for usage.\n"},
 		{"http from env to a remote host", []string{"auth", "status"}, map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok, "AUTOPILOTCTL_GRAPH_URL": "http://10.1.2.3/beta"}, 2, "", "error: invalid Graph URL \"http://10.1.2.3/beta\": http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https\nRun 'autopilotctl auth status --help' for usage.\n"},
 		{"mock and graph-url", []string{"--mock", "--graph-url", "http://127.0.0.1:1/beta", "auth", "status"}, nil, 2, "", "error: --mock and --graph-url both choose the Graph server: pass one\nRun 'autopilotctl auth status --help' for usage.\n"},
+		{"bad auth mode", []string{"--auth", "password", "auth", "status"}, nil, 2, "", "error: invalid --auth \"password\": use one of auto, browser, device-code, client-secret, certificate, workload-identity, managed-identity, azure-cli\nRun 'autopilotctl auth status --help' for usage.\n"},
 		{"no credential", []string{"auth", "status"}, nil, 4, "", "error: sign-in failed: no credential found: set AUTOPILOTCTL_ACCESS_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), or run `az login`, or pass --auth device-code from a terminal\n"},
 		{"secret without tenant", []string{"auth", "status"}, map[string]string{"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s3cr3t"}, 4, "", "error: sign-in failed: client-secret sign-in: missing --tenant or AZURE_TENANT_ID\n"},
 	}
@@ -227,5 +228,21 @@ func TestGeneratedDocsAreCurrent(t *testing.T) {
 	})
 	if len(stale) > 0 {
 		t.Errorf("docs are stale (run `go generate ./pkg/cli`): %s", strings.Join(stale, ", "))
+	}
+}
+
+func TestWarnsWhenTokensGoToAHostThatIsNotGraph(t *testing.T) {
+	tok := jwt(map[string]any{"tid": "t"})
+	for _, tt := range []struct {
+		url, warning string
+	}{
+		{"https://graph.example.com/beta", "warning: sending Microsoft Graph tokens to https://graph.example.com/beta, which is not a Microsoft Graph host\n"},
+		{"https://graph.microsoft.us/beta", ""},
+		{"http://127.0.0.1:9/beta", ""},
+	} {
+		got := run(withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok})), []string{"--graph-url", tt.url, "auth", "status"})
+		if got.code != 0 || got.stderr != tt.warning {
+			t.Errorf("%s: exit %d stderr %q", tt.url, got.code, got.stderr)
+		}
 	}
 }

@@ -19,6 +19,10 @@ import (
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the first Ctrl-C lets the command stop cleanly; a second one ends the process at once
+	}()
 	return Run(ctx, cmdutil.New(iostreams.System()), os.Args[1:])
 }
 

@@ -37,6 +37,7 @@ func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	err = graph.Translate(err) // an SDK error type still carries Graph's status
 	var usage *UsageError
 	var partial *PartialError
 	var auth *graph.AuthError

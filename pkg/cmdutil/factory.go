@@ -4,6 +4,7 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -122,6 +123,11 @@ func (f *Factory) build() {
 			f.err = err
 			return
 		}
+		mode, err := graph.ParseAuthMode(f.Globals.Auth)
+		if err != nil {
+			f.err = &UsageError{Err: err}
+			return
+		}
 		env := f.Env
 		if f.MockToken != "" {
 			// The embedded mock wants its own token; nothing from the real environment is used or sent.
@@ -134,13 +140,17 @@ func (f *Factory) build() {
 		}
 		_, azErr := f.LookPath("az")
 		f.cred, err = graph.NewCredential(graph.AuthOptions{
-			Mode: graph.AuthMode(f.Globals.Auth), TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
+			Mode: mode, TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
 			Cloud: cloud, Env: env, StdinTTY: f.IOStreams.IsStdinTTY(), HasAzureCLI: azErr == nil,
 			Prompt: f.IOStreams.ErrOut,
 		})
 		if err != nil {
 			f.err = &graph.AuthError{Err: err}
 			return
+		}
+		if !graph.KnownGraphHost(base) && f.MockToken == "" {
+			// A token for Microsoft Graph goes wherever --graph-url points: say so when that is not Graph.
+			fmt.Fprintf(f.IOStreams.ErrOut, "warning: sending Microsoft Graph tokens to %s, which is not a Microsoft Graph host\n", base)
 		}
 		cfg := graph.Config{BaseURL: base, Credential: f.cred, Scopes: []string{cloud.Scope()},
 			HTTPClient: f.HTTPClient, Retry: graph.RetryPolicy{Sleep: f.Sleep}}

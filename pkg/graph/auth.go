@@ -81,12 +81,8 @@ func (o AuthOptions) clientID() string {
 // that set AZURE_CLIENT_SECRET must never fall through to a person's az login.
 func Plan(o AuthOptions) ([]AuthMode, error) {
 	if o.Mode != "" && o.Mode != AuthAuto {
-		for _, m := range AuthModes {
-			if m == o.Mode {
-				return []AuthMode{m}, nil
-			}
-		}
-		return nil, fmt.Errorf("invalid --auth %q: use one of %s", o.Mode, joinModes(AuthModes))
+		m, err := ParseAuthMode(string(o.Mode))
+		return []AuthMode{m}, err
 	}
 	switch {
 	case o.env(AccessTokenEnv) != "":
@@ -115,6 +111,19 @@ func Plan(o AuthOptions) ([]AuthMode, error) {
 			"or pass --auth device-code from a terminal")
 	}
 	return plan, nil
+}
+
+// ParseAuthMode validates an --auth value ("" is auto).
+func ParseAuthMode(s string) (AuthMode, error) {
+	if s == "" {
+		return AuthAuto, nil
+	}
+	for _, m := range AuthModes {
+		if string(m) == s {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("invalid --auth %q: use one of %s", s, joinModes(AuthModes))
 }
 
 func joinModes(ms []AuthMode) string {

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -93,8 +94,11 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 	results := make([]BatchResponse, len(reqs))
 	pending := reqs
 	for round := 1; len(pending) > 0; round++ {
-		answers := c.sendRound(ctx, pending, opts)
-		if err := ctx.Err(); err != nil {
+		answers, err := c.sendRound(ctx, pending, opts)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
 			return results, err
 		}
 		var retry []BatchRequest
@@ -128,15 +132,21 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 	return results, nil
 }
 
+// retryableItem: the item was throttled or unavailable, or its $batch never got an answer (the items are all
+// idempotent writes, so sending them again is safe).
 func retryableItem(a BatchResponse) bool {
 	return Retryable(a.Status) || (a.Status == 0 && a.Err != nil)
 }
 
 // sendRound sends items in groups of MaxBatch with bounded concurrency; answers come back aligned with items.
-func (c *Client) sendRound(ctx context.Context, items []BatchRequest, opts BatchOptions) []BatchResponse {
+// A $batch request that Graph itself refuses (after the client's retries) ends the round with that error:
+// re-sending it cannot help, and the caller should report it (a 403 exits 4).
+func (c *Client) sendRound(ctx context.Context, items []BatchRequest, opts BatchOptions) ([]BatchResponse, error) {
 	answers := make([]BatchResponse, len(items))
 	sem := make(chan struct{}, opts.Concurrency)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var refused error
 	for start := 0; start < len(items); start += MaxBatch {
 		chunk := items[start:min(start+MaxBatch, len(items))]
 		out := answers[start : start+len(chunk)]
@@ -150,11 +160,17 @@ func (c *Client) sendRound(ctx context.Context, items []BatchRequest, opts Batch
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c.sendBatch(ctx, chunk, out)
+			if err := c.sendBatch(ctx, chunk, out); err != nil {
+				mu.Lock()
+				if refused == nil {
+					refused = err
+				}
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
-	return answers
+	return answers, refused
 }
 
 func countWrites(items []BatchRequest) int {
@@ -173,13 +189,19 @@ func fail(items []BatchRequest, out []BatchResponse, err error) {
 	}
 }
 
-func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []BatchResponse) {
+// sendBatch sends one $batch; it returns Graph's refusal of the whole request, and marks the items of a request
+// that got no answer at all (network) for another round.
+func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []BatchResponse) error {
 	var answer struct {
 		Responses []BatchResponse `json:"responses"`
 	}
 	if err := c.Do(ctx, "POST", "/$batch", map[string]any{"requests": items}, &answer); err != nil {
 		fail(items, out, err)
-		return
+		var ge *Error
+		if errors.As(err, &ge) {
+			return err
+		}
+		return nil
 	}
 	byID := make(map[string]BatchResponse, len(answer.Responses))
 	for _, r := range answer.Responses {
@@ -193,6 +215,7 @@ func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []Batc
 		r.Headers = canonicalHeaders(r.Headers)
 		out[i] = r
 	}
+	return nil
 }
 
 // canonicalHeaders lets callers look up "Retry-After" whatever case the service used.

@@ -73,3 +73,20 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// KnownGraphHost reports whether baseURL is a national cloud's Graph or a loopback address (a local mock).
+func KnownGraphHost(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	if IsLoopback(u.Hostname()) {
+		return true
+	}
+	for _, c := range Clouds {
+		if root, _ := url.Parse(c.GraphRoot); root != nil && strings.EqualFold(root.Host, u.Host) {
+			return true
+		}
+	}
+	return false
+}

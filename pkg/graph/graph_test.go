@@ -225,6 +225,29 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 		{"bounded", []int{429, 429, 429, 429, 429, 429, 429}, "1", false, 6, []time.Duration{time.Second, time.Second, time.Second, time.Second, time.Second}, true},
 		{"no retry when asked", []int{429, 200}, "1", true, 1, nil, true},
 	}
+	for _, tt := range []struct {
+		name    string
+		answers []int
+		calls   int
+		wantErr bool
+	}{
+		{"unsafe POST: 429 retried", []int{429, 200}, 2, false},
+		{"unsafe POST: 504 comes back", []int{504, 200}, 1, true},
+		{"unsafe POST: 503 comes back", []int{503, 200}, 1, true},
+	} {
+		n := 0
+		f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, body string) {
+			st := tt.answers[n]
+			n++
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(st)
+		}}
+		c, _ := newTestClient(t, f, nil)
+		err := c.Do(RetryThrottledOnly(context.Background()), "POST", "/x/import", map[string]string{"a": "b"}, nil)
+		if (err != nil) != tt.wantErr || n != tt.calls {
+			t.Errorf("%s: err=%v calls=%d", tt.name, err, n)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := 0
@@ -365,5 +388,20 @@ func TestParseClaims(t *testing.T) {
 	}
 	if _, err := ParseClaims("opaque"); err == nil {
 		t.Error("opaque token parsed")
+	}
+}
+
+// Graph refusing the $batch request itself is final: reported once, not re-sent round after round.
+func TestBatchRefusedIsReturned(t *testing.T) {
+	f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, _ string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(403)
+		io.WriteString(w, `{"error":{"code":"Forbidden","message":"Insufficient privileges"}}`)
+	}}
+	c, s := newTestClient(t, f, nil)
+	_, err := c.Batch(context.Background(), []BatchRequest{{Method: "DELETE", URL: "/deviceManagement/x/1"}}, BatchOptions{})
+	var ge *Error
+	if !errors.As(err, &ge) || ge.Status != 403 || len(f.requests) != 1 || len(s.got) != 0 {
+		t.Errorf("err %v, %d requests, sleeps %v", err, len(f.requests), s.got)
 	}
 }

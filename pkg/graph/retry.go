@@ -79,6 +79,15 @@ func (p RetryPolicy) Backoff(n int) time.Duration {
 
 type noRetryKey struct{}
 
+type throttledOnlyKey struct{}
+
+// RetryThrottledOnly marks ctx for a request that must not be repeated blindly: only a 429 (refused before any
+// processing) is retried; a 503 or 504 may come after the service acted, so it goes back to the caller, who
+// checks what happened before sending again.
+func RetryThrottledOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, throttledOnlyKey{}, true)
+}
+
 // WithoutRetry marks ctx so that throttled answers come straight back: for calls where a long wait is a known
 // answer (Autopilot sync's 10-minute rule) and the caller reports it instead of blocking.
 func WithoutRetry(ctx context.Context) context.Context {
@@ -114,6 +123,9 @@ func (h *retryHandler) Intercept(pipeline khttp.Pipeline, index int, req *http.R
 		resp, err := pipeline.Next(try, index)
 		if err != nil || !Retryable(resp.StatusCode) || attempt >= h.policy.MaxRetries {
 			return resp, err
+		}
+		if ctx.Value(throttledOnlyKey{}) != nil && resp.StatusCode != http.StatusTooManyRequests {
+			return resp, nil
 		}
 		wait, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		if !ok {

@@ -47,13 +47,15 @@ func (v *Validator) Check(d Device) []Problem {
 	}
 	here := seenAt{file: d.File, line: d.Line, serial: strings.Clone(d.SerialNumber)}
 
-	switch first, dup := v.serials[d.SerialNumber]; {
+	// The service treats serial numbers without regard to case, so "abc1" and "ABC1" are one device.
+	key := strings.ToUpper(d.SerialNumber)
+	switch first, dup := v.serials[key]; {
 	case d.SerialNumber == "":
 		report(ColumnSerialNumber, "serial number is missing")
 	case dup:
 		report(ColumnSerialNumber, "serial %q already appears at %s", d.SerialNumber, first)
 	default:
-		v.serials[here.serial] = here
+		v.serials[key] = here
 	}
 
 	switch raw, ok := v.decode(d.HardwareHash); {

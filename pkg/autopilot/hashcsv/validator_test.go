@@ -40,6 +40,9 @@ func TestValidatorCheck(t *testing.T) {
 		{row("other.csv", 9, "5CG1234XYZ", "bmV3IGhhc2g="), []string{
 			`other.csv:9: serial "5CG1234XYZ" already appears at devices.csv:2 (column "Device Serial Number")`,
 		}},
+		{row("other.csv", 12, "5cg1234xyz", "Y2FzZSBoYXNo"), []string{ // serials are one device whatever their case
+			`other.csv:12: serial "5cg1234xyz" already appears at devices.csv:2 (column "Device Serial Number")`,
+		}},
 		{row("other.csv", 10, "NEW-4", hashB), []string{
 			`other.csv:10: hardware hash already appears at devices.csv:3 for serial "VMware-56 4d 9b 2a" (column "Hardware Hash")`,
 		}},

@@ -5,6 +5,7 @@ package importer
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -214,10 +217,13 @@ func (r *run) openJournal() error {
 		return &ErrJournal{Msg: fmt.Sprintf("--resume: no journal at %s (pass --journal if it is elsewhere)", r.opts.JournalPath)}
 	case r.opts.Resume && j.Digest != digest:
 		return &ErrJournal{Msg: fmt.Sprintf("--resume: the CSV files changed since %s was written; resume with the same files, or delete the journal to start a new import", r.opts.JournalPath)}
+	case r.opts.Resume && !j.Overrides.equal(r.overrides()):
+		return &ErrJournal{Msg: fmt.Sprintf("--resume: --group-tag and --assigned-user must be as in the interrupted run (%s)", j.Overrides)}
 	case !r.opts.Resume && j != nil && !j.Finished():
 		return &ErrJournal{Msg: fmt.Sprintf("an unfinished import journal exists at %s: run again with --resume to continue it, or delete it to start over", r.opts.JournalPath)}
 	case !r.opts.Resume:
-		j = &Journal{Version: journalVersion, Files: r.opts.Files, Digest: digest, Devices: map[string]*JournalDevice{}, Path: r.opts.JournalPath}
+		j = &Journal{Version: journalVersion, Files: r.opts.Files, Digest: digest, RunID: newRunID(), Overrides: r.overrides(),
+			Devices: map[string]*JournalDevice{}, Path: r.opts.JournalPath}
 	}
 	r.journal = j
 	return r.save()
@@ -225,10 +231,23 @@ func (r *run) openJournal() error {
 
 func (r *run) save() error { return r.journal.Save() }
 
+func (r *run) overrides() Overrides {
+	return Overrides{GroupTag: r.opts.GroupTag, AssignedUser: r.opts.AssignedUser}
+}
+
+// newRunID is a random GUID: the importId of every record this run creates.
+func newRunID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
 // importRecord is the part of an importedWindowsAutopilotDeviceIdentity the pipeline reads.
 type importRecord struct {
 	ID           string `json:"id"`
 	SerialNumber string `json:"serialNumber"`
+	ImportID     string `json:"importId"`
 	State        struct {
 		DeviceImportStatus   string `json:"deviceImportStatus"`
 		DeviceRegistrationID string `json:"deviceRegistrationId"`
@@ -251,35 +270,52 @@ func (r *run) listRecords(ctx context.Context, each func(importRecord)) error {
 	})
 }
 
-// reconcile settles devices whose import request left but whose answer was never recorded: if the service
-// has an import record for the serial, it is ours; otherwise the device is submitted again.
+// reconcile settles devices whose import request left but whose answer was never recorded: a record of
+// this run (same importId) for the serial is theirs; otherwise the device is submitted again. Records of other
+// runs or other admins are never adopted, so never deleted.
 func (r *run) reconcile(ctx context.Context) error {
-	unsure := map[string]*JournalDevice{}
+	var unsure []string
 	for serial, d := range r.journal.Devices {
 		if d.Submitting && d.RecordID == "" {
-			unsure[strings.ToUpper(serial)] = d
+			unsure = append(unsure, serial)
 		}
 	}
 	if len(unsure) == 0 {
 		return nil
 	}
+	found, err := r.findOurs(ctx, unsure)
+	if err != nil {
+		return fmt.Errorf("checking which devices an interrupted run already submitted: %w", err)
+	}
+	for _, serial := range unsure {
+		d := r.journal.Devices[serial]
+		d.Submitting, d.RecordID = false, found[strings.ToUpper(serial)]
+	}
+	return r.save()
+}
+
+// findOurs lists the import records and returns, by upper-cased serial, the ids of this run's records for
+// serials, skipping records the journal already holds.
+func (r *run) findOurs(ctx context.Context, serials []string) (map[string]string, error) {
+	want := map[string]bool{}
+	for _, s := range serials {
+		want[strings.ToUpper(s)] = true
+	}
+	r.mu.Lock()
 	taken := map[string]bool{}
 	for _, d := range r.journal.Devices {
 		taken[d.RecordID] = true
 	}
+	runID := r.journal.RunID
+	r.mu.Unlock()
+	found := map[string]string{}
 	err := r.listRecords(ctx, func(rec importRecord) {
-		if d, ok := unsure[strings.ToUpper(rec.SerialNumber)]; ok && !taken[rec.ID] && d.RecordID == "" {
-			d.RecordID, d.Status = rec.ID, Pending
-			taken[rec.ID] = true
+		s := strings.ToUpper(rec.SerialNumber)
+		if want[s] && rec.ImportID == runID && !taken[rec.ID] && found[s] == "" {
+			found[s] = rec.ID
 		}
 	})
-	if err != nil {
-		return fmt.Errorf("checking which devices an interrupted run already submitted: %w", err)
-	}
-	for _, d := range unsure {
-		d.Submitting = false
-	}
-	return r.save()
+	return found, err
 }
 
 // submit streams the valid rows again, hashes included, and sends those without an import record yet.
@@ -368,45 +404,92 @@ func (r *run) applyOverrides(d *hashcsv.Device) {
 	}
 }
 
-// submitBatch sends one import request, journaling before and after. A request the service finds too large
-// is split in half and both halves sent; an answer lost on the network stops the run (resume reconciles it).
+// unknownOutcomeTries bounds how often one batch is looked for and sent again after answers that leave its
+// fate unknown (503, 504, a lost connection).
+const unknownOutcomeTries = 5
+
+// submitBatch sends one import request, journaling before and after. A request the service finds too large is
+// split; an answer that leaves unknown whether the records were created (503, 504, lost connection) is checked
+// by listing this run's records before the devices not found are sent again.
 func (r *run) submitBatch(ctx context.Context, batch []row) error {
+	for try := 1; ; try++ {
+		if err := r.pacer.Wait(ctx, 1); err != nil {
+			return err
+		}
+		if err := r.markSubmitting(batch); err != nil {
+			return err
+		}
+		resp, err := r.importBuilder().PostAsImportPostResponse(graph.RetryThrottledOnly(ctx), importBody(batch, r.journal.RunID), nil)
+		if err == nil {
+			return r.settle(batch, recordIDs(resp), nil)
+		}
+		err = graph.Translate(err)
+		var ge *graph.Error
+		isGraph := errors.As(err, &ge)
+		switch {
+		case ctx.Err() != nil:
+			return err
+		case isGraph && tooLarge(ge) && len(batch) > 1:
+			for _, part := range split(batch, allowedBatch(ge, len(batch))) {
+				if err := r.submitBatch(ctx, part); err != nil {
+					return err
+				}
+			}
+			return nil
+		case isGraph && ge.IsAuth():
+			return err
+		case isGraph && ge.Status >= 400 && ge.Status < 500 && ge.Status != http.StatusTooManyRequests:
+			// The service refused this request outright: nothing was created, so the answer is final.
+			return r.settle(batch, nil, ge)
+		case try == unknownOutcomeTries:
+			return fmt.Errorf("import request for %d devices: %w (run again with --resume: devices already received will not be sent twice)", len(batch), err)
+		}
+		if err := r.opts.Sleep(ctx, min(30*time.Second, 2*time.Second<<(try-1))); err != nil {
+			return err
+		}
+		serials := make([]string, len(batch))
+		for i, d := range batch {
+			serials[i] = d.SerialNumber
+		}
+		found, ferr := r.findOurs(ctx, serials)
+		if ferr != nil {
+			return fmt.Errorf("import request for %d devices: %w; then checking what arrived: %w (run again with --resume)", len(batch), err, ferr)
+		}
+		var arrived, missing []row
+		for _, d := range batch {
+			if found[strings.ToUpper(d.SerialNumber)] != "" {
+				arrived = append(arrived, d)
+			} else {
+				missing = append(missing, d)
+			}
+		}
+		if err := r.settle(arrived, found, nil); err != nil {
+			return err
+		}
+		if batch = missing; len(batch) == 0 {
+			return nil
+		}
+	}
+}
+
+// markSubmitting journals that batch's import request is about to leave.
+func (r *run) markSubmitting(batch []row) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, d := range batch {
 		r.journal.Devices[d.SerialNumber] = &JournalDevice{Submitting: true, Status: Pending}
 	}
-	err := r.save()
-	r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := r.pacer.Wait(ctx, 1); err != nil {
-		return err
-	}
-	resp, err := r.importBuilder().PostAsImportPostResponse(ctx, importBody(batch), nil)
-	if err != nil {
-		err = graph.Translate(err)
-		var ge *graph.Error
-		if errors.As(err, &ge) && tooLarge(ge) && len(batch) > 1 {
-			half := len(batch) / 2
-			if err := r.submitBatch(ctx, batch[:half]); err != nil {
-				return err
-			}
-			return r.submitBatch(ctx, batch[half:])
-		}
-		if errors.As(err, &ge) && ge.Status >= 400 && ge.Status < 500 && !ge.IsAuth() && ge.Status != http.StatusTooManyRequests {
-			// The service refused this request outright: nothing was created, so the answer is final.
-			return r.settle(batch, nil, ge)
-		}
-		return fmt.Errorf("import request for %d devices: %w (run again with --resume: devices already received will not be sent twice)", len(batch), err)
-	}
+	return r.save()
+}
+
+func recordIDs(resp devicemanagement.ImportedWindowsAutopilotDeviceIdentitiesImportPostResponseable) map[string]string {
 	ids := map[string]string{}
 	for _, rec := range resp.GetValue() {
 		if rec.GetSerialNumber() != nil && rec.GetId() != nil {
 			ids[strings.ToUpper(*rec.GetSerialNumber())] = *rec.GetId()
 		}
 	}
-	return r.settle(batch, ids, nil)
+	return ids
 }
 
 // settle records the service's answer to one import request and saves the journal.
@@ -430,11 +513,12 @@ func (r *run) importBuilder() *devicemanagement.ImportedWindowsAutopilotDeviceId
 	return r.client.DeviceManagement().ImportedWindowsAutopilotDeviceIdentities().ImportEscaped()
 }
 
-func importBody(batch []row) *devicemanagement.ImportedWindowsAutopilotDeviceIdentitiesImportPostRequestBody {
+func importBody(batch []row, runID string) *devicemanagement.ImportedWindowsAutopilotDeviceIdentitiesImportPostRequestBody {
 	items := make([]models.ImportedWindowsAutopilotDeviceIdentityable, len(batch))
 	for i, d := range batch {
 		it := models.NewImportedWindowsAutopilotDeviceIdentity()
 		serial, pk := d.SerialNumber, d.ProductKey
+		it.SetImportId(&runID)
 		it.SetSerialNumber(&serial)
 		it.SetProductKey(&pk)
 		it.SetHardwareIdentifier(d.hash)
@@ -454,12 +538,34 @@ func importBody(batch []row) *devicemanagement.ImportedWindowsAutopilotDeviceIde
 }
 
 // tooLarge recognises the service refusing the number of devices in one request. The limit is undocumented
-// (reference §9.1), so both a 413 and a 400 that talks about a limit count.
+// (reference §9.1): a 413, or a 400 that speaks of a maximum number of devices, counts.
 func tooLarge(e *graph.Error) bool {
 	if e.Status == http.StatusRequestEntityTooLarge {
 		return true
 	}
 	m := strings.ToLower(e.Message)
 	return e.Status == http.StatusBadRequest && (strings.Contains(m, "at most") || strings.Contains(m, "too many") ||
-		strings.Contains(m, "exceed") || strings.Contains(m, "too large") || strings.Contains(m, "limit"))
+		strings.Contains(m, "exceeds the maximum") || strings.Contains(m, "too large"))
+}
+
+var atMost = regexp.MustCompile(`(?i)at most (\d+)`)
+
+// allowedBatch is the size to split a refused batch into: the number the service named, else half.
+func allowedBatch(e *graph.Error, size int) int {
+	if m := atMost.FindStringSubmatch(e.Message); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 && n < size {
+			return n
+		}
+	}
+	return (size + 1) / 2
+}
+
+// split cuts batch into parts of at most n.
+func split(batch []row, n int) [][]row {
+	var parts [][]row
+	for len(batch) > n {
+		parts = append(parts, batch[:n])
+		batch = batch[n:]
+	}
+	return append(parts, batch)
 }

@@ -10,16 +10,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Journal is the record of one import run, written after every step, so that an interrupted run (Ctrl-C, kill,
 // lost network) continues with --resume without submitting a device twice, and ends with the same report.
 type Journal struct {
-	Version int                       `json:"version"`
-	Files   []string                  `json:"files"`
-	Digest  string                    `json:"digest"` // sha256 of the files' bytes: resume refuses changed input
-	Devices map[string]*JournalDevice `json:"devices"`
-	Path    string                    `json:"-"`
+	Version int      `json:"version"`
+	Files   []string `json:"files"`
+	Digest  string   `json:"digest"` // sha256 of the files' bytes: resume refuses changed input
+	// RunID is sent as every device's importId, so that this run's import records can be told from other
+	// admins' and from earlier imports of the same serial numbers.
+	RunID string `json:"runId"`
+	// Overrides are the --group-tag/--assigned-user values the devices were sent with; resume keeps them.
+	Overrides Overrides                 `json:"overrides"`
+	Devices   map[string]*JournalDevice `json:"devices"`
+	Path      string                    `json:"-"`
 }
 
 // JournalDevice is one serial's progress.
@@ -36,6 +42,17 @@ type JournalDevice struct {
 	RecordDeleted     bool   `json:"recordDeleted,omitempty"`
 	// CleanupError is why the service refused to delete the import record; the run stops waiting for it.
 	CleanupError string `json:"cleanupError,omitempty"`
+}
+
+// Overrides records the flags that change what is sent; nil means "from the file".
+type Overrides struct {
+	GroupTag     *string `json:"groupTag,omitempty"`
+	AssignedUser *string `json:"assignedUser,omitempty"`
+}
+
+func (o Overrides) equal(p Overrides) bool {
+	same := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	return same(o.GroupTag, p.GroupTag) && same(o.AssignedUser, p.AssignedUser)
 }
 
 const journalVersion = 1
@@ -124,4 +141,19 @@ func (j *Journal) Finished() bool {
 // awaitingCleanup reports a settled device whose import record is still to be deleted.
 func (d *JournalDevice) awaitingCleanup() bool {
 	return d.Status.Final() && d.RecordID != "" && !d.RecordDeleted && d.CleanupError == ""
+}
+
+// String describes the overrides as the flags that set them.
+func (o Overrides) String() string {
+	var parts []string
+	if o.GroupTag != nil {
+		parts = append(parts, fmt.Sprintf("--group-tag %q", *o.GroupTag))
+	}
+	if o.AssignedUser != nil {
+		parts = append(parts, fmt.Sprintf("--assigned-user %q", *o.AssignedUser))
+	}
+	if len(parts) == 0 {
+		return "neither was given"
+	}
+	return strings.Join(parts, " ")
 }

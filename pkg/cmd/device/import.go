@@ -69,6 +69,9 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 			if opts.DryRun && opts.Resume {
 				return cmdutil.UsageErrorf("--dry-run and --resume cannot be combined")
 			}
+			if opts.NoWait && (opts.Sync || opts.UpdateTag) {
+				return cmdutil.UsageErrorf("--no-wait returns before devices are registered, so --sync and --update-tag would do nothing; drop one")
+			}
 			if err := autopilot.ValidateGroupTag(opts.GroupTag); err != nil {
 				return cmdutil.UsageErrorf("--group-tag: %v", err)
 			}
@@ -154,9 +157,8 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		}
 	}
 	if runErr == nil && opts.UpdateTag {
-		if err := updateRegistered(ctx, f, client, report, opts, budget); err != nil {
-			return err
-		}
+		// A failure here must not cost the report: the import itself is done (and its journal gone).
+		runErr = updateRegistered(ctx, f, client, report, opts, budget)
 	}
 	if err := f.Print(reportResult(report)); err != nil {
 		return err
@@ -182,10 +184,12 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 // Rows without a group tag leave the device's tag alone unless --group-tag was given.
 func updateRegistered(ctx context.Context, f *cmdutil.Factory, client *graph.Client, rep *importer.Report, opts *ImportOptions, budget graph.WriteBudget) error {
 	var targets []autopilot.TagTarget
+	var registered []*importer.DeviceResult
 	bySerial := map[string]*importer.DeviceResult{}
 	for i := range rep.Devices {
 		d := &rep.Devices[i]
 		if d.Status == importer.AlreadyRegistered {
+			registered = append(registered, d)
 			bySerial[strings.ToUpper(d.SerialNumber)] = d
 			if d.GroupTag != "" || opts.setGroupTag {
 				targets = append(targets, autopilot.TagTarget{SerialNumber: d.SerialNumber, GroupTag: d.GroupTag})
@@ -210,7 +214,7 @@ func updateRegistered(ctx context.Context, f *cmdutil.Factory, client *graph.Cli
 			d.Message = fmt.Sprintf("already registered; group tag already %q", r.GroupTag)
 		}
 	}
-	for _, d := range bySerial {
+	for _, d := range registered {
 		if d.AssignedUser == "" || d.Status == importer.Failed {
 			continue
 		}
@@ -236,16 +240,19 @@ func inputError(err error) error {
 	return err
 }
 
+// importOutcome is exit 0 when every device is imported or already registered (with --no-wait: submitted),
+// else exit 3 with what to do.
 func importOutcome(r *importer.Report, opts *ImportOptions) error {
 	s := r.Summary
+	pending := s.Pending
 	if opts.NoWait {
+		pending = 0 // asked not to wait: pending is the expected answer
+	}
+	if s.Failed == 0 && pending == 0 && s.Invalid == 0 {
 		return nil
 	}
-	if s.Failed == 0 && s.Pending == 0 && s.Invalid == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("not every device was imported: %d failed, %d pending, %d invalid (see the report above)", s.Failed, s.Pending, s.Invalid)
-	if s.Pending > 0 {
+	msg := fmt.Sprintf("not every device was imported: %d failed, %d pending, %d invalid (see the report above)", s.Failed, pending, s.Invalid)
+	if pending > 0 {
 		msg += fmt.Sprintf("; continue waiting with: autopilotctl device import %s --resume", strings.Join(opts.Files, " "))
 	}
 	return &cmdutil.PartialError{Msg: msg}

@@ -244,21 +244,60 @@ func TestImportLostAnswerIsNotSubmittedTwice(t *testing.T) {
 	client.Transport = &lossyTransport{next: http.DefaultTransport}
 	env.Factory.HTTPClient = &client
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,", "SN-3,,"+hash("c", 100)+",,")
-	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json"); code != 1 {
-		t.Fatalf("lost answer: exit %d, want 1\n%s", code, env.Stderr)
-	}
-	if !strings.Contains(env.Stderr.String(), "run again with --resume: devices already received will not be sent twice") {
-		t.Errorf("stderr %q", env.Stderr)
-	}
-	env.Stdout.Reset()
-	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 {
-		t.Fatalf("resume: exit %d\n%s", code, env.Stderr)
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, env.Stderr)
 	}
 	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-1=imported SN-2=imported SN-3=imported" {
-		t.Errorf("after resume: %s", statuses(r))
+		t.Errorf("statuses %s", statuses(r))
 	}
+	// The records the lost request created were found by listing, not created again.
 	if n := count(env, importRoute, 0); n != 1 {
 		t.Errorf("%d import requests, want 1: a device was submitted twice", n)
+	}
+}
+
+// dropFirstImport fails the first import request before it reaches the service.
+type dropFirstImport struct {
+	next    http.RoundTripper
+	dropped bool
+}
+
+func (d *dropFirstImport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/import") && !d.dropped {
+		d.dropped = true
+		return nil, errors.New("network is unreachable")
+	}
+	return d.next.RoundTrip(r)
+}
+
+// Another admin's pending import of the same serial is neither taken for ours nor deleted.
+func TestImportNeverAdoptsOtherAdminsRecords(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Hour})
+	other := `{"importedWindowsAutopilotDeviceIdentities":[{"serialNumber":"SN-1","hardwareIdentifier":"` + hash("x", 100) + `","importId":"someone-else"}]}`
+	req, _ := http.NewRequest("POST", env.Mock.BaseURL()+"/deviceManagement/importedWindowsAutopilotDeviceIdentities/import", strings.NewReader(other))
+	req.Header.Set("Authorization", "Bearer "+cmdtest.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := env.Mock.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("seeding the other import: %v %v", err, resp)
+	}
+	var theirs struct{ Value []struct{ ID string } }
+	json.NewDecoder(resp.Body).Decode(&theirs)
+	env.Clock.Advance(30 * time.Minute) // theirs is still pending; ours will settle after the hour too
+	client := *env.Mock.Client()
+	client.Transport = &dropFirstImport{next: http.DefaultTransport}
+	env.Factory.HTTPClient = &client
+	csv := writeCSV(t, "d.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--timeout", "2h", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	// Their import settles first and registers the device, so ours answers 806: already registered.
+	if code != 0 || statuses(r) != "SN-1=already-registered" || r.Devices[0].ImportID == "" || r.Devices[0].ImportID == theirs.Value[0].ID {
+		t.Fatalf("exit %d %s %+v\n%s", code, statuses(r), r.Devices, env.Stderr)
+	}
+	for _, q := range env.Mock.Requests() {
+		if q.Method == "DELETE" && strings.HasSuffix(q.Path, "/"+theirs.Value[0].ID) {
+			t.Errorf("deleted another admin's import record")
+		}
 	}
 }
 
@@ -289,8 +328,9 @@ func TestImportThrottleStormAndFaults(t *testing.T) {
 	}
 }
 
-// The service's per-request limit is undocumented: a "too many devices" answer halves the batch.
-func TestImportHalvesBatchTheServiceRefuses(t *testing.T) {
+// The service's per-request limit is undocumented: a "too many devices" answer splits the batch to the size
+// the message names (else in half).
+func TestImportSplitsBatchTheServiceRefuses(t *testing.T) {
 	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second, MaxImportBatch: 3})
 	var rows []string
 	for i := 1; i <= 8; i++ {
@@ -301,8 +341,8 @@ func TestImportHalvesBatchTheServiceRefuses(t *testing.T) {
 	if r := decodeReport(t, env.Stdout.String()); code != 0 || r.Summary.Imported != 8 {
 		t.Fatalf("exit %d %+v\n%s", code, r.Summary, env.Stderr)
 	}
-	// 8 → 400, 4+4 → 400 each, 2+2+2+2 → accepted.
-	if ok, refused := count(env, importRoute, 200), count(env, importRoute, 400); ok != 4 || refused != 3 {
+	// 8 → 400 "at most 3", then 3+3+2 accepted.
+	if ok, refused := count(env, importRoute, 200), count(env, importRoute, 400); ok != 3 || refused != 1 {
 		t.Errorf("%d accepted, %d refused import requests", ok, refused)
 	}
 }
@@ -316,6 +356,11 @@ func TestImportNoWaitThenResume(t *testing.T) {
 	r := decodeReport(t, env.Stdout.String())
 	if statuses(r) != "SN-1=pending" || r.Devices[0].ImportID == "" {
 		t.Errorf("no-wait report %+v", r)
+	}
+	// --no-wait still exits 3 for rows it could not submit.
+	bad := writeCSV(t, "bad.csv", false, fullHeader, "SN-9,,"+hash("z", 100)+",,", "SN-10,,not base64!,,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), bad, "--no-wait", "--skip-invalid", "-o", "json"); code != 3 {
+		t.Errorf("--no-wait with an invalid row: exit %d, want 3\n%s", code, env.Stderr)
 	}
 	if n := count(env, "GET /deviceManagement/importedWindowsAutopilotDeviceIdentities", 0); n != 0 {
 		t.Errorf("--no-wait polled %d times", n)
@@ -346,7 +391,7 @@ func TestImportSyncIsReportedNotRetried(t *testing.T) {
 func TestImportFlagErrors(t *testing.T) {
 	env := cmdtest.New(t, graphmock.Options{})
 	for _, args := range [][]string{{}, {"x.csv", "--batch-size", "0"}, {"x.csv", "--dry-run", "--resume"}, {"x.csv", "--write-budget", "lots"},
-		{"x.csv", "--assigned-user", "bob"}, {"x.csv", "--group-tag", strings.Repeat("t", 129)}} {
+		{"x.csv", "--assigned-user", "bob"}, {"x.csv", "--group-tag", strings.Repeat("t", 129)}, {"x.csv", "--no-wait", "--sync"}} {
 		env.Stderr.Reset()
 		if code := env.Run(NewCmdImport(env.Factory, nil), args...); code != 2 {
 			t.Errorf("%v: exit %d (%s)", args, code, env.Stderr)
