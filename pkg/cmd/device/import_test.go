@@ -509,3 +509,21 @@ func TestImportReportsRecordsItCannotDelete(t *testing.T) {
 		t.Errorf("waited %s for a delete that will never succeed", waited)
 	}
 }
+
+// A resumed run sends the rest with the same --group-tag as the interrupted one, or refuses.
+func TestImportResumeKeepsOverrides(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Hour})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Sales", "--no-wait"); code != 0 {
+		t.Fatalf("exit %d %s", code, env.Stderr)
+	}
+	env.Stderr.Reset()
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Kiosk", "--resume")
+	if code != 2 || env.Stderr.String() != "error: --resume: --group-tag and --assigned-user must be as in the interrupted run (--group-tag \"Sales\")\n" {
+		t.Errorf("exit %d %q", code, env.Stderr)
+	}
+	env.Stdout.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Sales", "--resume", "--timeout", "2h", "-o", "json"); code != 0 {
+		t.Errorf("resume with the same flags: exit %d %s", code, env.Stderr)
+	}
+}
