@@ -243,9 +243,14 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 			w.WriteHeader(st)
 		}}
 		c, _ := newTestClient(t, f, nil)
-		err := c.Do(RetryThrottledOnly(context.Background()), "POST", "/x/import", map[string]string{"a": "b"}, nil)
+		var told []time.Duration
+		ctx := NotifyThrottle(RetryThrottledOnly(context.Background()), func(d time.Duration) { told = append(told, d) })
+		err := c.Do(ctx, "POST", "/x/import", map[string]string{"a": "b"}, nil)
 		if (err != nil) != tt.wantErr || n != tt.calls {
 			t.Errorf("%s: err=%v calls=%d", tt.name, err, n)
+		}
+		if want := map[bool]string{true: "[1s]", false: "[]"}[tt.answers[0] == 429]; fmt.Sprint(told) != want {
+			t.Errorf("%s: throttle hook heard %v, want %s", tt.name, told, want)
 		}
 	}
 	for _, tt := range tests {

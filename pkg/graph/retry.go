@@ -81,6 +81,14 @@ type noRetryKey struct{}
 
 type throttledOnlyKey struct{}
 
+type throttleHookKey struct{}
+
+// NotifyThrottle marks ctx so that every 429 its requests receive is reported to fn with the wait Graph asked
+// for, before the retry: a pacer shared by several writers can then hold all of them back, not just this one.
+func NotifyThrottle(ctx context.Context, fn func(time.Duration)) context.Context {
+	return context.WithValue(ctx, throttleHookKey{}, fn)
+}
+
 // RetryThrottledOnly marks ctx for a request that must not be repeated blindly: only a 429 (refused before any
 // processing) is retried; a 503 or 504 may come after the service acted, so it goes back to the caller, who
 // checks what happened before sending again.
@@ -130,6 +138,9 @@ func (h *retryHandler) Intercept(pipeline khttp.Pipeline, index int, req *http.R
 		wait, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		if !ok {
 			wait = h.policy.Backoff(attempt + 1)
+		}
+		if hook, ok := ctx.Value(throttleHookKey{}).(func(time.Duration)); ok && resp.StatusCode == http.StatusTooManyRequests {
+			hook(wait)
 		}
 		if wait > h.policy.MaxWait {
 			return resp, nil

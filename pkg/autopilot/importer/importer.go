@@ -419,7 +419,8 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 		if err := r.markSubmitting(batch); err != nil {
 			return err
 		}
-		resp, err := r.importBuilder().PostAsImportPostResponse(graph.RetryThrottledOnly(ctx), importBody(batch, r.journal.RunID), nil)
+		post := graph.NotifyThrottle(graph.RetryThrottledOnly(ctx), r.pacer.Throttled)
+		resp, err := r.importBuilder().PostAsImportPostResponse(post, importBody(batch, r.journal.RunID), nil)
 		if err == nil {
 			return r.settle(batch, recordIDs(resp), nil)
 		}
