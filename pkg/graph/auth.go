@@ -163,15 +163,6 @@ func NewCredential(o AuthOptions) (*Credential, error) {
 	return c, nil
 }
 
-// Modes lists the sources in the order they are tried.
-func (c *Credential) Modes() []AuthMode {
-	m := make([]AuthMode, len(c.sources))
-	for i, s := range c.sources {
-		m[i] = s.mode
-	}
-	return m
-}
-
 // Used is the source that produced the last token ("" before any).
 func (c *Credential) Used() AuthMode {
 	c.mu.Lock()

@@ -102,7 +102,7 @@ func TestNewCredentialBuildsEachMode(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || len(c.Modes()) != 1 {
+		if err != nil || len(c.sources) != 1 {
 			t.Errorf("%s: %v", tt.mode, err)
 		}
 	}

@@ -51,7 +51,6 @@ func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
 
 func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
-func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // CanPrompt is true only when a person can both see the question and answer it.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }

@@ -93,26 +93,25 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "stop waiting after this long; unfinished devices are reported pending")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "submit and return the import ids without waiting (continue later with --resume)")
 	fl.BoolVar(&opts.Sync, "sync", false, "trigger an Autopilot sync when done")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "validate and show what would be sent; send nothing")
 	fl.BoolVar(&opts.Resume, "resume", false, "continue an interrupted import from its journal")
 	fl.BoolVar(&opts.UpdateTag, "update-tag", false, "give devices that are already registered the group tag and user their rows ask for")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "upload the valid rows and report invalid ones, instead of stopping")
 	fl.StringVar(&opts.Journal, "journal", "", "journal file (default: next to the first CSV)")
-	fl.StringVar(&opts.WriteBudget, "write-budget", graph.DefaultWriteBudget.String(), "writes the service allows per window, WRITES/WINDOW")
+	addWriteFlags(cmd, &opts.DryRun, &opts.WriteBudget)
 	return cmd
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
 	f := opts.Factory
-	budget, err := graph.ParseWriteBudget(opts.WriteBudget)
+	writes, err := writeOptions(f, opts.WriteBudget)
 	if err != nil {
-		return &cmdutil.UsageError{Err: err}
+		return err
 	}
 	ios := f.IOStreams
 	iopts := importer.Options{
 		Files: opts.Files, BatchSize: opts.BatchSize, PollInterval: opts.PollInterval, Timeout: opts.Timeout,
 		NoWait: opts.NoWait, Resume: opts.Resume, SkipInvalid: opts.SkipInvalid, JournalPath: opts.Journal,
-		Budget: budget, Now: f.Now, Sleep: f.Sleep,
+		Budget: writes.Budget, Now: writes.Now, Sleep: writes.Sleep,
 	}
 	if opts.setGroupTag {
 		iopts.GroupTag = &opts.GroupTag
@@ -158,7 +157,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	}
 	if runErr == nil && opts.UpdateTag {
 		// A failure here must not cost the report: the import itself is done (and its journal gone).
-		runErr = updateRegistered(ctx, f, client, report, opts, budget)
+		runErr = updateRegistered(ctx, client, report, opts, writes)
 	}
 	if err := f.Print(reportResult(report)); err != nil {
 		return err
@@ -182,7 +181,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 
 // updateRegistered gives devices that were already registered the group tag (and user) their rows ask for.
 // Rows without a group tag leave the device's tag alone unless --group-tag was given.
-func updateRegistered(ctx context.Context, f *cmdutil.Factory, client *graph.Client, rep *importer.Report, opts *ImportOptions, budget graph.WriteBudget) error {
+func updateRegistered(ctx context.Context, client *graph.Client, rep *importer.Report, opts *ImportOptions, writes autopilot.WriteOptions) error {
 	var targets []autopilot.TagTarget
 	var registered []*importer.DeviceResult
 	bySerial := map[string]*importer.DeviceResult{}
@@ -200,7 +199,7 @@ func updateRegistered(ctx context.Context, f *cmdutil.Factory, client *graph.Cli
 	if err != nil {
 		return err
 	}
-	if err := autopilot.ApplyTags(ctx, client, plan, autopilot.WriteOptions{Budget: budget, Now: f.Now, Sleep: f.Sleep}); err != nil {
+	if err := autopilot.ApplyTags(ctx, client, plan, writes); err != nil {
 		return err
 	}
 	for _, r := range plan {
