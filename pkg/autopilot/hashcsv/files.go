@@ -33,12 +33,28 @@ func ValidateFiles(paths []string) (valid []RowRef, problems []Problem) {
 	return valid, problems
 }
 
+// CheckReader validates one input the caller has opened (a file opened once, a pipe spooled to disk),
+// naming it name in problems; the Validator remembers serials and hashes across calls, as ValidateFiles
+// does across files.
+func (v *Validator) CheckReader(name string, rd io.Reader) (valid []RowRef, problems []Problem) {
+	r, err := NewReader(name, rd)
+	if err != nil {
+		return nil, []Problem{asProblem(err)}
+	}
+	return v.checkRows(r, nil, nil)
+}
+
 func (v *Validator) checkFile(path string, valid []RowRef, problems []Problem) ([]RowRef, []Problem) {
 	r, err := Open(path)
 	if err != nil {
 		return valid, append(problems, asProblem(err))
 	}
 	defer r.Close()
+	return v.checkRows(r, valid, problems)
+}
+
+func (v *Validator) checkRows(r *Reader, valid []RowRef, problems []Problem) ([]RowRef, []Problem) {
+	path := r.name
 	rows := 0
 	for {
 		d, err := r.Next()
