@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -53,6 +56,9 @@ type Result struct {
 
 // Write prints r to w. Humans on a terminal get an aligned table with headers; pipes get tab-separated rows
 // without a header, so `cut` and `awk` work. JSON and YAML use the same (camelCase, json-tagged) property names.
+// Whatever the source of a value (the tenant's data included), nothing can drive the reader's terminal or
+// spreadsheet: tables and tab-separated rows show control and format characters as escapes (\r, \x1b,
+// \u202e), JSON and YAML escape them, and CSV cells that would start a formula are prefixed with a quote.
 func Write(w io.Writer, tty bool, f Format, r Result) error {
 	switch f {
 	case JSON:
@@ -60,50 +66,130 @@ func Write(w io.Writer, tty bool, f Format, r Result) error {
 	case YAML:
 		return writeYAML(w, r.Data)
 	case CSV:
-		cw := csv.NewWriter(w)
-		if err := cw.Write(r.Table.Header); err != nil {
-			return err
-		}
-		if err := cw.WriteAll(r.Table.Rows); err != nil {
-			return err
-		}
-		return cw.Error()
+		return writeCSV(w, r.Table)
 	default:
+		rows := mapCells(r.Table, safetext.Escape)
 		if !tty {
-			for _, row := range r.Table.Rows {
+			for _, row := range rows.Rows {
 				if _, err := fmt.Fprintln(w, strings.Join(row, "\t")); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
-		return writeTable(w, r.Table)
+		return writeTable(w, rows)
 	}
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+// mapCells returns a copy of rows with f applied to every cell, header included.
+func mapCells(rows Rows, f func(string) string) Rows {
+	out := Rows{Header: make([]string, len(rows.Header)), Rows: make([][]string, len(rows.Rows))}
+	for i, h := range rows.Header {
+		out.Header[i] = f(h)
+	}
+	for i, row := range rows.Rows {
+		out.Rows[i] = make([]string, len(row))
+		for j, c := range row {
+			out.Rows[i][j] = f(c)
+		}
+	}
+	return out
 }
 
-// writeYAML goes through JSON so that YAML keys are exactly the JSON property names.
+// writeCSV writes RFC 4180 CSV with every cell spreadsheet-safe (see safetext.SpreadsheetSafe): tenant data
+// such as a group tag "=HYPERLINK(…)" must not become a live formula when an admin opens the export in Excel.
+// Values are otherwise kept exactly; encoding/csv quotes cells holding commas, quotes or line breaks.
+func writeCSV(w io.Writer, table Rows) error {
+	table = mapCells(table, safetext.SpreadsheetSafe)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(table.Header); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(table.Rows); err != nil {
+		return err
+	}
+	return cw.Error()
+}
+
+// writeJSON writes indented JSON. encoding/json escapes C0 controls, U+2028 and U+2029 but leaves C1 controls
+// and format characters (U+202E, U+200B, …) raw; they are escaped too, so the output is safe on a terminal
+// and decodes to the same values.
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeUnsafe(buf.Bytes()))
+	return err
+}
+
+// writeYAML goes through JSON so that YAML keys are exactly the JSON property names. The YAML encoder prints
+// format characters raw and turns some controls into line breaks, so a scalar holding an unsafe character is
+// written double-quoted, where \uXXXX escapes are YAML syntax, and escaped like JSON.
 func writeYAML(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
 		return err
 	}
 	var generic any
-	if err := yaml.Unmarshal(buf.Bytes(), &generic); err != nil {
+	// Escaped first: the YAML parser would fold a raw NEL (U+0085) in the JSON into a space.
+	if err := yaml.Unmarshal(escapeUnsafe(buf.Bytes()), &generic); err != nil {
 		return err
 	}
-	enc := yaml.NewEncoder(w)
+	var node yaml.Node
+	if err := node.Encode(generic); err != nil {
+		return err
+	}
+	quoteUnsafeScalars(&node)
+	buf.Reset()
+	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(generic); err != nil {
+	if err := enc.Encode(&node); err != nil {
 		return err
 	}
-	return enc.Close()
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeUnsafe(buf.Bytes()))
+	return err
+}
+
+func unsafeNonASCII(r rune) bool { return r >= utf8.RuneSelf && safetext.Unsafe(r) }
+
+// quoteUnsafeScalars makes every scalar (keys too) that holds an unsafe character double-quoted.
+func quoteUnsafeScalars(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && strings.IndexFunc(n.Value, safetext.Unsafe) >= 0 {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteUnsafeScalars(c)
+	}
+}
+
+// escapeUnsafe replaces each non-ASCII unsafe character left raw in encoded JSON or YAML with a \uXXXX
+// escape (a surrogate pair past U+FFFF, which both read); the encoders escape ASCII controls themselves. Such
+// characters can only be inside string values: JSON's syntax is ASCII, and YAML's scalars holding them are
+// double-quoted by quoteUnsafeScalars.
+func escapeUnsafe(b []byte) []byte {
+	if !bytes.ContainsFunc(b, unsafeNonASCII) {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if unsafeNonASCII(r) {
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&out, `\u%04x`, u)
+			}
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }
 
 func writeTable(w io.Writer, rows Rows) error {
