@@ -7,13 +7,12 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Cassette replays a recorded exchange in order, as an http.Handler. A request that does not match the next
 // interaction fails the test and gets status 599; interactions left unused when the test ends fail it too.
 type Cassette struct {
-	t            testing.TB
+	t            TB
 	file         string
 	mu           sync.Mutex
 	interactions []Interaction
@@ -21,7 +20,7 @@ type Cassette struct {
 }
 
 // NewCassette loads file, a JSON list of interactions (as Recorder.Save writes).
-func NewCassette(t testing.TB, file string) *Cassette {
+func NewCassette(t TB, file string) *Cassette {
 	t.Helper()
 	raw, err := os.ReadFile(file)
 	if err != nil {

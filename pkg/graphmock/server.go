@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -106,17 +105,26 @@ func newServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// TB is the part of testing.TB the test helpers (Start, StartTLS, NewCassette) use. Taking it rather than
+// testing.TB keeps the testing package, and its flags, out of the autopilotctl binary that embeds the mock.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // Start serves a new mock on a plain-HTTP loopback listener until the test ends.
-func Start(t testing.TB, opts Options) *Server {
+func Start(t TB, opts Options) *Server {
 	return start(t, opts, httptest.NewServer)
 }
 
 // StartTLS serves a new mock over TLS on loopback until the test ends; Client trusts its certificate.
-func StartTLS(t testing.TB, opts Options) *Server {
+func StartTLS(t TB, opts Options) *Server {
 	return start(t, opts, httptest.NewTLSServer)
 }
 
-func start(t testing.TB, opts Options, serve func(http.Handler) *httptest.Server) *Server {
+func start(t TB, opts Options, serve func(http.Handler) *httptest.Server) *Server {
 	s := New(opts)
 	ts := serve(s)
 	t.Cleanup(ts.Close)
