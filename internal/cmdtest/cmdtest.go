@@ -33,6 +33,8 @@ type Env struct {
 
 	mu     sync.Mutex
 	Sleeps []time.Duration // every wait the client asked for, in order
+
+	globals cmdutil.Globals // what every run starts from, as a fresh process would
 }
 
 // Epoch is where simulated time starts.
@@ -67,30 +69,25 @@ func New(t testing.TB, opts graphmock.Options) *Env {
 	}
 	f.Now = clock.Now
 	e.Factory = f
+	e.globals = f.Globals
 	return e
 }
 
-// Run executes cmd with args (global flags such as -o work as on the real root) and returns the exit code
-// the real binary would exit with.
+// Run executes cmd with args and returns the exit code the real binary would exit with. Global flags (-o,
+// --graph-url, --debug, …) work as on the real root and last for that run only: every run starts from the
+// Globals New set up, as a fresh process would.
 func (e *Env) Run(cmd *cobra.Command, args ...string) int {
 	return e.RunContext(context.Background(), cmd, args...)
 }
 
-// RunContext is Run with a context the test can cancel (Ctrl-C).
+// RunContext is Run with a context the test can cancel (Ctrl-C). The command runs under the binary's own root
+// (global flags, pre-run checks) and execute path (error printing, exit codes).
 func (e *Env) RunContext(ctx context.Context, cmd *cobra.Command, args ...string) int {
-	root := &cobra.Command{Use: "autopilotctl", SilenceErrors: true, SilenceUsage: true}
-	root.PersistentFlags().StringVarP(&e.Factory.Globals.Output, "output", "o", "table", "")
-	root.PersistentFlags().BoolVar(&e.Factory.Globals.Debug, "debug", false, "")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
+	e.Factory.Globals = e.globals // flags of an earlier run don't carry over
+	root := cmdutil.NewRoot(e.Factory, "autopilotctl")
 	root.AddCommand(cmd)
-	root.SetArgs(append([]string{cmd.Name()}, args...))
-	root.SetOut(e.Stdout)
-	root.SetErr(e.Stderr)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		e.Stderr.WriteString("error: " + graph.Translate(err).Error() + "\n")
-	}
-	return cmdutil.ExitCode(err)
+	cmdutil.StrictArgs(root)
+	return cmdutil.Execute(ctx, e.Factory, root, append([]string{cmd.Name()}, args...))
 }
 
 // Writes returns the mock's logged write requests (batch items included), for "nothing was sent" assertions.

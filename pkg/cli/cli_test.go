@@ -40,7 +40,7 @@ func testFactory(env map[string]string) *cmdutil.Factory {
 func run(f *cmdutil.Factory, args []string, extra ...*cobra.Command) result {
 	root := NewRootCmd(f)
 	root.AddCommand(extra...)
-	code := execute(context.Background(), f, root, args)
+	code := cmdutil.Execute(context.Background(), f, root, args)
 	return result{code, f.IOStreams.Out.(*strings.Builder).String(), f.IOStreams.ErrOut.(*strings.Builder).String()}
 }
 
@@ -79,6 +79,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		stderr string
 	}{
 		{"version", []string{"version"}, nil, 0, "autopilotctl dev (commit unknown, built unknown)\n", ""},
+		{"version as json", []string{"version", "-o", "json"}, nil, 0, "{\n  \"version\": \"dev\",\n  \"commit\": \"unknown\",\n  \"date\": \"unknown\"\n}\n", ""},
 		{"unknown command", []string{"nope"}, nil, 2, "", "error: unknown command \"nope\" for \"autopilotctl\"\nRun 'autopilotctl --help' for usage.\n"},
 		{"unknown flag", []string{"version", "--frobnicate"}, nil, 2, "", "error: unknown flag: --frobnicate\nRun 'autopilotctl version --help' for usage.\n"},
 		{"bad output format", []string{"-o", "xml", "version"}, nil, 2, "", "error: invalid output format \"xml\": use one of table, json, yaml, csv\nRun 'autopilotctl version --help' for usage.\n"},

@@ -12,50 +12,22 @@ import (
 	devicecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/device"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
-	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
 
 // NewRootCmd builds the command tree on f.
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
-	root := &cobra.Command{
-		Use:   "autopilotctl <command> <subcommand> [flags]",
-		Short: "Windows Autopilot admin work against Microsoft Graph, from a terminal or a pipeline",
-		Long: "autopilotctl registers Windows Autopilot devices and manages them through Microsoft Graph (beta):\n" +
-			"import hardware hashes in bulk, tag and assign devices, and build the groups, profiles and policies that target them.",
-		Example: "  # try everything against the embedded mock tenant, no sign-in needed\n" +
-			"  autopilotctl --mock auth status\n\n" +
-			"  # see who you are signed in as and which Graph permissions each command needs\n" +
-			"  autopilotctl auth status",
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Version:       versionString(),
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := f.OutputFormat(); err != nil {
-				return err
-			}
-			if f.Globals.Mock {
-				return startEmbeddedMock(cmd, f)
-			}
-			return nil
-		},
-	}
+	root := cmdutil.NewRoot(f, "autopilotctl <command> <subcommand> [flags]")
+	root.Short = "Windows Autopilot admin work against Microsoft Graph, from a terminal or a pipeline"
+	root.Long = "autopilotctl registers Windows Autopilot devices and manages them through Microsoft Graph (beta):\n" +
+		"import hardware hashes in bulk, and tag, assign, delete and sync devices."
+	root.Example = "  # try everything against the embedded mock tenant, no sign-in needed\n" +
+		"  autopilotctl --mock device import examples/devices.csv\n\n" +
+		"  # see who you are signed in as and which Graph permissions each command needs\n" +
+		"  autopilotctl auth status"
+	root.Version = versionString()
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.UsageError{Err: err} })
-
-	g := &f.Globals
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.Tenant, "tenant", "", "Entra tenant ID or domain to sign in to (default: AZURE_TENANT_ID, or the account's home tenant)")
-	pf.StringVar(&g.ClientID, "client-id", "", "application (client) ID to sign in as (default: AZURE_CLIENT_ID)")
-	pf.StringVar(&g.Auth, "auth", string(graph.AuthAuto), "sign-in method: "+modeList())
-	pf.StringVar(&g.Cloud, "cloud", "global", "Microsoft cloud: global, usgov, usgovdod, china")
-	pf.StringVar(&g.GraphURL, "graph-url", "", "Graph base URL including version (env AUTOPILOTCTL_GRAPH_URL); http only for loopback")
-	pf.StringVarP(&g.Output, "output", "o", string(output.Table), "output format: "+strings.Join(output.Formats, ", "))
-	pf.BoolVar(&g.Debug, "debug", false, "log each Graph request (method, URL, status, duration, request-id) to stderr")
-	pf.BoolVar(&g.Mock, "mock", false, "run against an embedded mock Graph server with a demo tenant (no sign-in)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
-	_ = root.RegisterFlagCompletionFunc("cloud", cobra.FixedCompletions([]string{"global", "usgov", "usgovdod", "china"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(strings.Split(modeList(), ", "), cobra.ShellCompDirectiveNoFileComp))
+	f.StartMock = func(cmd *cobra.Command) error { return startEmbeddedMock(cmd, f) }
 
 	root.AddGroup(
 		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
@@ -72,7 +44,35 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root.SetHelpCommandGroupID("tool")
 	root.SetCompletionCommandGroupID("tool")
 	addCompletionExamples(root)
+	root.SetHelpCommand(newCmdHelp(root))
+	cmdutil.StrictArgs(root)
 	return root
+}
+
+// newCmdHelp replaces cobra's help command, which answers an unknown topic with exit 0.
+func newCmdHelp(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:     "help [command]",
+		Short:   "Help about any command",
+		Example: "  autopilotctl help device import",
+		GroupID: "tool",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				group := root
+				if cmd != nil {
+					group = cmd
+				}
+				arg := strings.Join(args, " ")
+				if len(rest) > 0 {
+					arg = rest[0]
+				}
+				return cmdutil.UnknownCommandError(group, arg)
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 // addCompletionExamples creates cobra's completion command now (it is otherwise made at run time) so that it
@@ -96,14 +96,6 @@ func addCompletionExamples(root *cobra.Command) {
 	}
 }
 
-func modeList() string {
-	s := make([]string, len(graph.AuthModes))
-	for i, m := range graph.AuthModes {
-		s[i] = string(m)
-	}
-	return strings.Join(s, ", ")
-}
-
 func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
@@ -111,8 +103,12 @@ func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
 		Example: "  autopilotctl version",
 		Args:    cmdutil.Args(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintln(f.IOStreams.Out, versionString())
-			return err
+			if format, _ := f.OutputFormat(); format == output.Table {
+				_, err := fmt.Fprintln(f.IOStreams.Out, versionString())
+				return err
+			}
+			v := buildVersion()
+			return f.Print(output.Result{Data: v, Table: output.Rows{Header: []string{"VERSION", "COMMIT", "DATE"}, Rows: [][]string{{v.Version, v.Commit, v.Date}}}})
 		},
 	}
 }

@@ -12,8 +12,20 @@ var (
 	date    = ""
 )
 
-// versionString falls back to what the Go toolchain recorded (go install …@v1.2.3 sets the module version).
+// Version is `version -o json`'s shape.
+type Version struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+}
+
 func versionString() string {
+	v := buildVersion()
+	return fmt.Sprintf("autopilotctl %s (commit %s, built %s)", v.Version, v.Commit, v.Date)
+}
+
+// buildVersion falls back to what the Go toolchain recorded (go install …@v1.2.3 sets the module version).
+func buildVersion() Version {
 	v, c, d := version, commit, date
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "" {
@@ -37,5 +49,5 @@ func versionString() string {
 	if d == "" {
 		d = "unknown"
 	}
-	return fmt.Sprintf("autopilotctl %s (commit %s, built %s)", v, c, d)
+	return Version{Version: v, Commit: c, Date: d}
 }

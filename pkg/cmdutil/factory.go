@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
 
-// Globals are the flags every command takes (DESIGN "Global contract").
+// Globals are the flags every command takes (docs/architecture.md, "Global flags").
 type Globals struct {
 	Tenant   string
 	ClientID string
@@ -42,6 +44,8 @@ type Factory struct {
 	LookPath func(string) (string, error)
 	// MockToken, set when --mock started the embedded server, is the token that server expects.
 	MockToken string
+	// StartMock starts the embedded mock for --mock and points the factory at it; the binary sets it.
+	StartMock func(cmd *cobra.Command) error
 
 	atExit []func()
 	once   sync.Once

@@ -1,0 +1,153 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/output"
+)
+
+// NewRoot builds the root command every command runs under — the binary's tree and a command test's alike:
+// the global flags, the checks that run before any command (-o, --mock), and usage errors for bad flags.
+// Global flags keep values already set on f.Globals as their defaults, so a test can preset them.
+func NewRoot(f *Factory, use string) *cobra.Command {
+	// A command that adds its own PersistentPreRunE must not silently drop the root's.
+	cobra.EnableTraverseRunHooks = true
+	root := &cobra.Command{
+		Use:           use,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := f.OutputFormat(); err != nil {
+				return err
+			}
+			if f.Globals.Mock {
+				if f.StartMock == nil {
+					return UsageErrorf("--mock is not available here")
+				}
+				return f.StartMock(cmd)
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+
+	g := &f.Globals
+	or := func(cur, def string) string {
+		if cur != "" {
+			return cur
+		}
+		return def
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Tenant, "tenant", g.Tenant, "Entra tenant ID or domain to sign in to (default: AZURE_TENANT_ID, or the account's home tenant)")
+	pf.StringVar(&g.ClientID, "client-id", g.ClientID, "application (client) ID to sign in as (default: AZURE_CLIENT_ID)")
+	pf.StringVar(&g.Auth, "auth", or(g.Auth, string(graph.AuthAuto)), "sign-in method: "+strings.Join(authModes(), ", "))
+	pf.StringVar(&g.Cloud, "cloud", or(g.Cloud, "global"), "Microsoft cloud: global, usgov, usgovdod, china")
+	pf.StringVar(&g.GraphURL, "graph-url", g.GraphURL, "Graph base URL including version (env AUTOPILOTCTL_GRAPH_URL); http only for loopback")
+	pf.StringVarP(&g.Output, "output", "o", or(g.Output, string(output.Table)), "output format of commands that print results: "+strings.Join(output.Formats, ", "))
+	pf.BoolVar(&g.Debug, "debug", g.Debug, "log each Graph request (method, URL, status, duration, request-id) to stderr")
+	pf.BoolVar(&g.Mock, "mock", g.Mock, MockFlagHelp)
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("cloud", cobra.FixedCompletions([]string{"global", "usgov", "usgovdod", "china"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authModes(), cobra.ShellCompDirectiveNoFileComp))
+	return root
+}
+
+// MockFlagHelp is the --mock flag's help.
+var MockFlagHelp = "run against an embedded mock Graph server with a demo tenant (no sign-in); the tenant is kept between commands until 'autopilotctl mock reset'"
+
+func authModes() []string {
+	s := make([]string, len(graph.AuthModes))
+	for i, m := range graph.AuthModes {
+		s[i] = string(m)
+	}
+	return s
+}
+
+// StrictArgs makes the tree refuse what cobra lets through: an unknown or mistyped subcommand under a command
+// group (cobra prints the group's help and exits 0), and arguments to commands that take none. Call it once
+// the tree is complete; commands that declare their own Args keep them.
+func StrictArgs(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		switch {
+		case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				return UnknownCommandError(c, args[0])
+			}
+		case c.Args == nil && !c.HasSubCommands():
+			c.Args = Args(cobra.NoArgs)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// UnknownCommandError is the usage error for arg under group, with cobra's suggestions when there are any.
+func UnknownCommandError(group *cobra.Command, arg string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", arg, group.CommandPath())
+	if group.SuggestionsMinimumDistance <= 0 {
+		group.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only on its own error path
+	}
+	if s := group.SuggestionsFor(arg); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return &UsageError{Err: errors.New(msg)}
+}
+
+// Execute runs one command line on root and returns the exit code, printing the one message a failed run
+// gets. The binary and the command tests both run through it.
+func Execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
+	root.SetArgs(args)
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = &UsageError{Err: err} // cobra reports an unknown top-level command as a plain error
+	}
+	f.RunAtExit()
+	if err == nil {
+		return ExitOK
+	}
+	printError(f, cmd, err)
+	return ExitCode(err)
+}
+
+// printError prints the one message for a failed run, with what to do next where we know it.
+func printError(f *Factory, cmd *cobra.Command, err error) {
+	w := f.IOStreams.ErrOut
+	err = graph.Translate(err)
+	var partial *PartialError
+	if errors.As(err, &partial) {
+		fmt.Fprintln(w, err) // the result was printed; this is the summary line
+		return
+	}
+	fmt.Fprintf(w, "error: %v\n", err)
+	var usage *UsageError
+	if errors.As(err, &usage) && cmd != nil {
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	var ge *graph.Error
+	if errors.As(err, &ge) && ge.IsAuth() && cmd != nil {
+		if reqs := Permissions(cmd); len(reqs) > 0 {
+			fmt.Fprintf(w, "'%s' needs these Graph permissions:\n", cmd.CommandPath())
+			for _, r := range reqs {
+				fmt.Fprintf(w, "  - %s\n", DescribeRequirement(r))
+			}
+			fmt.Fprintln(w, "Compare with what your token has: autopilotctl auth status")
+		}
+	}
+}
