@@ -13,11 +13,12 @@ type autopilotState struct {
 	settings           autopilotSettings
 }
 
-// importRecord is an importedWindowsAutopilotDeviceIdentity. It is pending until ProcessDelay has passed
-// since it was created, then settles once to complete or error.
+// importRecord is an importedWindowsAutopilotDeviceIdentity. It is pending until its due time (ProcessDelay
+// after it was created, kept as an absolute time so a restored tenant carries on), then settles once to
+// complete or error.
 type importRecord struct {
 	id, serialNumber, productKey, groupTag, importID, hardwareIdentifier, assignedUserPrincipalName string
-	createdAt                                                                                       time.Time
+	dueAt                                                                                           time.Time
 	duplicateInCall                                                                                 bool // the hash appeared earlier in the same call
 	status                                                                                          string
 	registrationID                                                                                  string
@@ -87,7 +88,7 @@ func (s *Server) settleAutopilot(now time.Time) {
 	st := s.autopilot
 	registered := len(st.devices)
 	for _, rec := range st.imports {
-		if rec.status == "pending" && !now.Before(rec.createdAt.Add(s.opts.ProcessDelay)) {
+		if rec.status == "pending" && !now.Before(rec.dueAt) {
 			s.settleImport(st, rec)
 		}
 	}

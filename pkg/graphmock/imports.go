@@ -122,7 +122,7 @@ func (s *Server) createImports(c *call, items []any) ([]*importRecord, bool) {
 			}
 			rec.importID = callImportID
 		}
-		rec.id, rec.createdAt, rec.status = s.newID(), c.Now(), "pending"
+		rec.id, rec.dueAt, rec.status = s.newID(), c.Now().Add(s.opts.ProcessDelay), "pending"
 		s.autopilot.imports = append(s.autopilot.imports, rec)
 	}
 	return recs, true
