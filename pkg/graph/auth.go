@@ -275,12 +275,13 @@ func publicClient(id string) string {
 	return id
 }
 
-// staticToken serves a token acquired elsewhere. Its expiry comes from the token itself when it is a JWT.
+// staticToken serves a token acquired elsewhere. Its expiry comes from the token itself when it is a JWT with an
+// exp claim; otherwise ExpiresOn stays zero (unknown) rather than an invented time.
 type staticToken string
 
 func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	exp := time.Now().Add(time.Hour)
-	if c, err := ParseClaims(string(t)); err == nil && !c.Expires.IsZero() {
+	var exp time.Time
+	if c, err := ParseClaims(string(t)); err == nil {
 		exp = c.Expires
 	}
 	return azcore.AccessToken{Token: string(t), ExpiresOn: exp}, nil

@@ -11,17 +11,18 @@ import (
 	"time"
 )
 
-// MaxBatch is Graph's limit of requests in one $batch (reference §8.1).
+// MaxBatch is Graph's limit of requests in one $batch (docs/graph.md).
 const MaxBatch = 20
 
 // BatchRequest is one item of a $batch. URL is relative to the version root ("/deviceManagement/…").
 type BatchRequest struct {
-	ID        string            `json:"id"`
-	Method    string            `json:"method"`
-	URL       string            `json:"url"`
-	Headers   map[string]string `json:"headers,omitempty"`
-	Body      json.RawMessage   `json:"body,omitempty"`
-	DependsOn []string          `json:"dependsOn,omitempty"`
+	ID      string            `json:"id"`
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    json.RawMessage   `json:"body,omitempty"`
+	// No dependsOn: retries regroup items into new sets of 20, so an item could be sent without the one it depends
+	// on. Every caller's items are independent writes.
 }
 
 // BatchResponse is one item's final answer. Status 0 means the item never got one (Err says why).
@@ -37,23 +38,15 @@ type BatchResponse struct {
 // OK reports a 2xx answer.
 func (r BatchResponse) OK() bool { return r.Status >= 200 && r.Status < 300 }
 
-// Error describes a failed item from its Graph error body.
+// Error describes a failed item from its Graph error body, and why it got no (further) answer when known.
 func (r BatchResponse) Error() *Error {
-	e := &Error{Status: r.Status}
-	var body struct {
-		Error struct {
-			Code       string `json:"code"`
-			Message    string `json:"message"`
-			InnerError struct {
-				RequestID string `json:"request-id"`
-			} `json:"innerError"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(r.Body, &body) == nil {
-		e.Code, e.Message, e.RequestID = body.Error.Code, unwrapIntuneMessage(body.Error.Message), body.Error.InnerError.RequestID
-	}
-	if r.Err != nil && e.Message == "" {
-		e.Message = r.Err.Error()
+	e := errorFromBody(r.Status, r.Body)
+	if r.Err != nil {
+		if e.Message == "" {
+			e.Message = r.Err.Error()
+		} else {
+			e.Message += " (" + r.Err.Error() + ")"
+		}
 	}
 	return e
 }
@@ -70,7 +63,7 @@ type BatchOptions struct {
 
 // Batch sends reqs as $batch requests of up to 20, several in flight, and re-sends the items Graph answered
 // with 429/503/504 after the longest Retry-After among them (SDKs don't retry items inside a batch). It returns
-// one answer per request, in the order given. Items that depend on each other must sit within one group of 20.
+// one answer per request, in the order given. Items must not depend on each other (re-sent items are regrouped).
 func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptions) ([]BatchResponse, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
@@ -106,10 +99,14 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 		for i, a := range answers {
 			a.Attempts = results[index[a.ID]].Attempts + 1
 			results[index[a.ID]] = a
-			if retryableItem(a) && round < opts.MaxRounds {
+			d, present, raErr := ParseRetryAfter(a.Headers["Retry-After"], time.Now())
+			if raErr != nil && a.Err == nil {
+				a.Err = raErr
+				results[index[a.ID]] = a
+			}
+			if retryableItem(a) && raErr == nil && round < opts.MaxRounds {
 				retry = append(retry, pending[i])
-				d, ok := RetryAfter(a.Headers["Retry-After"], time.Now())
-				if !ok {
+				if !present {
 					d = c.retry.Backoff(round)
 				}
 				if a.Status == http.StatusTooManyRequests && opts.Pacer != nil {
@@ -198,8 +195,9 @@ func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []Batc
 	if err := c.Do(ctx, "POST", "/$batch", map[string]any{"requests": items}, &answer); err != nil {
 		fail(items, out, err)
 		var ge *Error
-		if errors.As(err, &ge) {
-			return err
+		var le *LimitError
+		if errors.As(err, &ge) || errors.As(err, &le) {
+			return err // Graph refused the $batch, or its answer broke a limit: sending it again won't help
 		}
 		return nil
 	}

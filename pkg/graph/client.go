@@ -34,6 +34,7 @@ type Config struct {
 	HTTPClient *http.Client
 	Debug      io.Writer // when set, one line per HTTP attempt
 	Retry      RetryPolicy
+	Limits     Limits // time and size bounds; zero fields take DefaultLimits
 }
 
 // Client is a Graph connection: the kiota adapter for SDK request builders plus raw, batch and paging helpers.
@@ -41,6 +42,7 @@ type Client struct {
 	Adapter *msgraphgocore.GraphRequestAdapterBase
 	BaseURL string
 	retry   RetryPolicy
+	limits  Limits
 }
 
 // New wires the adapter. It performs no I/O.
@@ -49,23 +51,36 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("invalid Graph base URL %q", cfg.BaseURL)
 	}
-	parent := http.DefaultTransport
+	limits := cfg.Limits.withDefaults()
+	var parent http.RoundTripper
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		parent = cfg.HTTPClient.Transport
+	} else {
+		parent = NewTransport(limits)
 	}
+	parent = &guard{next: parent, limits: limits}
 	if cfg.Debug != nil {
 		parent = &debugTransport{next: parent, w: cfg.Debug}
 	}
 	retry := cfg.Retry.withDefaults()
-	middlewares := msgraphgocore.GetDefaultMiddlewaresWithOptions(&msgraphgocore.GraphClientOptions{
-		GraphServiceVersion: "beta", GraphServiceLibraryVersion: sdkVersion})
-	for i, m := range middlewares {
-		// Our retry honours fractional Retry-After, refuses long waits and sleeps on an injectable clock.
-		if _, ok := m.(*khttp.RetryHandler); ok {
-			middlewares[i] = &retryHandler{policy: retry}
-		}
+	opts := &msgraphgocore.GraphClientOptions{GraphServiceVersion: "beta", GraphServiceLibraryVersion: sdkVersion}
+	// A fixed order, outermost first (kiota's default list comes from a map, so its order changes between runs):
+	// redirects are refused before anything is retried, and each retry compresses its own fresh copy of the body.
+	middlewares := []khttp.Middleware{
+		msgraphgocore.NewGraphTelemetryHandler(opts),
+		khttp.NewUrlReplaceHandler(true, msgraphgocore.ReplacementPairs),
+		khttp.NewParametersNameDecodingHandler(),
+		khttp.NewUserAgentHandler(),
+		khttp.NewHeadersInspectionHandler(),
+		refuseRedirects{},
+		&retryHandler{policy: retry},
+		khttp.NewCompressionHandler(),
 	}
-	httpClient := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(parent, middlewares...)}
+	httpClient := &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(parent, middlewares...),
+		// refuseRedirects answers every redirect; this keeps net/http from following one on its own.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 
 	parse := absser.NewParseNodeFactoryRegistry()
 	parse.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonParseNodeFactory()
@@ -82,7 +97,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	adapter.SetBaseUrl(cfg.BaseURL)
-	return &Client{Adapter: adapter, BaseURL: cfg.BaseURL, retry: retry}, nil
+	return &Client{Adapter: adapter, BaseURL: cfg.BaseURL, retry: retry, limits: limits}, nil
 }
 
 // bearerAuth sends the credential's token to the configured Graph host and nowhere else. Unlike kiota's Azure
@@ -137,6 +152,25 @@ func redactURL(u *url.URL) string {
 	c := *u
 	c.User = nil
 	return c.String()
+}
+
+// refuseRedirects turns a redirect into an error. Graph's device-management APIs do not redirect, and following
+// one would send the token or the request body (hardware hashes) somewhere other than the configured Graph URL.
+type refuseRedirects struct{}
+
+func (refuseRedirects) Intercept(pipeline khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
+	resp, err := pipeline.Next(req, index)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode > 399 || resp.Header.Get("Location") == "" {
+		return resp, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	where := resp.Header.Get("Location")
+	if u, err := req.URL.Parse(where); err == nil {
+		where = redactURL(u)
+	}
+	return nil, &Error{Status: resp.StatusCode, Message: "redirected to " + truncate(where, 200) +
+		"; not followed: the token and request body go only to the configured Graph URL"}
 }
 
 // DeviceManagement is the SDK's /deviceManagement request builder on this client. Builders are made with path

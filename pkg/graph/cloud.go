@@ -1,15 +1,17 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 )
 
-// Cloud is a Microsoft cloud: where to sign in and where Graph lives (reference §8.6).
+// Cloud is a Microsoft cloud: where to sign in and where Graph lives (docs/graph.md).
 type Cloud struct {
 	Name      string
 	Authority cloud.Configuration
@@ -43,26 +45,47 @@ func CloudByName(name string) (Cloud, error) {
 	return Cloud{}, fmt.Errorf("invalid --cloud %q: use one of %s", name, strings.Join(names, ", "))
 }
 
+// ErrGraphURLUserinfo refuses a Graph URL carrying a user name or password: Graph takes none, and a password
+// there would end up in messages and logs.
+var ErrGraphURLUserinfo = errors.New("--graph-url must not contain a user name or password")
+
 // BaseURL returns the Graph base URL (with version) to call: the override when given, else the cloud's beta root.
 // An override must be https, or http to a loopback host (a local mock); tokens never travel in clear text elsewhere.
+// Errors never quote userinfo.
 func BaseURL(c Cloud, override string) (string, error) {
 	if override == "" {
 		return c.GraphRoot + "/beta", nil
 	}
+	if hasUserinfo(override) {
+		return "", ErrGraphURLUserinfo
+	}
+	quoted := strconv.Quote(truncate(override, 200))
 	u, err := url.Parse(override)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("invalid Graph URL %q: want an absolute URL such as https://graph.microsoft.com/beta", override)
+		return "", fmt.Errorf("invalid Graph URL %s: want an absolute URL such as https://graph.microsoft.com/beta", quoted)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !IsLoopback(u.Hostname()) {
-			return "", fmt.Errorf("invalid Graph URL %q: http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https", override)
+			return "", fmt.Errorf("invalid Graph URL %s: http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https", quoted)
 		}
 	default:
-		return "", fmt.Errorf("invalid Graph URL %q: scheme must be https", override)
+		return "", fmt.Errorf("invalid Graph URL %s: scheme must be https", quoted)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// hasUserinfo reports an "@" in the authority part of s ("https://user:pass@host/…", or "user:pass@host/…"
+// without a scheme), whether or not s parses as a URL.
+func hasUserinfo(s string) bool {
+	if i := strings.Index(s, "//"); i >= 0 {
+		s = s[i+2:]
+	}
+	if end := strings.IndexAny(s, "/?#"); end >= 0 {
+		s = s[:end]
+	}
+	return strings.Contains(s, "@")
 }
 
 // IsLoopback reports whether host names this machine only.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -47,6 +48,18 @@ func Translate(err error) error {
 	if err == nil {
 		return nil
 	}
+	// Errors raised inside the HTTP pipeline arrive wrapped by net/http (`Get "https://…": …`); the typed error
+	// already names what went wrong. Callers' own wrapping is kept.
+	if ue, ok := err.(*url.Error); ok {
+		var ge *Error
+		var le *LimitError
+		switch {
+		case errors.As(ue.Err, &ge):
+			return ge
+		case errors.As(ue.Err, &le):
+			return le
+		}
+	}
 	var ge *Error
 	if errors.As(err, &ge) {
 		return err
@@ -71,6 +84,27 @@ func Translate(err error) error {
 		return &Error{Status: ae.ResponseStatusCode, Message: ae.Message, RequestID: header(ae.ResponseHeaders, "request-id")}
 	}
 	return err
+}
+
+// errorFromBody reads a Graph error body ({"error":{"code","message","innerError":{"request-id"}}}); a body that
+// is not one is quoted in the message.
+func errorFromBody(status int, body []byte) *Error {
+	e := &Error{Status: status}
+	var parsed struct {
+		Error *struct {
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+			InnerError struct {
+				RequestID string `json:"request-id"`
+			} `json:"innerError"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &parsed) == nil && parsed.Error != nil {
+		e.Code, e.Message, e.RequestID = parsed.Error.Code, unwrapIntuneMessage(parsed.Error.Message), parsed.Error.InnerError.RequestID
+	} else if len(body) > 0 && string(body) != "null" {
+		e.Message = Snippet(body, errorSnippetBytes)
+	}
+	return e
 }
 
 func header(h *abs.ResponseHeaders, name string) string {

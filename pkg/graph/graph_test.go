@@ -111,6 +111,13 @@ func TestBaseURLLoopbackOnlyHTTP(t *testing.T) {
 		{"http://10.0.0.1/beta", "", `invalid Graph URL "http://10.0.0.1/beta": http is allowed only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https`},
 		{"ftp://127.0.0.1/beta", "", `invalid Graph URL "ftp://127.0.0.1/beta": scheme must be https`},
 		{"graph.microsoft.com", "", `invalid Graph URL "graph.microsoft.com": want an absolute URL such as https://graph.microsoft.com/beta`},
+		// Userinfo is refused before anything else is checked, so no message can quote the password.
+		{"https://user:hunter2@graph.example.com/beta", "", "--graph-url must not contain a user name or password"},
+		{"https://user@graph.example.com/beta", "", "--graph-url must not contain a user name or password"},
+		{"ftp://user:hunter2@127.0.0.1/beta", "", "--graph-url must not contain a user name or password"},
+		{"user:hunter2@graph.example.com/beta", "", "--graph-url must not contain a user name or password"},
+		{"https://us er:hun ter2@graph.example.com/beta", "", "--graph-url must not contain a user name or password"},
+		{"https://graph.example.com/beta/users/a@b.com", "https://graph.example.com/beta/users/a@b.com", ""},
 	}
 	for _, tt := range tests {
 		got, err := BaseURL(global, tt.in)

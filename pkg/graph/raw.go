@@ -37,7 +37,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 
 func (c *Client) request(method, path string, body any) (*abs.RequestInformation, error) {
 	target := path
-	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
+	if !isAbsolute(path) {
 		target = c.BaseURL + path
 	}
 	u, err := url.Parse(target)
@@ -61,6 +61,10 @@ func (c *Client) request(method, path string, body any) (*abs.RequestInformation
 	return ri, nil
 }
 
+func isAbsolute(path string) bool {
+	return strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://")
+}
+
 func parseMethod(m string) (abs.HttpMethod, error) {
 	switch strings.ToUpper(m) {
 	case "GET":
@@ -78,10 +82,23 @@ func parseMethod(m string) (abs.HttpMethod, error) {
 }
 
 // List pages through a collection, following @odata.nextLink verbatim, and hands each item to each.
-// Stop early by returning ErrStop from each.
+// Stop early by returning ErrStop from each. A nextLink already followed (a page pointing to itself, or a cycle)
+// and more than Limits.MaxPages pages end the listing with an error rather than looping.
 func (c *Client) List(ctx context.Context, path string, each func(json.RawMessage) error) error {
-	next := path
-	for next != "" {
+	seen := map[string]bool{}
+	for next, pages := path, 0; next != ""; pages++ {
+		key := next
+		if !isAbsolute(next) {
+			key = c.BaseURL + next
+		}
+		if seen[key] {
+			return fmt.Errorf("listing %s: Graph's nextLink after page %d points back to a page already read (%s); stopped",
+				shortPath(path), pages, shortPath(next))
+		}
+		if pages == c.limits.MaxPages {
+			return fmt.Errorf("listing %s: more than %d pages; stopped", shortPath(path), c.limits.MaxPages)
+		}
+		seen[key] = true
 		var page struct {
 			Value    []json.RawMessage `json:"value"`
 			NextLink string            `json:"@odata.nextLink"`
@@ -100,6 +117,14 @@ func (c *Client) List(ctx context.Context, path string, each func(json.RawMessag
 		next = page.NextLink
 	}
 	return nil
+}
+
+// shortPath is a request path or link for messages: no userinfo, truncated (a skip token can be kilobytes).
+func shortPath(p string) string {
+	if u, err := url.Parse(p); err == nil {
+		p = redactURL(u)
+	}
+	return truncate(p, 120)
 }
 
 // ErrStop ends List early without an error.

@@ -3,10 +3,12 @@ package graph
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -54,27 +56,67 @@ func Retryable(status int) bool {
 	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
 }
 
-// RetryAfter reads a Retry-After value: seconds (fractions kept, unlike kiota's handler) or an HTTP date.
-func RetryAfter(v string, now time.Time) (time.Duration, bool) {
+// MaxRetryAfter is the longest Retry-After taken at its word. Longer (or negative, NaN, unparsable) values are
+// treated as broken: the caller gives up and says so rather than waiting for ever or retrying at once.
+const MaxRetryAfter = 24 * time.Hour
+
+// ParseRetryAfter reads a Retry-After value: seconds (fractions kept, unlike kiota's handler) or an HTTP date.
+// present is false when v is empty; err is set when v is present but not a usable wait.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, present bool, err error) {
+	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0, false
+		return 0, false, nil
 	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d, true
+	bad := &RetryAfterError{Value: truncate(v, 40)}
+	if s, perr := strconv.ParseFloat(v, 64); perr == nil {
+		// ParseFloat takes NaN and Inf; the comparisons below refuse both, and the bound comes before the
+		// conversion, which overflows (to a negative wait) for values like 1e12.
+		if !(s >= 0 && s <= MaxRetryAfter.Seconds()) {
+			return 0, true, bad
 		}
-		return 0, true
+		return time.Duration(s * float64(time.Second)), true, nil
 	}
-	return 0, false
+	t, perr := http.ParseTime(v)
+	if perr != nil {
+		return 0, true, bad
+	}
+	d = max(t.Sub(now), 0) // a date already past means "now"
+	if d > MaxRetryAfter {
+		return 0, true, bad
+	}
+	return d, true, nil
+}
+
+// RetryAfter is ParseRetryAfter for callers that only want a usable wait: ok is false when there is none.
+func RetryAfter(v string, now time.Time) (time.Duration, bool) {
+	d, present, err := ParseRetryAfter(v, now)
+	return d, present && err == nil
+}
+
+// RetryAfterError is a Retry-After header that is not a usable wait.
+type RetryAfterError struct{ Value string }
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("Retry-After %q is not a usable wait (negative, not a number or date, or over %s); not retried",
+		e.Value, MaxRetryAfter)
 }
 
 // Backoff is the wait before retry n (1-based) without Retry-After: exponential with ±20% jitter.
 func (p RetryPolicy) Backoff(n int) time.Duration {
 	d := p.BaseDelay << (n - 1)
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// giveUp closes resp and returns its Graph error with why it is not retried.
+func giveUp(resp *http.Response, why error) error {
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	e := errorFromBody(resp.StatusCode, body)
+	if e.Message != "" {
+		e.Message += "; "
+	}
+	e.Message += why.Error()
+	return e
 }
 
 type noRetryKey struct{}
@@ -135,8 +177,11 @@ func (h *retryHandler) Intercept(pipeline khttp.Pipeline, index int, req *http.R
 		if ctx.Value(throttledOnlyKey{}) != nil && resp.StatusCode != http.StatusTooManyRequests {
 			return resp, nil
 		}
-		wait, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		if !ok {
+		wait, present, err := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if err != nil {
+			return nil, giveUp(resp, err)
+		}
+		if !present {
 			wait = h.policy.Backoff(attempt + 1)
 		}
 		if hook, ok := ctx.Value(throttleHookKey{}).(func(time.Duration)); ok && resp.StatusCode == http.StatusTooManyRequests {
@@ -144,6 +189,9 @@ func (h *retryHandler) Intercept(pipeline khttp.Pipeline, index int, req *http.R
 		}
 		if wait > h.policy.MaxWait {
 			return resp, nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+			return resp, nil // the caller's deadline (--timeout) comes first: its answer goes back now
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
