@@ -174,7 +174,8 @@ func TestDebugLogNeverShowsTheToken(t *testing.T) {
 }
 
 func TestMockAuthStatus(t *testing.T) {
-	f := withBuffers(testFactory(nil))
+	state := filepath.Join(t.TempDir(), "mock-tenant.json")
+	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_MOCK_STATE": state}))
 	got := run(f, []string{"--mock", "auth", "status", "-o", "json"})
 	var st struct {
 		Credential, TenantID, GraphURL string
@@ -186,7 +187,7 @@ func TestMockAuthStatus(t *testing.T) {
 	if st.Credential != "access-token" || st.TenantID != cmdutil.DemoTenantID || !st.AppOnly || !strings.HasPrefix(st.GraphURL, "http://127.0.0.1:") {
 		t.Errorf("status %+v", st)
 	}
-	if got.stderr != "Using the embedded mock Graph server (demo tenant); nothing leaves this machine.\n" {
+	if got.stderr != "Using the embedded mock Graph server (demo tenant in "+state+"; `autopilotctl mock reset` starts over); nothing leaves this machine.\n" {
 		t.Errorf("stderr %q", got.stderr)
 	}
 }

@@ -3,9 +3,12 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
 )
 
 // TestMain lets testscript run the real entry point as the `autopilotctl` command in scripts.
@@ -21,6 +24,10 @@ func TestScripts(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", Setup: func(env *testscript.Env) error {
 		env.Setenv("EXAMPLES", examples)
+		// Each script keeps its own --mock demo tenant (in the user cache directory).
+		env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
+		// The `mock serve` example exactly as its help shows it.
+		env.Setenv("SERVE_EXAMPLE", strings.ReplaceAll(strings.TrimPrefix(mockcmd.ServeExample, "  "), "\n  ", "\n"))
 		return nil
 	}})
 }

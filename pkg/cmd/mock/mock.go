@@ -6,8 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,11 +27,21 @@ func NewCmdMock(f *cmdutil.Factory) *cobra.Command {
 		Use:   "mock <command>",
 		Short: "Run the mock Graph server, or record real Graph answers for it",
 		Example: "  autopilotctl mock serve --addr 127.0.0.1:8080\n" +
+			"  autopilotctl mock reset\n" +
 			"  autopilotctl mock record --upstream https://graph.microsoft.com/beta --out recordings/",
 	}
-	cmd.AddCommand(NewCmdServe(f, nil), NewCmdRecord(f, nil))
+	cmd.AddCommand(NewCmdServe(f, nil), NewCmdReset(f, nil), NewCmdRecord(f, nil))
 	return cmd
 }
+
+// ServeExample is the documented way to run the mock in the background from a POSIX shell; a black-box test
+// runs exactly this text.
+const ServeExample = `  eval "$(autopilotctl mock serve &)"
+  autopilotctl device list
+  kill "$AUTOPILOTCTL_MOCK_PID"`
+
+// PIDEnv is the variable `mock serve` prints its process id in, so a script can stop it.
+const PIDEnv = "AUTOPILOTCTL_MOCK_PID"
 
 // ServeOptions are the knobs of `mock serve`.
 type ServeOptions struct {
@@ -53,11 +66,13 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 		Use:   "serve",
 		Short: "Serve a mock Graph (beta) tenant on a loopback address until interrupted",
 		Long: "Serves Microsoft Graph beta's Autopilot, group, enrollment and device-preparation endpoints from an\n" +
-			"in-memory tenant, and prints the environment that points autopilotctl (or curl) at it.\n" +
+			"in-memory tenant (its own: not the --mock demo tenant), on a free loopback port unless --addr says\n" +
+			"otherwise. Once listening it prints the environment that points autopilotctl (or curl) at it, with\n" +
+			"the server's process id, and closes its standard output, so that eval \"$(autopilotctl mock serve &)\"\n" +
+			"returns while the server keeps running in the background; its messages go to standard error.\n" +
 			"Counters and the request log are at /_mock/stats and /_mock/requests.",
-		Example: "  autopilotctl mock serve\n" +
-			"  autopilotctl mock serve --seed tenant.json --latency 20ms --process-delay 2s --write-limit 100 --window 20s\n" +
-			"  eval \"$(autopilotctl mock serve --addr 127.0.0.1:8080 &)\"  # then: autopilotctl device list",
+		Example: ServeExample + "\n" +
+			"  autopilotctl mock serve --seed tenant.json --latency 20ms --process-delay 2s --write-limit 100 --window 20s",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.FaultRate < 0 || opts.FaultRate > 1 {
@@ -74,7 +89,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
+	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
 	fl.StringVar(&opts.Seed, "seed", "demo", `initial tenant: "demo", "empty", or a seed JSON file`)
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay added to every request")
 	fl.DurationVar(&opts.ProcessDelay, "process-delay", 5*time.Second, "how long imported devices stay pending")
@@ -108,8 +123,13 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		WriteLimit: opts.WriteLimit, WriteWindow: opts.Window, FaultRate: opts.FaultRate, PageSize: opts.PageSize,
 	})
 	mock.SetURL("http://" + ln.Addr().String())
-	fmt.Fprintf(f.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\nexport %s=%s\n", mock.BaseURL(), graph.AccessTokenEnv, token)
-	fmt.Fprintf(f.IOStreams.ErrOut, "mock Graph serving %s (stats: %s/_mock/stats); Ctrl-C to stop\n", mock.BaseURL(), mock.URL())
+	fmt.Fprintf(f.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\nexport %s=%s\nexport %s=%d\n",
+		mock.BaseURL(), graph.AccessTokenEnv, token, PIDEnv, os.Getpid())
+	// A command substitution waits for the end of standard output: end it, so $(autopilotctl mock serve &) returns.
+	if c, ok := f.IOStreams.Out.(io.Closer); ok {
+		c.Close()
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "mock Graph serving %s (stats: %s/_mock/stats); Ctrl-C or kill %d to stop\n", mock.BaseURL(), mock.URL(), os.Getpid())
 	return serveUntilDone(ctx, ln, mock, func() {
 		if opts.Ready != nil {
 			opts.Ready(mock.BaseURL(), token)
@@ -140,7 +160,11 @@ func listenLoopback(addr string) (net.Listener, error) {
 	if !graph.IsLoopback(host) {
 		return nil, cmdutil.UsageErrorf("invalid --addr %q: the mock serves plain http, so only loopback addresses are allowed", addr)
 	}
-	return net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w (--addr 127.0.0.1:0 picks a free port)", addr, err)
+	}
+	return ln, nil
 }
 
 // serveUntilDone serves h on ln until ctx ends; ready runs once the server is accepting requests.
@@ -159,6 +183,40 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, ready 
 		}
 		return nil
 	}
+}
+
+// ResetOptions holds `mock reset`'s dependencies; it takes no flags.
+type ResetOptions struct {
+	Factory *cmdutil.Factory
+}
+
+// NewCmdReset builds `mock reset`.
+func NewCmdReset(f *cmdutil.Factory, runF func(*ResetOptions) error) *cobra.Command {
+	opts := &ResetOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Start the --mock demo tenant over",
+		Long: "--mock keeps its demo tenant between commands, in " + filepath.Join("<user cache dir>", "autopilotctl", "mock-tenant.json") + "\n" +
+			"(or the file $" + StateEnv + " names). This deletes it, so the next --mock command starts from the demo\n" +
+			"tenant again. It waits for a --mock command still running.",
+		Example: "  autopilotctl mock reset",
+		Args:    cmdutil.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			path, err := StatePath(f.Env)
+			if err != nil {
+				return err
+			}
+			if err := ResetDemoTenant(cmd.Context(), path, f.IOStreams.ErrOut); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.ErrOut, "Demo tenant reset: the next --mock command starts from the demo tenant (%s).\n", path)
+			return nil
+		},
+	}
+	return cmd
 }
 
 // RecordOptions are the flags of `mock record`.

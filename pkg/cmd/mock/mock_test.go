@@ -3,9 +3,11 @@ package mock
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,12 +72,53 @@ func TestServeAnswersLikeGraph(t *testing.T) {
 	if status != 200 || len(devices) != 6 || unauth != 401 {
 		t.Errorf("status %d, %d devices, without token %d", status, len(devices), unauth)
 	}
-	want := "export AUTOPILOTCTL_GRAPH_URL=" + base + "\nexport AUTOPILOTCTL_ACCESS_TOKEN=" + token + "\n"
+	want := "export AUTOPILOTCTL_GRAPH_URL=" + base + "\nexport AUTOPILOTCTL_ACCESS_TOKEN=" + token + "\n" +
+		"export AUTOPILOTCTL_MOCK_PID=" + strconv.Itoa(os.Getpid()) + "\n"
 	if out.String() != want || strings.Count(token, ".") != 2 {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
 	if !strings.HasPrefix(errOut.String(), "mock Graph serving "+base+" (stats: ") {
 		t.Errorf("stderr %q", errOut)
+	}
+}
+
+// closingWriter records whether it was closed.
+type closingWriter struct {
+	strings.Builder
+	closed bool
+}
+
+func (w *closingWriter) Close() error { w.closed = true; return nil }
+
+// The environment is all `mock serve` prints: standard output is closed then, so that a command
+// substitution around a background server returns. A taken port names the way to a free one.
+func TestServeClosesStdoutAndHintsAtAFreePort(t *testing.T) {
+	f, _, _ := testFactory()
+	out := &closingWriter{}
+	f.IOStreams.Out = out
+	ctx, cancel := context.WithCancel(context.Background())
+	var closedWhenReady bool
+	err := serveRun(ctx, &ServeOptions{Factory: f, Addr: "127.0.0.1:0", Seed: "empty", Ready: func(string, string) {
+		closedWhenReady = out.closed
+		cancel()
+	}})
+	if err != nil || !closedWhenReady || strings.Count(out.String(), "export ") != 3 {
+		t.Errorf("err %v, stdout closed %v, printed %q", err, closedWhenReady, out.String())
+	}
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	f, _, _ = testFactory()
+	err = execute(context.Background(), NewCmdServe(f, nil), "--addr", taken.Addr().String())
+	want := "listening on " + taken.Addr().String() + ": listen tcp " + taken.Addr().String() + ": bind: address already in use (--addr 127.0.0.1:0 picks a free port)"
+	if err == nil || err.Error() != want || cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Errorf("%v\nwant %s", err, want)
+	}
+	if def := NewCmdServe(f, nil).Flags().Lookup("addr").DefValue; def != "127.0.0.1:0" {
+		t.Errorf("--addr defaults to %s", def)
 	}
 }
 
