@@ -1,13 +1,11 @@
 package autopilot
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 )
 
@@ -19,88 +17,102 @@ type ListedDevice struct {
 }
 
 // DeviceList is a CSV naming devices by serial number, with the group tag each should have when the file
-// has a group tag column. Other columns are ignored, so a hardware-hash CSV serves as well.
+// has a group tag column.
 type DeviceList struct {
 	File        string
 	HasGroupTag bool
 	Devices     []ListedDevice
 }
 
-// Header names accepted for the two columns, compared ignoring case, spaces and underscores.
+// Header names accepted for the two columns, compared ignoring case, spaces and underscores. Other columns
+// are ignored: unlike an import, which the admin center's strict layout governs, a device list only names
+// devices, and admins feed it whatever CSV they have: a hardware-hash CSV ("Device Serial Number", "Group
+// Tag"), this tool's own `-o csv` output ("SERIAL", "GROUP TAG", "USER", …), or a Graph export
+// ("serialNumber", "groupTag").
 var (
 	serialColumns   = []string{"deviceserialnumber", "serialnumber", "serial"}
 	groupTagColumns = []string{"grouptag", "tag"}
 )
 
-// ReadDeviceList reads a device list CSV in any encoding hashcsv reads (UTF-8 or UTF-16, with or without a
-// byte-order mark), as PowerShell and Excel write them. Errors name the file and line. A serial number
-// listed twice with the same group tag counts once; with different group tags it is an error.
+// ValidateSerial checks a serial number from a flag, an argument or a CSV cell by the rules every value
+// shares: not empty, no control or format characters, at most hashcsv.MaxSerialNumberLength characters.
+func ValidateSerial(serial string) error { return hashcsv.CheckSerialNumber(serial) }
+
+// ReadDeviceList reads a device list CSV through hashcsv's reader, so it has the import's limits: a regular
+// file only, UTF-8 or UTF-16 (with or without a byte-order mark) as PowerShell and Excel write them, at most
+// 256 KiB per row, and errors located at the line where the offending row starts. Values follow the rules of
+// flags (ValidateSerial, ValidateGroupTag). Cells this tool's `-o csv` prefixed with a quote against formula
+// injection read back as they were. A serial number listed twice with the same group tag counts once; with
+// different group tags it is an error.
 func ReadDeviceList(path string) (DeviceList, error) {
-	f, err := os.Open(path)
+	r, err := hashcsv.OpenRecords(path)
 	if err != nil {
-		return DeviceList{}, err
+		return DeviceList{File: path}, err
 	}
-	defer f.Close()
-	return readDeviceList(path, f)
+	defer r.Close()
+	return readDeviceList(path, r)
 }
 
-func readDeviceList(name string, r io.Reader) (DeviceList, error) {
+func readDeviceList(name string, r *hashcsv.RecordReader) (DeviceList, error) {
 	list := DeviceList{File: name}
-	text, err := hashcsv.DecodeText(r) // the same encodings as hardware-hash CSVs
-	if err != nil {
-		return list, fmt.Errorf("%s: %w", name, err)
-	}
-	cr := csv.NewReader(text)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	header, line, err := r.Next()
 	if err == io.EOF {
 		return list, fmt.Errorf("%s: file is empty", name)
 	}
 	if err != nil {
-		return list, csvError(name, err)
+		return list, err
 	}
+	header = append([]string(nil), header...) // the reader reuses the slice
 	serialCol, tagCol := column(header, serialColumns), column(header, groupTagColumns)
 	if serialCol < 0 {
-		return list, fmt.Errorf("%s:1: no serial number column: the header must name one, e.g. %q or \"serialNumber\"", name, "Device Serial Number")
+		return list, hashcsv.Problem{File: name, Line: line,
+			Msg: `no serial number column: the header must name one, e.g. "Device Serial Number" or "serialNumber"`}
 	}
 	list.HasGroupTag = tagCol >= 0
 	first := map[string]ListedDevice{}
 	for {
-		rec, err := cr.Read()
+		rec, line, err := r.Next()
 		if err == io.EOF {
 			return list, nil
 		}
 		if err != nil {
-			return list, csvError(name, err)
+			return list, err
 		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue // spreadsheets leave rows of empty cells
-		}
-		line, _ := cr.FieldPos(0)
 		d := ListedDevice{Line: line, SerialNumber: cell(rec, serialCol), GroupTag: cell(rec, tagCol)}
-		if d.SerialNumber == "" {
-			return list, fmt.Errorf("%s:%d: no serial number (column %q)", name, line, header[serialCol])
+		invalid := func(col int, err error) error {
+			return hashcsv.Problem{File: name, Line: line, Column: strings.TrimSpace(header[col]), Msg: err.Error()}
+		}
+		if err := ValidateSerial(d.SerialNumber); err != nil {
+			return list, invalid(serialCol, err)
 		}
 		if list.HasGroupTag {
 			if err := ValidateGroupTag(d.GroupTag); err != nil {
-				return list, fmt.Errorf("%s:%d: %v (column %q)", name, line, err, header[tagCol])
+				return list, invalid(tagCol, err)
 			}
 		}
 		key := strings.ToUpper(d.SerialNumber)
 		if prev, dup := first[key]; dup {
 			if prev.GroupTag != d.GroupTag {
-				return list, fmt.Errorf("%s:%d: serial number %q is listed on line %d with group tag %q and here with %q", name, line, d.SerialNumber, prev.Line, prev.GroupTag, d.GroupTag)
+				return list, hashcsv.Problem{File: name, Line: line, Msg: fmt.Sprintf("serial number %s is listed on line %d with group tag %s and here with %s",
+					safetext.Quote(d.SerialNumber), prev.Line, safetext.Quote(prev.GroupTag), safetext.Quote(d.GroupTag))}
 			}
 			continue
 		}
+		d.SerialNumber, d.GroupTag = strings.Clone(d.SerialNumber), strings.Clone(d.GroupTag) // not the whole row
 		first[key] = d
 		list.Devices = append(list.Devices, d)
 	}
 }
 
+// maxColumnName bounds the header cells compared with known names, so a column named in an error is short.
+const maxColumnName = 40
+
 // column is the position of the first header cell named like one of names, or -1.
 func column(header []string, names []string) int {
 	for i, h := range header {
+		if len(h) > maxColumnName {
+			continue
+		}
 		key := strings.ToLower(strings.NewReplacer(" ", "", "_", "", "\uFEFF", "").Replace(strings.TrimSpace(h)))
 		for _, n := range names {
 			if key == n {
@@ -115,13 +127,5 @@ func cell(rec []string, col int) string {
 	if col < 0 || col >= len(rec) {
 		return ""
 	}
-	return strings.TrimSpace(rec[col])
-}
-
-func csvError(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s:%d: malformed CSV: %v", name, pe.StartLine, pe.Err)
-	}
-	return fmt.Errorf("%s: %v", name, err)
+	return safetext.FromSpreadsheetSafe(strings.TrimSpace(rec[col]))
 }

@@ -3,9 +3,7 @@ package autopilot
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -24,13 +22,9 @@ type TagResult struct {
 	GroupTag         string `json:"groupTag"`
 }
 
-// ValidateGroupTag checks what the service would refuse, before anything is sent.
-func ValidateGroupTag(tag string) error {
-	if n := utf8.RuneCountInString(tag); n > hashcsv.MaxGroupTagLength {
-		return fmt.Errorf("group tag %q is %d characters; the limit is %d", tag, n, hashcsv.MaxGroupTagLength)
-	}
-	return nil
-}
+// ValidateGroupTag checks what the service would refuse, before anything is sent, by the rule CSV cells
+// follow too: no control or format characters, at most hashcsv.MaxGroupTagLength characters.
+func ValidateGroupTag(tag string) error { return hashcsv.CheckGroupTag(tag) }
 
 // PlanTags resolves each target and decides what to change: wouldUpdate when the group tag differs,
 // unchanged when the device already has it, notFound or ambiguous when the serial number names no single

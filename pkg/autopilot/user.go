@@ -16,13 +16,8 @@ type UserResult struct {
 	AddressableUserName string `json:"addressableUserName"`
 }
 
-// ValidateUPN checks that upn is shaped like a user principal name, by the same rule as the CSV columns.
-func ValidateUPN(upn string) error {
-	if !hashcsv.LooksLikeUPN(upn) {
-		return fmt.Errorf("%q is not a user principal name like user@contoso.com", upn)
-	}
-	return nil
-}
+// ValidateUPN checks upn by Entra ID's rules for a user principal name, the same as for the CSV column.
+func ValidateUPN(upn string) error { return hashcsv.CheckUPN(upn) }
 
 // AssignUser assigns the user upn to the device named by serial number or id, with displayName as the
 // greeting name shown during setup ("" leaves it to the service). Nothing is sent when the device already

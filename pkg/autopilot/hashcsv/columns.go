@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 )
 
 // Column names as the admin center and Get-WindowsAutopilotInfo spell them.
@@ -86,7 +88,7 @@ func parseHeader(rec []string) (header, string) {
 	case d != "":
 		return h, fmt.Sprintf("the header is separated by %s, not commas; save the file comma-separated, like %q", d, scriptHeader)
 	case len(h.columns) == 0:
-		return h, fmt.Sprintf("no header row: the first row must name the columns, like %q; found %q", scriptHeader, abbreviate(strings.Join(rec, ",")))
+		return h, fmt.Sprintf("no header row: the first row must name the columns, like %q; found %s", scriptHeader, safetext.Quote(strings.Join(rec, ",")))
 	case len(unknown) > 0:
 		noun := "column"
 		if len(unknown) > 1 {
@@ -132,13 +134,4 @@ func delimiterIn(names []string) string {
 		}
 	}
 	return ""
-}
-
-// abbreviate keeps error messages short when quoting a row that may hold a hash.
-func abbreviate(s string) string {
-	const limit = 60
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit]) + "…"
-	}
-	return s
 }

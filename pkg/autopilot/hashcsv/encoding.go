@@ -100,38 +100,75 @@ func (e *evenBytes) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// textReader sits between the decoded text and encoding/csv: it counts
-// lines, so failures can say where, and caps the size of one row.
+// textReader sits between the decoded text and encoding/csv. It hands over at most one line per Read, so
+// encoding/csv never holds text beyond the line it is parsing: the reader then always knows the line the
+// current row started on, which every error names (not the line where a limit was hit). It also caps the
+// text of one row.
 type textReader struct {
-	r      io.Reader
-	name   string
-	line   int // line of the next byte, from 1
-	budget int // bytes the current row may still take
-	err    *FileError
+	r       *bufio.Reader
+	name    string
+	line    int  // line of the next byte, from 1
+	midLine bool // the next byte is not the first of its line
+	rowLine int  // line the current row starts on; 0 until its first non-empty line
+	budget  int  // bytes the current row may still take
+	err     *FileError
+}
+
+func newTextReader(name string, text io.Reader) *textReader {
+	return &textReader{r: bufio.NewReaderSize(text, readSize), name: name, line: 1}
 }
 
 // startRow gives the next row its full byte budget.
-func (t *textReader) startRow() { t.budget = maxRowBytes }
+func (t *textReader) startRow() { t.budget, t.rowLine = maxRowBytes, 0 }
 
-// Read passes text on; a failure becomes a *FileError at the current line,
+// Read passes on text up to the end of the next line. A failure becomes a *FileError at the row's first line,
 // returned from then on (a CSV syntax error in the same row must not hide it).
 func (t *textReader) Read(p []byte) (int, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
-	n, err := t.r.Read(p)
-	if n > t.budget {
-		n, err = t.budget, errRowTooLong
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if t.budget <= 0 {
+		return 0, t.fail(errRowTooLong)
+	}
+	if t.r.Buffered() == 0 {
+		if _, err := t.r.Peek(1); err == io.EOF {
+			return 0, io.EOF
+		} else if err != nil {
+			return 0, t.fail(err)
+		}
+	}
+	chunk, _ := t.r.Peek(min(len(p), t.budget, t.r.Buffered()))
+	if i := bytes.IndexByte(chunk, '\n'); i >= 0 {
+		chunk = chunk[:i+1]
+	}
+	n := copy(p, chunk)
+	t.r.Discard(n)
+	// encoding/csv skips empty lines before a row, so they are not where it starts.
+	if t.rowLine == 0 && (t.midLine || (string(chunk) != "\n" && string(chunk) != "\r\n")) {
+		t.rowLine = t.line
 	}
 	t.budget -= n
-	t.line += bytes.Count(p[:n], []byte{'\n'})
-	switch err {
-	case nil, io.EOF:
-		return n, err
-	case errRowTooLong, errTruncatedUTF16:
-		t.err = fileError(t.name, t.line, err.Error(), nil)
-	default:
-		t.err = fileError(t.name, t.line, "read error: "+err.Error(), err)
+	t.midLine = chunk[n-1] != '\n'
+	if !t.midLine {
+		t.line++
 	}
-	return n, t.err
+	return n, nil
+}
+
+// fail records a failure to read on at the current row's first line.
+func (t *textReader) fail(err error) *FileError {
+	line := t.rowLine
+	if line == 0 {
+		line = t.line
+	}
+	switch err {
+	case errRowTooLong, errTruncatedUTF16:
+		t.err = fileError(t.name, line, err.Error(), nil)
+	default:
+		t.err = fileError(t.name, line, "read error: "+err.Error(), err)
+	}
+	return t.err
 }

@@ -20,40 +20,59 @@ func (d Device) Ref() RowRef {
 	return RowRef{File: d.File, Line: d.Line, SerialNumber: d.SerialNumber}
 }
 
-// ValidateFiles reads every file once and returns the rows without problems
-// and every problem found, in file order. File-level problems (cannot open,
-// bad header, binary, cut off) are included; a file that breaks off
-// contributes the valid rows read before the break. Memory grows per valid
-// row by a RowRef and per device by a serial number and a 32-byte digest.
-func ValidateFiles(paths []string) (valid []RowRef, problems []Problem) {
-	v := NewValidator()
-	for _, path := range paths {
-		valid, problems = v.checkFile(path, valid, problems)
-	}
-	return valid, problems
+// Validation is what validating the files of one import found.
+type Validation struct {
+	Valid    []RowRef  // rows without errors (warnings allowed), in file order
+	Invalid  []Problem // errors, in file order; a row can have several (ByRow groups them)
+	Warnings []Problem // problems worth telling that leave their rows valid: placeholder serial numbers
 }
 
-// CheckReader validates one input the caller has opened (a file opened once, a pipe spooled to disk),
-// naming it name in problems; the Validator remembers serials and hashes across calls, as ValidateFiles
-// does across files.
-func (v *Validator) CheckReader(name string, rd io.Reader) (valid []RowRef, problems []Problem) {
+// Validate reads every file once and returns the rows without errors, every
+// error and every warning, in file order. File-level problems (cannot open,
+// not a regular file, bad header, binary, cut off) are errors; a file that
+// breaks off contributes the valid rows read before the break. Memory grows
+// per valid row by a RowRef and per device by a serial number and a 32-byte
+// digest.
+func Validate(paths []string) Validation {
+	v := NewValidator()
+	var out Validation
+	for _, path := range paths {
+		v.checkFile(path, &out)
+	}
+	return out
+}
+
+// ValidateFiles is Validate without the warnings.
+//
+// Deprecated: use Validate, which also reports placeholder serial numbers.
+func ValidateFiles(paths []string) (valid []RowRef, problems []Problem) {
+	out := Validate(paths)
+	return out.Valid, out.Invalid
+}
+
+// CheckReader validates one input the caller has opened (a file opened once, a pipe copied to disk once),
+// naming it name in problems, and adds what it finds to out; the Validator remembers serials and hashes
+// across inputs, as Validate does across files.
+func (v *Validator) CheckReader(name string, rd io.Reader, out *Validation) {
 	r, err := NewReader(name, rd)
 	if err != nil {
-		return nil, []Problem{asProblem(err)}
+		out.Invalid = append(out.Invalid, asProblem(err))
+		return
 	}
-	return v.checkRows(r, nil, nil)
+	v.checkRows(r, out)
 }
 
-func (v *Validator) checkFile(path string, valid []RowRef, problems []Problem) ([]RowRef, []Problem) {
+func (v *Validator) checkFile(path string, out *Validation) {
 	r, err := Open(path)
 	if err != nil {
-		return valid, append(problems, asProblem(err))
+		out.Invalid = append(out.Invalid, asProblem(err))
+		return
 	}
 	defer r.Close()
-	return v.checkRows(r, valid, problems)
+	v.checkRows(r, out)
 }
 
-func (v *Validator) checkRows(r *Reader, valid []RowRef, problems []Problem) ([]RowRef, []Problem) {
+func (v *Validator) checkRows(r *Reader, out *Validation) {
 	path := r.name
 	rows := 0
 	for {
@@ -61,23 +80,33 @@ func (v *Validator) checkRows(r *Reader, valid []RowRef, problems []Problem) ([]
 		switch {
 		case err == io.EOF:
 			if rows == 0 {
-				problems = append(problems, Problem{File: path, Msg: "no device rows below the header"})
+				out.Invalid = append(out.Invalid, Problem{File: path, Msg: "no device rows below the header"})
 			}
-			return valid, problems
+			return
 		case err != nil:
-			problems = append(problems, asProblem(err))
+			p := asProblem(err)
+			p.SerialNumber = strings.Clone(p.SerialNumber)
+			out.Invalid = append(out.Invalid, p)
 			var fe *FileError
 			if errors.As(err, &fe) {
-				return valid, problems
+				return
 			}
 		default:
-			ps := v.Check(d)
-			if len(ps) == 0 {
+			valid := true
+			for _, p := range v.Check(d) {
+				p.SerialNumber = strings.Clone(p.SerialNumber)
+				if p.Warning {
+					out.Warnings = append(out.Warnings, p)
+				} else {
+					out.Invalid = append(out.Invalid, p)
+					valid = false
+				}
+			}
+			if valid {
 				ref := d.Ref()
 				ref.SerialNumber = strings.Clone(ref.SerialNumber)
-				valid = append(valid, ref)
+				out.Valid = append(out.Valid, ref)
 			}
-			problems = append(problems, ps...)
 		}
 		rows++
 	}

@@ -4,12 +4,16 @@ import "fmt"
 
 // Problem is one thing wrong with a hash CSV, located by file and line.
 // Line is 0 when the problem concerns the whole file; Column is empty when
-// no single column is at fault.
+// no single column is at fault; SerialNumber is the row's serial number when
+// it could be read. A Warning leaves the row valid: it is worth telling the
+// admin, not worth refusing the row.
 type Problem struct {
-	File   string
-	Line   int
-	Column string
-	Msg    string
+	File         string `json:"file"`
+	Line         int    `json:"line,omitempty"`
+	SerialNumber string `json:"serialNumber,omitempty"`
+	Column       string `json:"column,omitempty"`
+	Msg          string `json:"message"`
+	Warning      bool   `json:"warning,omitempty"`
 }
 
 // Error renders the problem as `devices.csv:14: what is wrong (column "…")`.
@@ -18,11 +22,45 @@ func (p Problem) Error() string {
 	if p.Line > 0 {
 		s = fmt.Sprintf("%s:%d", s, p.Line)
 	}
-	s += ": " + p.Msg
+	return s + ": " + p.Detail()
+}
+
+// Detail is the problem without its location: `what is wrong (column "…")`.
+func (p Problem) Detail() string {
 	if p.Column != "" {
-		s += fmt.Sprintf(" (column %q)", p.Column)
+		return fmt.Sprintf("%s (column %q)", p.Msg, p.Column)
 	}
-	return s
+	return p.Msg
+}
+
+// RowProblems is everything wrong with one row (or, with Line 0, one file),
+// the shape reports give an invalid row.
+type RowProblems struct {
+	File         string   `json:"file"`
+	Line         int      `json:"line,omitempty"`
+	SerialNumber string   `json:"serialNumber,omitempty"`
+	Problems     []string `json:"problems"` // each problem's Detail
+}
+
+// ByRow groups problems by file and line, in the order rows first appear.
+func ByRow(problems []Problem) []RowProblems {
+	type key struct {
+		file string
+		line int
+	}
+	var rows []RowProblems
+	at := map[key]int{}
+	for _, p := range problems {
+		k := key{p.File, p.Line}
+		i, seen := at[k]
+		if !seen {
+			i = len(rows)
+			at[k] = i
+			rows = append(rows, RowProblems{File: p.File, Line: p.Line, SerialNumber: p.SerialNumber})
+		}
+		rows[i].Problems = append(rows[i].Problems, p.Detail())
+	}
+	return rows
 }
 
 // FileError is a problem that stops reading a file: it cannot be opened or

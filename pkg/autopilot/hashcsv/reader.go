@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
 )
 
 // Device is one row of a hash CSV, fields trimmed of surrounding spaces.
@@ -37,23 +39,25 @@ func (d *Device) fields() [numColumns]*string {
 	}
 }
 
-// Reader streams the devices of one hash CSV, holding one row in memory.
-type Reader struct {
+// RecordReader reads the rows of any CSV by the rules every command shares: UTF-8 or UTF-16 text (see
+// DecodeText), at most 256 KiB of text per row, blank rows skipped, and every error located at the line its
+// row starts on. Reader reads hardware-hash CSVs through it; device lists (`--from-csv`) use it directly.
+type RecordReader struct {
 	name   string
 	closer io.Closer
 	text   *textReader
 	csv    *csv.Reader
-	header header
-	err    error // io.EOF once the file is done or broken
+	done   bool // a *FileError was returned: the rest is unknown
 }
 
-// Open opens a hash CSV by path; errors name the path as given.
-func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+// OpenRecords opens a CSV by path, if it is a regular file: a FIFO or device could block or never end, so
+// input from a pipe must be spooled to a file first. Errors are *FileErrors naming the path as given.
+func OpenRecords(path string) (*RecordReader, error) {
+	f, err := safefile.Open(path)
 	if err != nil {
-		return nil, fileError(path, 0, "cannot open: "+errors.Unwrap(err).Error(), err)
+		return nil, openError(path, err)
 	}
-	r, err := NewReader(path, f)
+	r, err := NewRecordReader(path, f)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -62,9 +66,20 @@ func Open(path string) (*Reader, error) {
 	return r, nil
 }
 
-// NewReader reads a hash CSV from r, naming it name in errors. It decodes
-// UTF-8 or UTF-16 and reads the header; a *FileError says what is wrong.
-func NewReader(name string, r io.Reader) (*Reader, error) {
+func openError(path string, err error) *FileError {
+	var nr *safefile.NotRegularError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &nr):
+		return fileError(path, 0, strings.TrimPrefix(nr.Error(), nr.Path+" is "), err)
+	case errors.As(err, &pe):
+		return fileError(path, 0, "cannot open: "+pe.Err.Error(), err)
+	}
+	return fileError(path, 0, "cannot open: "+err.Error(), err)
+}
+
+// NewRecordReader reads a CSV from r, naming it name in errors; a *FileError says the text cannot be decoded.
+func NewRecordReader(name string, r io.Reader) (*RecordReader, error) {
 	text, err := DecodeText(r)
 	if errors.Is(err, errBinary) {
 		return nil, fileError(name, 0, err.Error(), nil)
@@ -72,29 +87,113 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, fileError(name, 0, "read error: "+err.Error(), err)
 	}
-	t := &textReader{r: text, name: name, line: 1}
+	t := newTextReader(name, text)
 	c := csv.NewReader(t)
 	c.FieldsPerRecord = -1
 	c.ReuseRecord = true
-	rd := &Reader{name: name, text: t, csv: c}
-	rec, line, err := rd.nextRecord()
+	return &RecordReader{name: name, text: t, csv: c}, nil
+}
+
+// Next returns the next row that is not blank and the line it starts on; the row is valid until the next
+// call. At the end it returns io.EOF. A Problem means this row is malformed and the next call reads on; a
+// *FileError means the file cannot be read further, and later calls return io.EOF.
+func (r *RecordReader) Next() ([]string, int, error) {
+	if r.done {
+		return nil, 0, io.EOF
+	}
+	for {
+		r.text.startRow()
+		rec, err := r.csv.Read()
+		var pe *csv.ParseError
+		switch {
+		case err == io.EOF:
+			r.done = true
+			return nil, 0, err
+		case errors.As(err, &pe) && r.text.err == nil:
+			return nil, 0, Problem{File: r.name, Line: pe.StartLine, Msg: "malformed CSV: " + pe.Err.Error()}
+		case err != nil:
+			r.done = true
+			return nil, 0, r.fatal(err)
+		}
+		if !blank(rec) {
+			line, _ := r.csv.FieldPos(0)
+			return rec, line, nil
+		}
+	}
+}
+
+// fatal turns a failure to read on into a *FileError; textReader has already located decoding and I/O
+// failures.
+func (r *RecordReader) fatal(err error) error {
+	if r.text.err != nil {
+		return r.text.err
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return fileError(r.name, r.text.line, "read error: "+err.Error(), err)
+}
+
+// Close closes the file OpenRecords opened; it does nothing for NewRecordReader.
+func (r *RecordReader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}
+
+// Reader streams the devices of one hash CSV, holding one row in memory.
+type Reader struct {
+	*RecordReader
+	header header
+}
+
+// Open opens a hash CSV by path, if it is a regular file; errors name the path as given.
+func Open(path string) (*Reader, error) {
+	rr, err := OpenRecords(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := readHeader(rr)
+	if err != nil {
+		rr.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// NewReader reads a hash CSV from r, naming it name in errors. It decodes
+// UTF-8 or UTF-16 and reads the header; a *FileError says what is wrong.
+func NewReader(name string, r io.Reader) (*Reader, error) {
+	rr, err := NewRecordReader(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return readHeader(rr)
+}
+
+func readHeader(rr *RecordReader) (*Reader, error) {
+	rec, line, err := rr.Next()
+	var p Problem
 	switch {
 	case err == io.EOF:
-		return nil, fileError(name, 0, "file is empty", nil)
+		return nil, fileError(rr.name, 0, "file is empty", nil)
+	case errors.As(err, &p):
+		return nil, &FileError{Problem: p}
 	case err != nil:
-		return nil, rd.fatal(err)
+		return nil, err
 	}
 	for _, f := range rec {
 		if unreadable(f) {
-			return nil, fileError(name, line, errBinary.Error(), nil)
+			return nil, fileError(rr.name, line, errBinary.Error(), nil)
 		}
 	}
 	h, msg := parseHeader(rec)
 	if msg != "" {
-		return nil, fileError(name, line, msg, nil)
+		return nil, fileError(rr.name, line, msg, nil)
 	}
-	rd.header = h
-	return rd, nil
+	return &Reader{RecordReader: rr, header: h}, nil
 }
 
 // Columns lists the file's columns, canonically spelt, in file order.
@@ -107,80 +206,29 @@ func (r *Reader) HasColumn(name string) bool {
 	return c >= 0 && r.header.index[c] >= 0
 }
 
-// Close closes the file Open opened; it does nothing for NewReader.
-func (r *Reader) Close() error {
-	if r.closer == nil {
-		return nil
-	}
-	return r.closer.Close()
-}
-
 // Next returns the next device. At the end it returns io.EOF. A Problem
 // means this row is unusable but the next call reads on; a *FileError
 // means the file cannot be read further, and later calls return io.EOF.
+// Values are not checked here: Validator does that, by the rules flags share.
 func (r *Reader) Next() (Device, error) {
-	if r.err != nil {
-		return Device{}, r.err
-	}
-	rec, line, err := r.nextRecord()
+	rec, line, err := r.RecordReader.Next()
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Device{}, Problem{File: r.name, Line: pe.StartLine, Msg: "malformed CSV: " + pe.Err.Error()}
-		}
-		r.err = io.EOF
-		return Device{}, r.fatal(err)
+		return Device{}, err
 	}
 	return r.device(rec, line)
 }
 
-// nextRecord returns the next row that is not blank, with its line.
-func (r *Reader) nextRecord() ([]string, int, error) {
-	for {
-		r.text.startRow()
-		rec, err := r.csv.Read()
-		if err != nil {
-			return nil, 0, err
-		}
-		line, _ := r.csv.FieldPos(0)
-		if !blank(rec) {
-			return rec, line, nil
-		}
-	}
-}
-
-// fatal turns a failure to read on into a *FileError (io.EOF stays).
-// textReader has already located decoding and I/O failures.
-func (r *Reader) fatal(err error) error {
-	var fe *FileError
-	var pe *csv.ParseError
-	switch {
-	case err == io.EOF:
-		return err
-	case errors.As(err, &fe):
-		return fe
-	case errors.As(err, &pe):
-		return fileError(r.name, pe.StartLine, "malformed CSV: "+pe.Err.Error(), nil)
-	}
-	return fileError(r.name, 0, "read error: "+err.Error(), err)
-}
-
 func (r *Reader) device(rec []string, line int) (Device, error) {
 	d := Device{File: r.name, Line: line}
-	if w := r.header.width; len(rec) > w && !blank(rec[w:]) {
-		return Device{}, Problem{File: r.name, Line: line, Msg: fmt.Sprintf("row has %d values but the header names %d columns", len(rec), w)}
-	}
 	dst := d.fields()
 	for c, pos := range r.header.index {
-		if pos < 0 || pos >= len(rec) {
-			continue
+		if pos >= 0 && pos < len(rec) {
+			*dst[c] = strings.TrimSpace(rec[pos])
 		}
-		v := strings.TrimSpace(rec[pos])
-		if unreadable(v) {
-			return Device{}, Problem{File: r.name, Line: line, Column: knownColumns[c],
-				Msg: "unreadable text: control characters or bytes that are not UTF-8"}
-		}
-		*dst[c] = v
+	}
+	if w := r.header.width; len(rec) > w && !blank(rec[w:]) {
+		return Device{}, Problem{File: r.name, Line: line, SerialNumber: d.SerialNumber,
+			Msg: fmt.Sprintf("row has %d values but the header names %d columns", len(rec), w)}
 	}
 	return d, nil
 }
@@ -194,9 +242,9 @@ func blank(rec []string) bool {
 	return true
 }
 
-// unreadable reports control characters other than tab, invalid UTF-8, or
-// U+FFFD (what the UTF-16 decoder makes of broken surrogates): binary data
-// or a file in some other encoding.
+// unreadable reports, in a header, control characters other than tab,
+// invalid UTF-8, or U+FFFD (what the UTF-16 decoder makes of broken
+// surrogates): binary data or a file in some other encoding.
 func unreadable(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]

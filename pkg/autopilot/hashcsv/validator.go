@@ -2,18 +2,11 @@ package hashcsv
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
-)
 
-// MaxGroupTagLength is the longest group tag accepted, in characters.
-// Neither the Graph reference nor the Autopilot docs state a limit for
-// groupTag (the device's OrderID); 128 is a conservative choice and the
-// value other Autopilot tools enforce on updateDeviceProperties.
-const MaxGroupTagLength = 128
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+)
 
 // Validator checks devices one by one, across any number of files, and
 // remembers each serial number and a SHA-256 of each hash (not the hash)
@@ -39,73 +32,59 @@ func NewValidator() *Validator {
 }
 
 // Check returns everything wrong with d, in column order, and remembers its
-// serial number and hash so later rows repeating them are reported.
+// serial number and hash so later rows repeating them are reported. A
+// placeholder serial number seen once is a Warning: the row stays valid.
 func (v *Validator) Check(d Device) []Problem {
 	var problems []Problem
-	report := func(column, format string, args ...any) {
-		problems = append(problems, Problem{File: d.File, Line: d.Line, Column: column, Msg: fmt.Sprintf(format, args...)})
+	add := func(column string, warning bool, format string, args ...any) {
+		problems = append(problems, Problem{File: d.File, Line: d.Line, SerialNumber: d.SerialNumber, Column: column,
+			Msg: fmt.Sprintf(format, args...), Warning: warning})
+	}
+	check := func(column string, err error) {
+		if err != nil {
+			add(column, false, "%v", err)
+		}
 	}
 	here := seenAt{file: d.File, line: d.Line, serial: strings.Clone(d.SerialNumber)}
 
 	// The service treats serial numbers without regard to case, so "abc1" and "ABC1" are one device.
 	key := strings.ToUpper(d.SerialNumber)
 	switch first, dup := v.serials[key]; {
-	case d.SerialNumber == "":
-		report(ColumnSerialNumber, "serial number is missing")
+	case CheckSerialNumber(d.SerialNumber) != nil:
+		check(ColumnSerialNumber, CheckSerialNumber(d.SerialNumber))
+	case dup && PlaceholderSerial(d.SerialNumber):
+		add(ColumnSerialNumber, false, "serial %s already appears at %s; it is a firmware placeholder, not a real serial number, "+
+			"so these devices can't be told apart by serial number: work with them by Autopilot device id", safetext.Quote(d.SerialNumber), first)
 	case dup:
-		report(ColumnSerialNumber, "serial %q already appears at %s", d.SerialNumber, first)
+		add(ColumnSerialNumber, false, "serial %s already appears at %s", safetext.Quote(d.SerialNumber), first)
 	default:
 		v.serials[key] = here
+		if PlaceholderSerial(d.SerialNumber) {
+			add(ColumnSerialNumber, true, "serial number %s is a firmware placeholder, not a real serial number: other devices can have it too, "+
+				"so work with this device by its Autopilot device id, not by serial number", safetext.Quote(d.SerialNumber))
+		}
 	}
 
-	switch raw, ok := v.decode(d.HardwareHash); {
+	check(ColumnProductID, safetext.Check("Windows Product ID", d.ProductKey))
+	switch raw, err := decodeHash(v.decoded, d.HardwareHash); {
 	case d.HardwareHash == "":
-		report(ColumnHardwareHash, "hardware hash is missing")
-	case !ok:
-		report(ColumnHardwareHash, "hardware hash is not base64")
+		add(ColumnHardwareHash, false, "hardware hash is missing")
+	case err != nil:
+		add(ColumnHardwareHash, false, "hardware hash is not base64")
 	default:
+		v.decoded = raw
 		sum := sha256.Sum256(raw)
 		if first, dup := v.hashes[sum]; dup {
-			report(ColumnHardwareHash, "hardware hash already appears at %s for serial %q", first, first.serial)
+			add(ColumnHardwareHash, false, "hardware hash already appears at %s for serial %s", first, safetext.Quote(first.serial))
 		} else {
 			v.hashes[sum] = here
 		}
 	}
-
-	if n := utf8.RuneCountInString(d.GroupTag); n > MaxGroupTagLength {
-		report(ColumnGroupTag, "group tag is %d characters long; the limit is %d", n, MaxGroupTagLength)
+	check(ColumnGroupTag, CheckGroupTag(d.GroupTag))
+	if err := CheckUPN(d.AssignedUser); d.AssignedUser != "" && err != nil {
+		add(ColumnAssignedUser, false, "assigned user %v", err)
 	}
-	if d.AssignedUser != "" && !LooksLikeUPN(d.AssignedUser) {
-		report(ColumnAssignedUser, "assigned user %q is not a user principal name like user@contoso.com", d.AssignedUser)
-	}
+	check(ColumnManufacturer, safetext.Check("manufacturer name", d.Manufacturer))
+	check(ColumnModel, safetext.Check("device model", d.Model))
 	return problems
-}
-
-// decode checks that hash is standard, padded base64, the encoding Graph's
-// Edm.Binary hardwareIdentifier uses, decoding into reused scratch space.
-func (v *Validator) decode(hash string) ([]byte, bool) {
-	if n := base64.StdEncoding.DecodedLen(len(hash)); cap(v.decoded) < n {
-		v.decoded = make([]byte, n)
-	}
-	n, err := base64.StdEncoding.Decode(v.decoded[:cap(v.decoded)], []byte(hash))
-	return v.decoded[:n], err == nil && n > 0
-}
-
-// LooksLikeUPN checks the shape local@domain.tld with no spaces; the
-// service itself only checks that the domain is one of the tenant's.
-func LooksLikeUPN(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
-		return false
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || strings.Contains(l, "@") {
-			return false
-		}
-	}
-	return true
 }
