@@ -16,6 +16,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // The service the benchmarks run against: 20 ms per request, 2 s processing, 100 writes per 2 s.
@@ -70,15 +71,20 @@ func BenchmarkImport(b *testing.B) {
 		b.Run(fmt.Sprintf("autopilotctl-%d", n), func(b *testing.B) {
 			for range b.N {
 				mock, client, path := benchSetup(b, n)
-				opts := Options{Files: []string{path}, Budget: graph.WriteBudget{Writes: 100, Window: 2 * time.Second}, JournalPath: path + ".journal"}
+				opts := Options{Budget: graph.WriteBudget{Writes: 100, Window: 2 * time.Second}, JournalPath: path + ".journal"}
 				start := time.Now()
-				in, err := Check(opts)
+				src, err := OpenInputs(context.Background(), []string{path}, InputOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				in, err := Check(src, opts)
 				if err != nil {
 					b.Fatal(err)
 				}
 				rep, err := Run(context.Background(), client, opts, in)
 				took := time.Since(start)
-				if err != nil || rep.Summary.Imported != n {
+				src.Close()
+				if err != nil || rep.Summary.Count(result.Imported) != n {
 					b.Fatalf("%v %+v", err, rep.Summary)
 				}
 				// Writes: one import request per 500 devices plus one delete per import record.

@@ -1,19 +1,21 @@
 // Package importer registers Windows Autopilot devices from hardware-hash CSVs through Graph's bulk import:
-// validate everything first, submit in large paced batches, poll by listing, settle each device to one answer,
-// delete the import records it created, and keep a journal so an interrupted run resumes without duplicates.
+// take every input once, validate everything first, submit in large paced batches, poll by listing, settle
+// each device to one answer (looking up what the tenant holds for devices it already had), delete the import
+// records it created, and keep a journal — locked for the whole run — so that an interrupted run resumes
+// without duplicates. It names no command-line flags: errors are typed, and the command words them.
 package importer
 
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,155 +26,180 @@ import (
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
-
-// Status is a device's answer in the report.
-type Status string
-
-const (
-	Imported          Status = "imported"
-	AlreadyRegistered Status = "already-registered"
-	Failed            Status = "failed"
-	Invalid           Status = "invalid"
-	Pending           Status = "pending"
-)
-
-// Final reports whether the status will not change any more.
-func (s Status) Final() bool {
-	return s == Imported || s == AlreadyRegistered || s == Failed || s == Invalid
-}
 
 // Options drive one import run.
 type Options struct {
-	Files        []string
 	GroupTag     *string // overrides the files' Group Tag column when set ("" clears)
 	AssignedUser *string // overrides the files' Assigned User column when set
 	BatchSize    int     // devices per import request; halved when the service says a request is too large
 	PollInterval time.Duration
-	Timeout      time.Duration
-	NoWait       bool
-	Resume       bool
-	SkipInvalid  bool
-	JournalPath  string
-	Budget       graph.WriteBudget
-	Concurrency  int // import requests in flight; default 4
-	Now          func() time.Time
-	Sleep        func(context.Context, time.Duration) error
-	Progress     func(Progress)
+	// Timeout is a deadline on the whole run: at it the run stops, reports what is pending, keeps the journal.
+	Timeout     time.Duration
+	NoWait      bool
+	Resume      bool
+	SkipInvalid bool
+	// KeepImportRecords leaves the import records in the tenant instead of deleting them once settled.
+	KeepImportRecords bool
+	JournalPath       string // default JournalPath(JournalDir, the inputs' digest)
+	JournalDir        string // default DefaultJournalDir()
+	// Tenant is the signed-in tenant's id, when known; the journal records it with the Graph host.
+	Tenant      string
+	Budget      graph.WriteBudget
+	Concurrency int // import requests in flight; default 4
+	Now         func() time.Time
+	Sleep       func(context.Context, time.Duration) error
+	Progress    func(Progress)
 }
 
-// Progress counts devices for a progress display.
+// Phase is what a run is busy with, for a progress display.
+type Phase string
+
+const (
+	PhaseImport  Phase = "import"  // submitting devices and waiting for their answers
+	PhaseCleanup Phase = "cleanup" // deleting this run's import records
+)
+
+// Progress counts devices, and this run's import records, for a progress display.
 type Progress struct {
-	Total, Submitted, Done, Failed int
-}
-
-// DeviceResult is one device's line in the report (field names are the documented -o json contract).
-type DeviceResult struct {
-	SerialNumber      string `json:"serialNumber"`
-	GroupTag          string `json:"groupTag"`
-	AssignedUser      string `json:"assignedUser"`
-	Status            Status `json:"status"`
-	ErrorCode         int    `json:"errorCode,omitempty"`
-	ErrorName         string `json:"errorName,omitempty"`
-	Message           string `json:"message,omitempty"`
-	ImportID          string `json:"importId,omitempty"`
-	AutopilotDeviceID string `json:"autopilotDeviceId,omitempty"`
-}
-
-// Summary counts the report's statuses.
-type Summary struct {
-	Total             int `json:"total"`
-	Imported          int `json:"imported"`
-	AlreadyRegistered int `json:"alreadyRegistered"`
-	Failed            int `json:"failed"`
-	Invalid           int `json:"invalid"`
-	Pending           int `json:"pending"`
-}
-
-// Report is the answer of one run.
-type Report struct {
-	Summary Summary        `json:"summary"`
-	Devices []DeviceResult `json:"devices"`
-}
-
-// InputError lists every problem found in the input; nothing was sent.
-type InputError struct{ Problems []hashcsv.Problem }
-
-func (e *InputError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.Error()
-	}
-	return fmt.Sprintf("%d problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n%s",
-		len(e.Problems), strings.Join(lines, "\n"))
-}
-
-// ErrJournal is a journal state that needs the user's decision (exit 2).
-type ErrJournal struct{ Msg string }
-
-func (e *ErrJournal) Error() string { return e.Msg }
-
-// row is a valid device, read again from its file in the submit pass.
-type row struct {
-	hashcsv.Device
-	hash []byte
-}
-
-// run holds one import's state; mu guards the journal.
-type run struct {
-	client  *graph.Client
-	opts    Options
-	pacer   *graph.Pacer
-	mu      sync.Mutex
-	journal *Journal
-	valid   []hashcsv.RowRef
-	invalid []hashcsv.Problem
-	rows    map[string]hashcsv.Device // serial → row (without the hash) for the report
+	Phase                          Phase
+	Total, Submitted, Done, Failed int // devices
+	Records, Removed               int // this run's import records, and how many are deleted
 }
 
 // Input is validated input: the rows to import and, with SkipInvalid, the problems to report.
 type Input struct {
-	valid   []hashcsv.RowRef
-	invalid []hashcsv.Problem
+	src      *Inputs
+	valid    []hashcsv.RowRef
+	invalid  []hashcsv.Problem
+	warnings []hashcsv.Problem // about valid rows: placeholder serial numbers
 }
 
-// Check validates the files without touching the network: all problems at once. (Callers validate the
-// GroupTag and AssignedUser overrides, which are flags, not file content.)
-func Check(opts Options) (*Input, error) {
-	valid, invalid := hashcsv.ValidateFiles(opts.Files)
-	if len(invalid) > 0 && !opts.SkipInvalid {
-		return nil, &InputError{Problems: invalid}
+// Check validates the inputs without touching the network: all problems at once. An *InputError carries a
+// report of the invalid rows. (Callers validate the GroupTag and AssignedUser overrides themselves.)
+func Check(src *Inputs, opts Options) (*Input, error) {
+	var val hashcsv.Validation
+	v := hashcsv.NewValidator()
+	for i, name := range src.Names {
+		if r := src.rewind(i); r != nil {
+			v.CheckReader(name, r, &val)
+		}
 	}
-	return &Input{valid: valid, invalid: invalid}, nil
+	in := &Input{src: src, valid: val.Valid, invalid: append(slices.Clone(src.problems), val.Invalid...), warnings: val.Warnings}
+	if len(in.invalid) > 0 && !opts.SkipInvalid {
+		rep := &Report{Devices: invalidRows(in.invalid)}
+		rep.Recount()
+		return nil, &InputError{Problems: in.invalid, Report: rep}
+	}
+	return in, nil
 }
 
-// Run imports the devices of in (from Check(opts)) through client and returns the per-device report.
+// Warnings lists what to know about rows that are imported all the same (placeholder serial numbers), each
+// located as file:line.
+func (in *Input) Warnings() []string {
+	out := make([]string, len(in.warnings))
+	for i, w := range in.warnings {
+		out[i] = w.Error()
+	}
+	return out
+}
+
+// run holds one import's state; mu guards the journal.
+type run struct {
+	client   *graph.Client
+	opts     Options
+	in       *Input
+	pacer    *graph.Pacer
+	deadline time.Time
+	phase    Phase
+	mu       sync.Mutex
+	journal  *Journal
+	rows     map[string]hashcsv.Device // serial → row (without the hash) for the report
+	badRows  map[hashcsv.RowRef]string // file and line of an invalid row → its serial number
+	inputs   map[string]bool           // the valid rows' serial numbers
+	rowsRead bool
+}
+
+func newRun(client *graph.Client, opts Options, in *Input) *run {
+	r := &run{client: client, opts: opts, in: in, phase: PhaseImport, rows: map[string]hashcsv.Device{},
+		inputs: map[string]bool{}, journal: &Journal{Devices: map[string]*JournalDevice{}}}
+	for _, v := range in.valid {
+		r.inputs[v.SerialNumber] = true
+	}
+	return r
+}
+
+// Run imports the devices of in (from Check) through client and returns the per-device report. The report
+// comes back with the error whenever the run got as far as the journal: an interruption (ctx canceled),
+// ErrTimedOut, a refused request.
 func Run(ctx context.Context, client *graph.Client, opts Options, in *Input) (*Report, error) {
 	opts = withDefaults(opts)
-	r := &run{client: client, opts: opts, valid: in.valid, invalid: in.invalid, rows: map[string]hashcsv.Device{},
-		pacer: graph.NewPacer(opts.Budget, opts.Now, opts.Sleep)}
-	if err := r.openJournal(); err != nil {
+	r := newRun(client, opts, in)
+	r.deadline = opts.Now().Add(opts.Timeout)
+	r.pacer = graph.NewPacer(opts.Budget, opts.Now, r.sleep)
+	path, err := r.journalPath()
+	if err != nil {
 		return nil, err
 	}
-	if err := r.reconcile(ctx); err != nil {
+	lk, err := lockJournal(path)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.submit(ctx); err != nil {
-		return r.report(), err
+	if err := r.openJournal(path); err != nil {
+		lk.release(false)
+		return nil, err
 	}
-	if !opts.NoWait {
-		if err := r.wait(ctx); err != nil {
-			return r.report(), err
-		}
+	runCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	err = r.reconcile(runCtx)
+	if err == nil {
+		err = r.submit(runCtx)
+	}
+	if err == nil && !opts.NoWait {
+		err = r.wait(runCtx)
+	}
+	if !r.rowsRead {
+		r.readRows(nil) // the report's fields, when the run stopped before the submit pass
+	}
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTimedOut)) {
+		err = ErrTimedOut
 	}
 	rep := r.report()
-	if r.journal.Finished() {
-		// Nothing is left to resume; a later run of the same files starts afresh.
-		if err := os.Remove(r.journal.Path); err != nil {
-			return rep, err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	done := r.finished()
+	if serr := r.saveOrRemove(done); err == nil {
+		err = serr
+	}
+	if !done {
+		rep.Journal = r.journal.Path
+	}
+	lk.release(done)
+	return rep, err
+}
+
+// finished reports whether every device of the inputs has its final answer and no import record is left to
+// delete: then nothing is left to resume. Callers hold r.mu.
+func (r *run) finished() bool {
+	for serial := range r.inputs {
+		if d := r.journal.Devices[serial]; d == nil || !final(d.Status) {
+			return false
 		}
 	}
-	return rep, nil
+	return r.journal.Finished(r.opts.KeepImportRecords)
+}
+
+// saveOrRemove keeps the journal of an unfinished run and removes a finished one: a later run of the same
+// input starts afresh. Callers hold r.mu.
+func (r *run) saveOrRemove(done bool) error {
+	if !done {
+		return r.saveLocked()
+	}
+	if err := osRemove(r.journal.Path); err != nil {
+		return &JournalError{Path: r.journal.Path, Err: err}
+	}
+	return nil
 }
 
 func withDefaults(o Options) Options {
@@ -197,39 +224,101 @@ func withDefaults(o Options) Options {
 	if o.Sleep == nil {
 		o.Sleep = graph.SleepContext
 	}
-	if o.JournalPath == "" && len(o.Files) > 0 {
-		o.JournalPath = DefaultJournalPath(o.Files[0])
-	}
 	return o
 }
 
-func (r *run) openJournal() error {
-	digest, err := DigestFiles(r.opts.Files)
-	if err != nil {
+// sleep waits through opts.Sleep, but never past the run's deadline: reaching it returns ErrTimedOut. (The
+// run's context has the same deadline on the real clock; this one holds on an injected clock too.)
+func (r *run) sleep(ctx context.Context, d time.Duration) error {
+	left := r.deadline.Sub(r.opts.Now())
+	if left <= 0 {
+		return ErrTimedOut
+	}
+	if d < left {
+		return r.opts.Sleep(ctx, d)
+	}
+	if err := r.opts.Sleep(ctx, left); err != nil {
 		return err
 	}
-	j, err := LoadJournal(r.opts.JournalPath)
-	if err != nil {
-		return &ErrJournal{Msg: err.Error()}
+	return ErrTimedOut
+}
+
+func (r *run) journalPath() (string, error) {
+	if r.opts.JournalPath != "" {
+		return r.opts.JournalPath, nil
 	}
+	dir := r.opts.JournalDir
+	if dir == "" {
+		var err error
+		if dir, err = DefaultJournalDir(); err != nil {
+			return "", &JournalError{Path: "(no per-user cache directory)", Err: err}
+		}
+	}
+	if err := osMkdirAll(dir); err != nil {
+		return "", &JournalError{Path: JournalPath(dir, r.in.src.Digest), Err: err}
+	}
+	return JournalPath(dir, r.in.src.Digest), nil
+}
+
+// openJournal loads the journal to resume, or starts one, after checking that it belongs to this input,
+// these overrides, this tenant and this Graph host. The caller holds the journal's lock.
+func (r *run) openJournal(path string) error {
+	j, err := LoadJournal(path)
+	if err != nil {
+		return &JournalError{Path: path, Err: err}
+	}
+	host := graphHost(r.client.BaseURL)
 	switch {
 	case r.opts.Resume && j == nil:
-		return &ErrJournal{Msg: fmt.Sprintf("--resume: no journal at %s (pass --journal if it is elsewhere)", r.opts.JournalPath)}
-	case r.opts.Resume && j.Digest != digest:
-		return &ErrJournal{Msg: fmt.Sprintf("--resume: the CSV files changed since %s was written; resume with the same files, or delete the journal to start a new import", r.opts.JournalPath)}
+		return &NoJournalError{Path: path}
+	case r.opts.Resume && j.Digest != r.in.src.Digest:
+		return &OtherInputError{Path: path}
 	case r.opts.Resume && !j.Overrides.equal(r.overrides()):
-		return &ErrJournal{Msg: fmt.Sprintf("--resume: --group-tag and --assigned-user must be as in the interrupted run (%s)", j.Overrides)}
-	case !r.opts.Resume && j != nil && !j.Finished():
-		return &ErrJournal{Msg: fmt.Sprintf("an unfinished import journal exists at %s: run again with --resume to continue it, or delete it to start over", r.opts.JournalPath)}
+		return &OtherOverridesError{Path: path, Journal: j.Overrides, Given: r.overrides()}
+	case r.opts.Resume && (j.GraphHost != "" && !strings.EqualFold(j.GraphHost, host) ||
+		j.Tenant != "" && r.opts.Tenant != "" && !strings.EqualFold(j.Tenant, r.opts.Tenant)):
+		return &OtherTargetError{Path: path, JournalTenant: j.Tenant, JournalHost: j.GraphHost, Tenant: r.opts.Tenant, Host: host}
+	case !r.opts.Resume && j != nil && !j.Finished(r.opts.KeepImportRecords):
+		return &UnfinishedError{Path: path}
 	case !r.opts.Resume:
-		j = &Journal{Version: journalVersion, Files: r.opts.Files, Digest: digest, RunID: newRunID(), Overrides: r.overrides(),
-			Devices: map[string]*JournalDevice{}, Path: r.opts.JournalPath}
+		j = &Journal{Inputs: r.in.src.Names, Digest: r.in.src.Digest, RunID: newRunID(), Overrides: r.overrides(),
+			Devices: map[string]*JournalDevice{}, Path: path}
+	}
+	j.Version, j.GraphHost, j.Holder = journalVersion, host, currentHolder(r.opts.Now())
+	if j.Tenant == "" {
+		j.Tenant = r.opts.Tenant
+	}
+	// Entries for devices these inputs don't hold are never acted on.
+	for serial := range j.Devices {
+		if !r.inputs[serial] {
+			delete(j.Devices, serial)
+		}
 	}
 	r.journal = j
 	return r.save()
 }
 
-func (r *run) save() error { return r.journal.Save() }
+// graphHost is the host (and port) of a Graph base URL.
+func graphHost(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return baseURL
+	}
+	return u.Host
+}
+
+func (r *run) save() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.saveLocked()
+}
+
+func (r *run) saveLocked() error {
+	if err := r.journal.Save(); err != nil {
+		return &JournalError{Path: r.journal.Path, Err: err}
+	}
+	return nil
+}
 
 func (r *run) overrides() Overrides {
 	return Overrides{GroupTag: r.opts.GroupTag, AssignedUser: r.opts.AssignedUser}
@@ -258,7 +347,7 @@ type importRecord struct {
 
 const importsPath = "/deviceManagement/importedWindowsAutopilotDeviceIdentities"
 
-// listRecords pages through the tenant's import records (other admins' too; callers pick their own by id).
+// listRecords pages through the tenant's import records (other admins' too: callers pick this run's).
 func (r *run) listRecords(ctx context.Context, each func(importRecord)) error {
 	return r.client.List(ctx, importsPath, func(raw json.RawMessage) error {
 		var rec importRecord
@@ -270,28 +359,10 @@ func (r *run) listRecords(ctx context.Context, each func(importRecord)) error {
 	})
 }
 
-// reconcile settles devices whose import request left but whose answer was never recorded: a record of
-// this run (same importId) for the serial is theirs; otherwise the device is submitted again. Records of other
-// runs or other admins are never adopted, so never deleted.
-func (r *run) reconcile(ctx context.Context) error {
-	var unsure []string
-	for serial, d := range r.journal.Devices {
-		if d.Submitting && d.RecordID == "" {
-			unsure = append(unsure, serial)
-		}
-	}
-	if len(unsure) == 0 {
-		return nil
-	}
-	found, err := r.findOurs(ctx, unsure)
-	if err != nil {
-		return fmt.Errorf("checking which devices an interrupted run already submitted: %w", err)
-	}
-	for _, serial := range unsure {
-		d := r.journal.Devices[serial]
-		d.Submitting, d.RecordID = false, found[strings.ToUpper(serial)]
-	}
-	return r.save()
+// ours reports whether rec is this run's record for serial: its importId is this run's and its serial number
+// is the one the journal names. Nothing else is ever adopted, so nothing else is ever deleted.
+func (r *run) ours(rec importRecord, serial string) bool {
+	return rec.ImportID == r.journal.RunID && strings.EqualFold(rec.SerialNumber, serial)
 }
 
 // findOurs lists the import records and returns, by upper-cased serial, the ids of this run's records for
@@ -306,12 +377,11 @@ func (r *run) findOurs(ctx context.Context, serials []string) (map[string]string
 	for _, d := range r.journal.Devices {
 		taken[d.RecordID] = true
 	}
-	runID := r.journal.RunID
 	r.mu.Unlock()
 	found := map[string]string{}
 	err := r.listRecords(ctx, func(rec importRecord) {
 		s := strings.ToUpper(rec.SerialNumber)
-		if want[s] && rec.ImportID == runID && !taken[rec.ID] && found[s] == "" {
+		if want[s] && r.ours(rec, rec.SerialNumber) && !taken[rec.ID] && found[s] == "" {
 			found[s] = rec.ID
 		}
 	})
@@ -342,12 +412,15 @@ func (r *run) submit(ctx context.Context) error {
 	r.readRows(func(d hashcsv.Device) {
 		r.mu.Lock() // submitBatch goroutines write the journal
 		jd := r.journal.Devices[d.SerialNumber]
-		done := jd != nil && (jd.RecordID != "" || jd.Status.Final())
+		done := jd != nil && (jd.RecordID != "" || final(jd.Status))
 		r.mu.Unlock()
-		if done {
+		errMu.Lock()
+		stop := firstErr != nil
+		errMu.Unlock()
+		if done || stop || ctx.Err() != nil {
 			return
 		}
-		hash, _ := base64.StdEncoding.DecodeString(d.HardwareHash)
+		hash, _ := hashcsv.DecodeHardwareHash(d.HardwareHash) // validated; padded again when sent
 		d.HardwareHash = ""
 		batch = append(batch, row{Device: d, hash: hash})
 		if len(batch) == r.opts.BatchSize {
@@ -355,23 +428,37 @@ func (r *run) submit(ctx context.Context) error {
 			batch = nil
 		}
 	})
-	if len(batch) > 0 {
+	if len(batch) > 0 && ctx.Err() == nil {
 		send(batch)
 	}
 	wg.Wait()
 	r.progress()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
 	return firstErr
 }
 
-// readRows streams the valid rows of every file (the second pass), applies the overrides, remembers each
+// row is a valid device, read again from its input in the submit pass.
+type row struct {
+	hashcsv.Device
+	hash []byte
+}
+
+// readRows streams the valid rows of every input (the second pass), applies the overrides, remembers each
 // row's report fields, and hands the full row, hash included, to each (when not nil).
 func (r *run) readRows(each func(hashcsv.Device)) {
-	keep := make(map[hashcsv.RowRef]bool, len(r.valid))
-	for _, v := range r.valid {
+	r.rowsRead = true
+	keep := make(map[hashcsv.RowRef]bool, len(r.in.valid))
+	for _, v := range r.in.valid {
 		keep[v] = true
 	}
-	for _, path := range r.opts.Files {
-		rd, err := hashcsv.Open(path)
+	for i, name := range r.in.src.Names {
+		src := r.in.src.rewind(i)
+		if src == nil {
+			continue // its problem is reported
+		}
+		rd, err := hashcsv.NewReader(name, src)
 		if err != nil {
 			continue // validation reported it
 		}
@@ -385,13 +472,13 @@ func (r *run) readRows(each func(hashcsv.Device)) {
 			}
 			r.applyOverrides(&d)
 			r.mu.Lock()
-			r.rows[d.SerialNumber] = hashcsv.Device{File: d.File, Line: d.Line, SerialNumber: d.SerialNumber, GroupTag: d.GroupTag, AssignedUser: d.AssignedUser}
+			r.rows[d.SerialNumber] = hashcsv.Device{File: d.File, Line: d.Line, SerialNumber: strings.Clone(d.SerialNumber),
+				GroupTag: strings.Clone(d.GroupTag), AssignedUser: strings.Clone(d.AssignedUser)}
 			r.mu.Unlock()
 			if each != nil {
 				each(d)
 			}
 		}
-		rd.Close()
 	}
 }
 
@@ -429,7 +516,7 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 		isGraph := errors.As(err, &ge)
 		switch {
 		case ctx.Err() != nil:
-			return err
+			return ctx.Err()
 		case isGraph && tooLarge(ge) && len(batch) > 1:
 			for _, part := range split(batch, allowedBatch(ge, len(batch))) {
 				if err := r.submitBatch(ctx, part); err != nil {
@@ -443,9 +530,9 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 			// The service refused this request outright: nothing was created, so the answer is final.
 			return r.settle(batch, nil, ge)
 		case try == unknownOutcomeTries:
-			return fmt.Errorf("import request for %d devices: %w (run again with --resume: devices already received will not be sent twice)", len(batch), err)
+			return &LostAnswerError{Devices: len(batch), Err: err}
 		}
-		if err := r.opts.Sleep(ctx, min(30*time.Second, 2*time.Second<<(try-1))); err != nil {
+		if err := r.sleep(ctx, min(30*time.Second, 2*time.Second<<(try-1))); err != nil {
 			return err
 		}
 		serials := make([]string, len(batch))
@@ -454,7 +541,7 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 		}
 		found, ferr := r.findOurs(ctx, serials)
 		if ferr != nil {
-			return fmt.Errorf("import request for %d devices: %w; then checking what arrived: %w (run again with --resume)", len(batch), err, ferr)
+			return &LostAnswerError{Devices: len(batch), Err: fmt.Errorf("%w; then checking what arrived: %w", err, ferr)}
 		}
 		var arrived, missing []row
 		for _, d := range batch {
@@ -478,9 +565,9 @@ func (r *run) markSubmitting(batch []row) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range batch {
-		r.journal.Devices[d.SerialNumber] = &JournalDevice{Submitting: true, Status: Pending}
+		r.journal.Devices[d.SerialNumber] = &JournalDevice{Submitting: true, Status: result.Pending}
 	}
-	return r.save()
+	return r.saveLocked()
 }
 
 func recordIDs(resp devicemanagement.ImportedWindowsAutopilotDeviceIdentitiesImportPostResponseable) map[string]string {
@@ -500,14 +587,14 @@ func (r *run) settle(batch []row, recordIDs map[string]string, refused *graph.Er
 	for _, d := range batch {
 		jd := r.journal.Devices[d.SerialNumber]
 		if refused != nil {
-			jd.Submitting, jd.Status, jd.ErrorName, jd.Message = false, Failed, refused.Code, refused.Error()
+			jd.Submitting, jd.Status, jd.ErrorName, jd.Message = false, result.Failed, refused.Code, refused.Error()
 			continue
 		}
 		jd.RecordID = recordIDs[strings.ToUpper(d.SerialNumber)]
 		jd.Submitting = jd.RecordID == "" // missing from the answer: a resumed run looks for it
 	}
 	r.progressLocked()
-	return r.save()
+	return r.saveLocked()
 }
 
 func (r *run) importBuilder() *devicemanagement.ImportedWindowsAutopilotDeviceIdentitiesImportRequestBuilder {
@@ -539,7 +626,7 @@ func importBody(batch []row, runID string) *devicemanagement.ImportedWindowsAuto
 }
 
 // tooLarge recognises the service refusing the number of devices in one request. The limit is undocumented
-// (reference §9.1): a 413, or a 400 that speaks of a maximum number of devices, counts.
+// (docs/graph.md): a 413, or a 400 that speaks of a maximum number of devices, counts.
 func tooLarge(e *graph.Error) bool {
 	if e.Status == http.StatusRequestEntityTooLarge {
 		return true

@@ -1,50 +1,86 @@
 package importer
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // Journal is the record of one import run, written after every step, so that an interrupted run (Ctrl-C, kill,
-// lost network) continues with --resume without submitting a device twice, and ends with the same report.
+// lost network) continues without submitting a device twice, and ends with the same report. It is never an
+// authority over the tenant: a resumed run adopts and deletes only import records that carry its RunID and the
+// serial number the journal names, and ignores entries for devices its inputs don't hold.
 type Journal struct {
 	Version int      `json:"version"`
-	Files   []string `json:"files"`
-	Digest  string   `json:"digest"` // sha256 of the files' bytes: resume refuses changed input
+	Inputs  []string `json:"files"`  // the inputs as given (paths, or "-" for standard input)
+	Digest  string   `json:"digest"` // sha256 of the inputs' bytes: the journal's name, and resume refuses other input
 	// RunID is sent as every device's importId, so that this run's import records can be told from other
 	// admins' and from earlier imports of the same serial numbers.
 	RunID string `json:"runId"`
-	// Overrides are the --group-tag/--assigned-user values the devices were sent with; resume keeps them.
+	// Tenant (the signed-in tenant's id, when known) and GraphHost are where the records live; resuming
+	// against another tenant or host is refused instead of waiting for records that are not there.
+	Tenant    string `json:"tenant,omitempty"`
+	GraphHost string `json:"graphHost,omitempty"`
+	// Holder is the process running the import; a second run that finds the journal locked names it.
+	Holder *Holder `json:"holder,omitempty"`
+	// Overrides are the group tag and user given for every device; resume keeps them.
 	Overrides Overrides                 `json:"overrides"`
 	Devices   map[string]*JournalDevice `json:"devices"`
 	Path      string                    `json:"-"`
+}
+
+// Holder identifies the process that holds a journal's lock.
+type Holder struct {
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	Started time.Time `json:"started"`
+}
+
+func (h *Holder) String() string {
+	if h == nil {
+		return "another autopilotctl process"
+	}
+	return fmt.Sprintf("autopilotctl process %d on %s, running since %s", h.PID, h.Host, h.Started.UTC().Format(time.RFC3339))
 }
 
 // JournalDevice is one serial's progress.
 type JournalDevice struct {
 	// Submitting is set before the import request leaves and cleared when its answer is recorded; a resumed run
 	// finds such devices among the service's import records before it would submit them again.
-	Submitting        bool   `json:"submitting,omitempty"`
-	RecordID          string `json:"recordId,omitempty"`
-	Status            Status `json:"status,omitempty"`
-	ErrorCode         int    `json:"errorCode,omitempty"`
-	ErrorName         string `json:"errorName,omitempty"`
-	AutopilotDeviceID string `json:"autopilotDeviceId,omitempty"`
-	Message           string `json:"message,omitempty"` // why a whole request was refused
-	RecordDeleted     bool   `json:"recordDeleted,omitempty"`
-	// CleanupError is why the service refused to delete the import record; the run stops waiting for it.
+	Submitting bool          `json:"submitting,omitempty"`
+	RecordID   string        `json:"recordId,omitempty"`
+	Status     result.Status `json:"status,omitempty"`
+	ErrorCode  int           `json:"errorCode,omitempty"`
+	ErrorName  string        `json:"errorName,omitempty"`
+	DeviceID   string        `json:"autopilotDeviceId,omitempty"`
+	Message    string        `json:"message,omitempty"` // why a whole request was refused, or how the device was settled
+	// Tenant holds what the tenant has for an already-registered device, once looked up.
+	Tenant        *TenantDevice `json:"tenantDevice,omitempty"`
+	RecordDeleted bool          `json:"recordDeleted,omitempty"`
+	// CleanupError is why the service refused to delete the import record; the run stops trying.
 	CleanupError string `json:"cleanupError,omitempty"`
+	// CleanupFailed is why the last delete did not go through (503, no answer); a resumed run tries again.
+	CleanupFailed string `json:"cleanupFailed,omitempty"`
 }
 
-// Overrides records the flags that change what is sent; nil means "from the file".
+// TenantDevice is what the tenant holds for a registered device.
+type TenantDevice struct {
+	ID           string `json:"id,omitempty"` // empty: no device with this serial number was found
+	GroupTag     string `json:"groupTag"`
+	AssignedUser string `json:"assignedUser"`
+	Matches      int    `json:"matches"` // devices with this serial number; more than one cannot be told apart
+}
+
+// Overrides records the group tag and user given for every device; nil means "from the file".
 type Overrides struct {
 	GroupTag     *string `json:"groupTag,omitempty"`
 	AssignedUser *string `json:"assignedUser,omitempty"`
@@ -55,34 +91,30 @@ func (o Overrides) equal(p Overrides) bool {
 	return same(o.GroupTag, p.GroupTag) && same(o.AssignedUser, p.AssignedUser)
 }
 
-const journalVersion = 1
+// journalVersion 2 added the tenant, Graph host, holder and camelCase statuses; version 1 journals still load.
+const journalVersion = 2
 
-// DefaultJournalPath sits next to the first CSV.
-func DefaultJournalPath(firstCSV string) string {
-	return firstCSV + ".autopilotctl-journal.json"
+// maxJournalBytes caps what is read back: a journal of 100,000 devices is about 20 MB.
+const maxJournalBytes = 256 << 20
+
+// JournalPath is where the journal of inputs with digest lives in dir.
+func JournalPath(dir, digest string) string {
+	return filepath.Join(dir, digest+".json")
 }
 
-// DigestFiles hashes the input files in order.
-func DigestFiles(paths []string) (string, error) {
-	h := sha256.New()
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return "", err
-		}
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", p, err)
-		}
-		h.Write([]byte{0})
+// DefaultJournalDir is the per-user directory for journals: <user cache dir>/autopilotctl/journals. A cache
+// dir because a lost journal costs nothing but the resume (a fresh run reports registered devices as such).
+func DefaultJournalDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return filepath.Join(dir, "autopilotctl", "journals"), nil
 }
 
 // LoadJournal reads a journal; a missing file is (nil, nil).
 func LoadJournal(path string) (*Journal, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, maxJournalBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -91,16 +123,34 @@ func LoadJournal(path string) (*Journal, error) {
 	}
 	var j Journal
 	if err := json.Unmarshal(b, &j); err != nil {
-		return nil, fmt.Errorf("%s: not an autopilotctl journal: %w", path, err)
+		return nil, fmt.Errorf("%s is not an autopilotctl journal: %w", path, err)
 	}
-	if j.Version != journalVersion {
-		return nil, fmt.Errorf("%s: journal version %d, this autopilotctl writes version %d", path, j.Version, journalVersion)
+	if j.Version < 1 || j.Version > journalVersion {
+		return nil, fmt.Errorf("%s: journal version %d, this autopilotctl reads versions 1 to %d", path, j.Version, journalVersion)
 	}
 	if j.Devices == nil {
 		j.Devices = map[string]*JournalDevice{}
 	}
-	j.Path = path
+	for serial, d := range j.Devices {
+		if d == nil {
+			delete(j.Devices, serial)
+			continue
+		}
+		d.Status = legacyStatus(d.Status)
+	}
+	j.Version, j.Path = journalVersion, path
 	return &j, nil
+}
+
+// legacyStatus reads the statuses version 1 wrote ("already-registered") as today's vocabulary.
+func legacyStatus(s result.Status) result.Status {
+	switch s {
+	case "already-registered":
+		return result.AlreadyRegistered
+	case "would-import":
+		return result.WouldImport
+	}
+	return s
 }
 
 // Save writes the journal atomically: a crash leaves the old or the new journal, never half of one.
@@ -109,29 +159,19 @@ func (j *Journal) Save() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(j.Path), ".autopilotctl-journal-*")
-	if err != nil {
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), j.Path)
+	return safefile.WriteFile(j.Path, b, 0o600)
 }
 
-// Finished reports whether every device in the journal has a final answer and no import record left behind.
-func (j *Journal) Finished() bool {
+// final reports whether a device's status will not change any more.
+func final(s result.Status) bool {
+	return s == result.Imported || s == result.AlreadyRegistered || s == result.Failed || s == result.Invalid
+}
+
+// Finished reports whether every device in the journal has a final answer and no import record left behind
+// (records left on purpose, with keepRecords, don't count).
+func (j *Journal) Finished(keepRecords bool) bool {
 	for _, d := range j.Devices {
-		if !d.Status.Final() || d.awaitingCleanup() {
+		if !final(d.Status) || !keepRecords && d.awaitingCleanup() {
 			return false
 		}
 	}
@@ -140,20 +180,61 @@ func (j *Journal) Finished() bool {
 
 // awaitingCleanup reports a settled device whose import record is still to be deleted.
 func (d *JournalDevice) awaitingCleanup() bool {
-	return d.Status.Final() && d.RecordID != "" && !d.RecordDeleted && d.CleanupError == ""
+	return final(d.Status) && d.RecordID != "" && !d.RecordDeleted && d.CleanupError == ""
 }
 
-// String describes the overrides as the flags that set them.
-func (o Overrides) String() string {
-	var parts []string
-	if o.GroupTag != nil {
-		parts = append(parts, fmt.Sprintf("--group-tag %q", *o.GroupTag))
+// lock is an exclusive lock on a journal, held for a whole run, so that two runs of the same input never
+// submit a device twice or delete each other's records.
+type lock struct{ fl *flock.Flock }
+
+// lockJournal takes the lock file next to the journal, or returns a *LockedError naming the holder (read from
+// the journal, which the holder writes right after locking).
+func lockJournal(journalPath string) (*lock, error) {
+	path := journalPath + ".lock"
+	for try := 0; try < 3; try++ {
+		fl := flock.New(path, flock.SetPermissions(0o600))
+		ok, err := fl.TryLock()
+		if err != nil {
+			return nil, &JournalError{Path: journalPath, Err: err}
+		}
+		if !ok {
+			le := &LockedError{Path: journalPath}
+			if j, err := LoadJournal(journalPath); err == nil && j != nil {
+				le.Holder = j.Holder
+			}
+			return nil, le
+		}
+		// A finishing run removes the lock file while holding it: lock again if the file we locked is gone.
+		held, err1 := fl.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			return &lock{fl: fl}, nil
+		}
+		fl.Close()
 	}
-	if o.AssignedUser != nil {
-		parts = append(parts, fmt.Sprintf("--assigned-user %q", *o.AssignedUser))
-	}
-	if len(parts) == 0 {
-		return "neither was given"
-	}
-	return strings.Join(parts, " ")
+	return nil, &JournalError{Path: journalPath, Err: errors.New("its lock file keeps being replaced")}
 }
+
+// release removes the lock file (while still holding it) and unlocks; remove is false when the journal stays.
+func (l *lock) release(remove bool) {
+	if remove {
+		os.Remove(l.fl.Path())
+	}
+	l.fl.Close()
+}
+
+func currentHolder(now time.Time) *Holder {
+	host, _ := os.Hostname()
+	return &Holder{PID: os.Getpid(), Host: host, Started: now}
+}
+
+// osRemove removes path; one already gone is fine.
+func osRemove(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// osMkdirAll makes the journal directory, private to the user.
+func osMkdirAll(dir string) error { return os.MkdirAll(dir, 0o700) }

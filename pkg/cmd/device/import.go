@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
@@ -15,27 +18,32 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
+
+// JournalDirEnv overrides where import journals are kept by default (tests point it at a temporary directory).
+const JournalDirEnv = "AUTOPILOTCTL_JOURNAL_DIR"
 
 // ImportOptions holds `device import`'s flags.
 type ImportOptions struct {
-	Factory      *cmdutil.Factory
-	Files        []string
-	GroupTag     string
-	AssignedUser string
-	setGroupTag  bool
-	setUser      bool
-	BatchSize    int
-	PollInterval time.Duration
-	Timeout      time.Duration
-	NoWait       bool
-	Sync         bool
-	DryRun       bool
-	Resume       bool
-	UpdateTag    bool
-	SkipInvalid  bool
-	Journal      string
-	WriteBudget  string
+	Factory           *cmdutil.Factory
+	Files             []string
+	GroupTag          string
+	AssignedUser      string
+	setGroupTag       bool
+	setUser           bool
+	BatchSize         int
+	PollInterval      time.Duration
+	Timeout           time.Duration
+	NoWait            bool
+	Sync              bool
+	DryRun            bool
+	Resume            bool
+	UpdateTag         bool
+	SkipInvalid       bool
+	KeepImportRecords bool
+	Journal           string
+	WriteBudget       string
 }
 
 // NewCmdImport builds `device import`; runF replaces the run in flag-parsing tests.
@@ -44,16 +52,19 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "import FILE.csv...",
 		Short: "Register devices from hardware-hash CSVs, with one clear answer per device",
-		Long: "Reads Get-WindowsAutopilotInfo, OEM or reseller CSVs (UTF-16 or UTF-8, any line ending), validates every\n" +
-			"row before anything is sent, imports the devices in large paced batches, waits for each device's answer,\n" +
-			"and deletes the import records it created. A device already registered in this tenant is reported\n" +
-			"\"already-registered\", not as a failure.\n\n" +
-			"Progress is journaled next to the first CSV; an interrupted run continues with --resume without\n" +
-			"submitting any device twice. Exit codes: 0 all imported or already registered, 2 invalid input\n" +
-			"(nothing sent), 3 some failed or still pending (the report says which), 4 sign-in or permission.",
+		Long: "Reads Get-WindowsAutopilotInfo, OEM or reseller CSVs (UTF-16 or UTF-8, any line ending; \"-\" reads\n" +
+			"standard input, and pipes work too), validates every row before anything is sent, imports the devices in\n" +
+			"large paced batches, waits for each device's answer, and deletes the import records it created.\n" +
+			"A device already registered in this tenant is reported \"alreadyRegistered\", with the group tag and\n" +
+			"user the tenant holds; --update-tag gives it those its row asks for.\n\n" +
+			"Progress is journaled in a per-user cache directory (or --journal FILE), locked while the import runs;\n" +
+			"an interrupted run continues with --resume and the same input without submitting any device twice.\n" +
+			"Exit codes: 0 all imported or already registered, 2 invalid input (nothing sent), 3 some failed or\n" +
+			"still pending, or --sync refused (the report says which), 4 sign-in or permission.",
 		Example: "  autopilotctl device import devices.csv\n" +
 			"  autopilotctl device import batch1.csv batch2.csv --group-tag Sales --sync\n" +
 			"  autopilotctl device import devices.csv --dry-run\n" +
+			"  cat devices.csv | autopilotctl device import - -o json\n" +
 			"  autopilotctl device import devices.csv --resume -o json",
 		Args: cmdutil.Args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -90,15 +101,22 @@ func NewCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Co
 	fl.StringVar(&opts.AssignedUser, "assigned-user", "", "user principal name for every device, overriding the Assigned User column")
 	fl.IntVar(&opts.BatchSize, "batch-size", 500, "devices per import request (halved automatically if the service refuses the size)")
 	fl.DurationVar(&opts.PollInterval, "poll-interval", 15*time.Second, "longest wait between checks of the import's progress")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "stop waiting after this long; unfinished devices are reported pending")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "deadline on the whole run; unfinished devices are reported pending and --resume continues")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "submit and return the import ids without waiting (continue later with --resume)")
-	fl.BoolVar(&opts.Sync, "sync", false, "trigger an Autopilot sync when done")
-	fl.BoolVar(&opts.Resume, "resume", false, "continue an interrupted import from its journal")
+	fl.BoolVar(&opts.Sync, "sync", false, "trigger an Autopilot sync when done (exit 3 if the service refuses it)")
+	fl.BoolVar(&opts.Resume, "resume", false, "continue an interrupted import of the same input from its journal")
 	fl.BoolVar(&opts.UpdateTag, "update-tag", false, "give devices that are already registered the group tag and user their rows ask for")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "upload the valid rows and report invalid ones, instead of stopping")
-	fl.StringVar(&opts.Journal, "journal", "", "journal file (default: next to the first CSV)")
+	fl.BoolVar(&opts.KeepImportRecords, "keep-import-records", false, "leave the import records in the tenant instead of deleting them once settled")
+	fl.StringVar(&opts.Journal, "journal", "", "journal file (default: named after the input's content in the per-user cache directory, $"+JournalDirEnv+" to change)")
 	addWriteFlags(cmd, &opts.DryRun, &opts.WriteBudget)
 	return cmd
+}
+
+// importOutput is the report with the sync step, when one was asked for.
+type importOutput struct {
+	*importer.Report
+	Sync *autopilot.SyncResult `json:"sync,omitempty"`
 }
 
 func importRun(ctx context.Context, opts *ImportOptions) error {
@@ -108,10 +126,13 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		return err
 	}
 	ios := f.IOStreams
+	if slices.Contains(opts.Files, importer.StdinName) && ios.IsStdinTTY() {
+		return cmdutil.UsageErrorf("standard input is a terminal: pipe the CSV in (cat devices.csv | autopilotctl device import -) or name the file")
+	}
 	iopts := importer.Options{
-		Files: opts.Files, BatchSize: opts.BatchSize, PollInterval: opts.PollInterval, Timeout: opts.Timeout,
-		NoWait: opts.NoWait, Resume: opts.Resume, SkipInvalid: opts.SkipInvalid, JournalPath: opts.Journal,
-		Budget: writes.Budget, Now: writes.Now, Sleep: writes.Sleep,
+		BatchSize: opts.BatchSize, PollInterval: opts.PollInterval, Timeout: opts.Timeout, NoWait: opts.NoWait,
+		Resume: opts.Resume, SkipInvalid: opts.SkipInvalid, KeepImportRecords: opts.KeepImportRecords,
+		JournalPath: opts.Journal, JournalDir: f.Env(JournalDirEnv), Budget: writes.Budget, Now: writes.Now, Sleep: writes.Sleep,
 	}
 	if opts.setGroupTag {
 		iopts.GroupTag = &opts.GroupTag
@@ -119,152 +140,312 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if opts.setUser {
 		iopts.AssignedUser = &opts.AssignedUser
 	}
-	in, err := importer.Check(iopts)
+	src, err := importer.OpenInputs(ctx, opts.Files, importer.InputOptions{Stdin: ios.In})
 	if err != nil {
-		return inputError(err) // before sign-in: bad input never needs a token
+		return err
+	}
+	defer src.Close()
+	in, err := importer.Check(src, iopts)
+	if err != nil {
+		return invalidInput(f, err) // before sign-in: bad input never needs a token
+	}
+	for _, w := range in.Warnings() {
+		fmt.Fprintln(ios.ErrOut, "warning: "+w)
 	}
 	if opts.DryRun {
 		plan, requests := importer.Plan(iopts, in)
-		if err := f.Print(reportResult(plan)); err != nil {
+		if err := f.Print(reportResult(importOutput{Report: plan})); err != nil {
 			return err
 		}
 		fmt.Fprintf(ios.ErrOut, "dry run: would import %d devices in %d import requests; nothing was sent\n",
-			plan.Summary.Total-plan.Summary.Invalid, requests)
+			plan.Summary.Count(result.WouldImport), requests)
 		return nil
 	}
 	client, err := f.Graph()
 	if err != nil {
 		return err
 	}
-	var bar *iostreams.Progress
-	iopts.Progress = func(p importer.Progress) { // calls are serialized by the importer
-		if bar == nil {
-			bar = ios.StartProgress("importing", p.Total)
-		}
-		bar.Update(p.Done, "%d submitted, %d processing, %d failed", p.Submitted, p.Submitted-p.Done, p.Failed)
-	}
-	report, runErr := importer.Run(ctx, client, iopts, in)
-	if bar != nil {
-		bar.Stop()
-	}
-	if runErr != nil {
-		if ierr := inputError(runErr); ierr != runErr {
-			return ierr
-		}
-		if report == nil {
-			return runErr
-		}
-	}
-	if runErr == nil && opts.UpdateTag {
-		// A failure here must not cost the report: the import itself is done (and its journal gone).
-		runErr = updateRegistered(ctx, client, report, opts, writes)
-	}
-	if err := f.Print(reportResult(report)); err != nil {
+	if iopts.Tenant, err = signedInTenant(ctx, f); err != nil {
 		return err
 	}
-	fmt.Fprintln(ios.ErrOut, report.Summary.String())
-	if errors.Is(runErr, context.Canceled) {
-		return fmt.Errorf("interrupted: run the same command with --resume to continue; no device will be sent twice")
+	bar := &importBar{ios: ios}
+	iopts.Progress = bar.update // calls are serialized by the importer
+	report, runErr := importer.Run(ctx, client, iopts, in)
+	bar.stop()
+	if report == nil {
+		return journalError(opts, runErr)
 	}
-	if runErr != nil {
-		return runErr
+	out := importOutput{Report: report}
+	if runErr == nil && opts.UpdateTag {
+		// A failure here must not cost the report: the import itself is done (and its journal gone).
+		runErr = importer.UpdateRegistered(ctx, client, report, writes)
 	}
-	if opts.Sync && report.Summary.Imported > 0 {
-		if _, err := autopilot.Sync(ctx, client, f.Now, false); err != nil {
-			fmt.Fprintln(ios.ErrOut, err) // the import itself succeeded; a refused sync says when to retry
-		} else {
-			fmt.Fprintln(ios.ErrOut, "Autopilot sync started")
-		}
-	}
-	return importOutcome(report, opts)
-}
-
-// updateRegistered gives devices that were already registered the group tag (and user) their rows ask for.
-// Rows without a group tag leave the device's tag alone unless --group-tag was given.
-func updateRegistered(ctx context.Context, client *graph.Client, rep *importer.Report, opts *ImportOptions, writes autopilot.WriteOptions) error {
-	var targets []autopilot.TagTarget
-	var registered []*importer.DeviceResult
-	bySerial := map[string]*importer.DeviceResult{}
-	for i := range rep.Devices {
-		d := &rep.Devices[i]
-		if d.Status == importer.AlreadyRegistered {
-			registered = append(registered, d)
-			bySerial[strings.ToUpper(d.SerialNumber)] = d
-			if d.GroupTag != "" || opts.setGroupTag {
-				targets = append(targets, autopilot.TagTarget{SerialNumber: d.SerialNumber, GroupTag: d.GroupTag})
+	if !opts.UpdateTag {
+		for _, d := range report.Devices {
+			if d.RequestedGroupTag != nil || d.RequestedAssignedUser != nil {
+				d.Message += "; pass --update-tag to apply it"
 			}
 		}
 	}
-	plan, err := autopilot.PlanTags(ctx, client, targets)
-	if err != nil {
+	var syncErr error
+	if runErr == nil && opts.Sync {
+		out.Sync, syncErr = syncAfterImport(ctx, f, client, report)
+		if syncErr != nil && out.Sync == nil {
+			runErr = syncErr // not a refusal: sign-in, permission or a Graph error
+		}
+	}
+	if err := f.Print(reportResult(out)); err != nil {
 		return err
 	}
-	if err := autopilot.ApplyTags(ctx, client, plan, writes); err != nil {
-		return err
+	fmt.Fprintln(ios.ErrOut, report.Summary.String("devices"))
+	switch {
+	case out.Sync != nil && syncErr == nil:
+		fmt.Fprintln(ios.ErrOut, "Autopilot sync started")
+	case opts.Sync && runErr == nil && syncErr == nil:
+		fmt.Fprintln(ios.ErrOut, "no device was imported, so no Autopilot sync was requested")
 	}
-	for _, r := range plan {
-		d := bySerial[strings.ToUpper(r.SerialNumber)]
-		switch {
-		case r.Status.Failed():
-			d.Status, d.Message = importer.Failed, "already registered; updating its group tag failed: "+r.Error
-		case r.Status == autopilot.StatusUpdated:
-			d.Message = fmt.Sprintf("already registered; group tag changed from %q to %q", r.PreviousGroupTag, r.GroupTag)
-		default:
-			d.Message = fmt.Sprintf("already registered; group tag already %q", r.GroupTag)
-		}
-	}
-	for _, d := range registered {
-		if d.AssignedUser == "" || d.Status == importer.Failed {
-			continue
-		}
-		u, err := autopilot.AssignUser(ctx, client, d.SerialNumber, d.AssignedUser, "", false)
-		switch {
-		case err != nil:
-			d.Status, d.Message = importer.Failed, "already registered; assigning its user failed: "+graph.Translate(err).Error()
-		case u.Status == autopilot.StatusUpdated:
-			d.Message += "; user " + d.AssignedUser + " assigned"
-		}
-	}
-	rep.Recount()
-	return nil
+	return importOutcome(opts, src, report, runErr, syncErr)
 }
 
-// inputError maps the importer's input and journal errors to exit code 2.
-func inputError(err error) error {
-	var in *importer.InputError
-	var j *importer.ErrJournal
-	if errors.As(err, &in) || errors.As(err, &j) {
-		return &cmdutil.UsageError{Err: err}
+// signedInTenant is the tenant the token was issued for (its tid claim), else the one named by --tenant or
+// AZURE_TENANT_ID; "" when neither says. Getting the token here signs in before anything is sent.
+func signedInTenant(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	cred, err := f.Credential()
+	if err != nil {
+		return "", err
+	}
+	cloud, err := f.Cloud()
+	if err != nil {
+		return "", err
+	}
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cloud.Scope()}})
+	if err != nil {
+		return "", err
+	}
+	if c, err := graph.ParseClaims(tok.Token); err == nil && c.TenantID != "" {
+		return c.TenantID, nil
+	}
+	if f.Globals.Tenant != "" {
+		return f.Globals.Tenant, nil
+	}
+	return f.Env("AZURE_TENANT_ID"), nil
+}
+
+// syncAfterImport asks for an Autopilot sync when devices were imported. A refusal comes back as the step's
+// result and its error (a partial run); another failure as the error alone.
+func syncAfterImport(ctx context.Context, f *cmdutil.Factory, client *graph.Client, rep *importer.Report) (*autopilot.SyncResult, error) {
+	if rep.Summary.Count(result.Imported) == 0 {
+		return nil, nil
+	}
+	res, err := autopilot.Sync(ctx, client, f.Now, false)
+	var refused *autopilot.SyncRefusedError
+	switch {
+	case errors.As(err, &refused):
+		r := refused.Result()
+		return &r, err
+	case err != nil:
+		return nil, err
+	}
+	return &res, nil
+}
+
+// importBar shows the import, then the deletion of import records, as two phases with their own bars.
+type importBar struct {
+	ios   *iostreams.IOStreams
+	bar   *iostreams.Progress
+	phase importer.Phase
+}
+
+func (b *importBar) update(p importer.Progress) {
+	if b.bar != nil && p.Phase != b.phase {
+		b.bar.Stop()
+		b.bar = nil
+	}
+	b.phase = p.Phase
+	switch p.Phase {
+	case importer.PhaseCleanup:
+		if b.bar == nil {
+			b.bar = b.ios.StartProgress("deleting import records", p.Records)
+		}
+		b.bar.Update(p.Removed, "%d of %d deleted", p.Removed, p.Records)
+	default:
+		if b.bar == nil {
+			b.bar = b.ios.StartProgress("importing", p.Total)
+		}
+		b.bar.Update(p.Done, "%d submitted, %d processing, %d failed", p.Submitted, p.Submitted-p.Done, p.Failed)
+	}
+}
+
+func (b *importBar) stop() {
+	if b.bar != nil {
+		b.bar.Stop()
+	}
+}
+
+// invalidInput words the importer's input errors (exit 2), printing the report of the invalid rows on stdout
+// for machine formats, so scripts see every problem with its file, line and serial number.
+func invalidInput(f *cmdutil.Factory, err error) error {
+	var ie *importer.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	if format, ferr := f.OutputFormat(); ferr == nil && format != output.Table {
+		if perr := f.Print(reportResult(importOutput{Report: ie.Report})); perr != nil {
+			return perr
+		}
+	}
+	return cmdutil.UsageErrorf("%d problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n%s",
+		len(ie.Problems), ie.List())
+}
+
+// journalError words the errors that stop a run before anything is sent: all exit 2, since the user decides.
+func journalError(opts *ImportOptions, err error) error {
+	var (
+		locked    *importer.LockedError
+		none      *importer.NoJournalError
+		other     *importer.OtherInputError
+		overrides *importer.OtherOverridesError
+		target    *importer.OtherTargetError
+		unfinish  *importer.UnfinishedError
+		je        *importer.JournalError
+	)
+	switch {
+	case errors.As(err, &locked):
+		return cmdutil.UsageErrorf("%v; wait for it to finish, or stop it (Ctrl-C) and continue with --resume", err)
+	case errors.As(err, &none):
+		return cmdutil.UsageErrorf("--resume: no import journal for this input at %s (pass --journal if it was kept elsewhere; the input must be the same bytes as the interrupted run's)", none.Path)
+	case errors.As(err, &other):
+		return cmdutil.UsageErrorf("--resume: the journal %s was written for other input; resume with the same input, or pass another --journal", other.Path)
+	case errors.As(err, &overrides):
+		return cmdutil.UsageErrorf("--resume: --group-tag and --assigned-user must be as in the interrupted run (%s)", overrideFlags(overrides.Journal))
+	case errors.As(err, &target):
+		return cmdutil.UsageErrorf("--resume: %v; resume with the same --tenant and --graph-url (or --cloud), or delete the journal to start over", err)
+	case errors.As(err, &unfinish):
+		return cmdutil.UsageErrorf("an unfinished import journal exists at %s: run again with --resume to continue it, or delete it to start over", unfinish.Path)
+	case errors.As(err, &je):
+		return cmdutil.UsageErrorf("%v (pass --journal FILE to keep the journal elsewhere)", err)
 	}
 	return err
 }
 
-// importOutcome is exit 0 when every device is imported or already registered (with --no-wait: submitted),
-// else exit 3 with what to do.
-func importOutcome(r *importer.Report, opts *ImportOptions) error {
-	s := r.Summary
-	pending := s.Pending
-	if opts.NoWait {
-		pending = 0 // asked not to wait: pending is the expected answer
+// overrideFlags describes overrides as the flags that set them.
+func overrideFlags(o importer.Overrides) string {
+	var parts []string
+	if o.GroupTag != nil {
+		parts = append(parts, fmt.Sprintf("--group-tag %q", *o.GroupTag))
 	}
-	if s.Failed == 0 && pending == 0 && s.Invalid == 0 {
-		return nil
+	if o.AssignedUser != nil {
+		parts = append(parts, fmt.Sprintf("--assigned-user %q", *o.AssignedUser))
 	}
-	msg := fmt.Sprintf("not every device was imported: %d failed, %d pending, %d invalid (see the report above)", s.Failed, pending, s.Invalid)
-	if pending > 0 {
-		msg += fmt.Sprintf("; continue waiting with: autopilotctl device import %s --resume", strings.Join(opts.Files, " "))
+	if len(parts) == 0 {
+		return "neither was given"
 	}
-	return &cmdutil.PartialError{Msg: msg}
+	return strings.Join(parts, " ")
 }
 
-func reportResult(r *importer.Report) output.Result {
-	rows := make([][]string, len(r.Devices))
-	for i, d := range r.Devices {
-		detail := d.Message
+// importOutcome is exit 0 when every device is imported or already registered (with --no-wait: submitted)
+// and every step asked for happened, else exit 3 (or 1 for an interruption before the devices were done)
+// with what to do next.
+func importOutcome(opts *ImportOptions, src *importer.Inputs, rep *importer.Report, runErr, syncErr error) error {
+	s := rep.Summary
+	pending := s.Count(result.Pending)
+	if opts.NoWait && runErr == nil {
+		pending = 0 // asked not to wait: pending is the expected answer
+	}
+	resume := resumeCommand(opts, src)
+	var lost *importer.LostAnswerError
+	var je *importer.JournalError
+	switch {
+	case errors.Is(runErr, context.Canceled) && pending > 0:
+		return fmt.Errorf("interrupted: continue with: %s; no device will be sent twice", resume)
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "interrupted while deleting import records: every device has its answer (above); %d import records are left; delete them with: %s\n",
+			rep.ImportRecordsLeft, resume)
+	case errors.Is(runErr, importer.ErrTimedOut):
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("stopped at --timeout %s: %d devices pending, %d failed, %d invalid (see the report above); continue with: %s",
+			opts.Timeout, pending, s.Count(result.Failed), s.Count(result.Invalid), resume)}
+	case errors.As(runErr, &lost):
+		return fmt.Errorf("%v; continue with: %s (devices already received will not be sent twice)", runErr, resume)
+	case errors.As(runErr, &je):
+		return fmt.Errorf("%v (pass --journal FILE to keep the journal elsewhere)", runErr)
+	case runErr != nil:
+		return runErr
+	case rep.ImportRecordsLeft > 0:
+		fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "%d import records could not be deleted yet (see the report); delete them later with: %s\n",
+			rep.ImportRecordsLeft, resume)
+	}
+	var problems []string
+	if n := s.Count(result.Failed) + pending + s.Count(result.Invalid); n > 0 {
+		msg := fmt.Sprintf("not every device was imported: %d failed, %d pending, %d invalid (see the report above)", s.Count(result.Failed), pending, s.Count(result.Invalid))
+		if pending > 0 {
+			msg += "; continue waiting with: " + resume
+		}
+		problems = append(problems, msg)
+	}
+	if syncErr != nil {
+		problems = append(problems, syncErr.Error())
+	}
+	if len(problems) > 0 {
+		return &cmdutil.PartialError{Msg: strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
+// resumeCommand is the command that continues this run: the same inputs, overrides, journal and target. Piped
+// input has to be given again (the journal is found by the input's content).
+func resumeCommand(opts *ImportOptions, src *importer.Inputs) string {
+	args := []string{"autopilotctl", "device", "import"}
+	for _, name := range opts.Files {
+		args = append(args, shellQuote(name))
+	}
+	g := opts.Factory.Globals
+	for _, flag := range []struct {
+		name, value string
+		set         bool
+	}{
+		{"--group-tag", opts.GroupTag, opts.setGroupTag},
+		{"--assigned-user", opts.AssignedUser, opts.setUser},
+		{"--journal", opts.Journal, opts.Journal != ""},
+		{"--tenant", g.Tenant, g.Tenant != ""},
+		{"--cloud", g.Cloud, g.Cloud != "" && g.Cloud != "global"},
+		{"--graph-url", g.GraphURL, g.GraphURL != "" && !g.Mock},
+	} {
+		if flag.set {
+			args = append(args, flag.name, shellQuote(flag.value))
+		}
+	}
+	if g.Mock {
+		args = append(args, "--mock")
+	}
+	cmd := strings.Join(append(args, "--resume"), " ")
+	if src.Piped {
+		cmd += " (with the same input again: the journal is found by its content)"
+	}
+	return cmd
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func reportResult(out importOutput) output.Result {
+	rows := make([][]string, len(out.Devices))
+	for i, d := range out.Devices {
+		detail := d.Error
 		if d.ErrorName != "" {
-			detail = fmt.Sprintf("%s (%d): %s", d.ErrorName, d.ErrorCode, d.Message)
+			detail = fmt.Sprintf("%s (%d): %s", d.ErrorName, d.ErrorCode, d.Error)
+		}
+		for _, more := range append([]string{d.Message}, d.Warnings...) {
+			if more != "" {
+				detail = strings.TrimPrefix(detail+"; "+more, "; ")
+			}
 		}
 		rows[i] = []string{d.SerialNumber, d.GroupTag, d.AssignedUser, string(d.Status), detail}
 	}
-	return output.Result{Data: r, Table: output.Rows{Header: []string{"SERIAL", "GROUP TAG", "USER", "STATUS", "DETAIL"}, Rows: rows}}
+	return output.Result{Data: out, Table: output.Rows{Header: []string{"SERIAL", "GROUP TAG", "USER", "STATUS", "DETAIL"}, Rows: rows}}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 const importRoute = "POST /deviceManagement/importedWindowsAutopilotDeviceIdentities/import"
@@ -53,6 +55,31 @@ func writeCSV(t *testing.T, name string, utf16 bool, header string, rows ...stri
 
 const fullHeader = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User"
 
+// newImportEnv is cmdtest.New with the journals kept in a directory of the test's own, which it returns.
+func newImportEnv(t *testing.T, opts graphmock.Options) (*cmdtest.Env, string) {
+	t.Helper()
+	env := cmdtest.New(t, opts)
+	dir := t.TempDir()
+	getenv := env.Factory.Env
+	env.Factory.Env = func(k string) string {
+		if k == JournalDirEnv {
+			return dir
+		}
+		return getenv(k)
+	}
+	return env, dir
+}
+
+// journals lists the journal files in dir.
+func journals(t *testing.T, dir string) []string {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
 func decodeReport(t *testing.T, out string) importer.Report {
 	t.Helper()
 	var r importer.Report
@@ -81,7 +108,7 @@ func count(env *cmdtest.Env, route string, status int) int {
 }
 
 func TestImportEveryStatus(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{
+	env, dir := newImportEnv(t, graphmock.Options{
 		ProcessDelay: 40 * time.Second,
 		Seed: &graphmock.Seed{
 			AutopilotDevices:   []graphmock.SeedAutopilotDevice{{SerialNumber: "OLD-1", GroupTag: "Sales"}},
@@ -101,23 +128,28 @@ func TestImportEveryStatus(t *testing.T) {
 		t.Fatalf("exit %d, want 3\n%s", code, env.Stderr)
 	}
 	r := decodeReport(t, env.Stdout.String())
-	want := "NEW-1=imported OLD-1=already-registered THEIRS-1=failed SHORT-1=failed =invalid VMware-56 4d 9b 11=imported"
+	want := "NEW-1=imported OLD-1=alreadyRegistered THEIRS-1=failed SHORT-1=failed BAD-1=invalid VMware-56 4d 9b 11=imported"
 	if got := statuses(r); got != want {
 		t.Errorf("statuses\n got %s\nwant %s", got, want)
 	}
-	if r.Summary != (importer.Summary{Total: 6, Imported: 2, AlreadyRegistered: 1, Failed: 2, Invalid: 1}) {
-		t.Errorf("summary %+v", r.Summary)
+	if got, _ := json.Marshal(r.Summary); string(got) != `{"total":6,"imported":2,"alreadyRegistered":1,"invalid":1,"failed":2}` {
+		t.Errorf("summary %s", got)
 	}
 	theirs := r.Devices[2]
 	if theirs.ErrorCode != 808 || theirs.ErrorName != "ZtdDeviceAssignedToOtherTenant" ||
-		!strings.Contains(theirs.Message, "registered to another tenant; ask the previous owner to deregister it") {
+		!strings.Contains(theirs.Error, "registered to another tenant; ask the previous owner to deregister it") {
 		t.Errorf("808 explained as %+v", theirs)
 	}
-	if r.Devices[3].ErrorCode != 802 || r.Devices[0].AssignedUser != "anna@contoso.com" || r.Devices[0].AutopilotDeviceID == "" || r.Devices[0].ImportID == "" {
+	if r.Devices[3].ErrorCode != 802 || r.Devices[0].AssignedUser != "anna@contoso.com" || r.Devices[0].ID == "" || r.Devices[0].ImportRecordID == "" ||
+		r.Devices[0].Kind != "windowsAutopilotDeviceIdentity" || r.ImportID == "" {
 		t.Errorf("devices %+v", r.Devices)
 	}
-	if r.Devices[4].Message != csv+`:6: hardware hash is not base64 (column "Hardware Hash")` {
-		t.Errorf("invalid row message %q", r.Devices[4].Message)
+	if bad := r.Devices[4]; bad.Error != csv+`:6: hardware hash is not base64 (column "Hardware Hash")` || bad.File != csv || bad.Line != 6 ||
+		strings.Join(bad.Problems, "|") != `hardware hash is not base64 (column "Hardware Hash")` {
+		t.Errorf("invalid row %+v", bad)
+	}
+	if old := r.Devices[1]; old.GroupTag != "Sales" || old.RequestedGroupTag != nil || old.ID == "" || old.Message != "already registered in this tenant" {
+		t.Errorf("already registered row %+v", old)
 	}
 	// One import request for the five valid rows; every import record it created deleted again, in one $batch.
 	if n := count(env, importRoute, 200); n != 1 {
@@ -126,23 +158,24 @@ func TestImportEveryStatus(t *testing.T) {
 	if n := count(env, "DELETE /deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}", 204); n != 5 {
 		t.Errorf("%d import records deleted, want 5", n)
 	}
-	if !strings.HasSuffix(env.Stderr.String(), "6 devices: 2 imported, 1 already registered, 2 failed, 1 invalid\nerror: not every device was imported: 2 failed, 0 pending, 1 invalid (see the report above)\n") {
+	if !strings.HasSuffix(env.Stderr.String(), "6 devices: 2 imported, 1 alreadyRegistered, 1 invalid, 2 failed\nnot every device was imported: 2 failed, 0 pending, 1 invalid (see the report above)\n") {
 		t.Errorf("stderr %q", env.Stderr)
 	}
-	if _, err := os.Stat(importer.DefaultJournalPath(csv)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a finished run leaves its journal: %v", err)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("a finished run leaves %v in the journal directory", left)
 	}
 }
 
 func TestImportInvalidInputSendsNothing(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{})
+	env, _ := newImportEnv(t, graphmock.Options{})
 	a := writeCSV(t, "a.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,", ",,"+hash("b", 100)+",,", "SN-3,,"+hash("c", 100)+",,not-a-upn")
 	b := writeCSV(t, "b.csv", true, "Device Serial Number,Windows Product ID,Hardware Hash", "SN-1,,"+hash("z", 100))
 	code := env.Run(NewCmdImport(env.Factory, nil), a, b)
 	want := "error: 3 problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n" +
 		a + `:3: serial number is missing (column "Device Serial Number")` + "\n" +
 		a + `:4: assigned user "not-a-upn" is not a user principal name like user@contoso.com (column "Assigned User")` + "\n" +
-		b + `:2: serial "SN-1" already appears at ` + a + `:2 (column "Device Serial Number")` + "\n"
+		b + `:2: serial "SN-1" already appears at ` + a + `:2 (column "Device Serial Number")` + "\n" +
+		"Run 'autopilotctl import --help' for usage.\n"
 	if code != 2 || env.Stderr.String() != want {
 		t.Errorf("exit %d stderr:\n%s\nwant:\n%s", code, env.Stderr, want)
 	}
@@ -152,10 +185,10 @@ func TestImportInvalidInputSendsNothing(t *testing.T) {
 }
 
 func TestImportDryRunSendsNothing(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{})
+	env, _ := newImportEnv(t, graphmock.Options{})
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",Sales,", "SN-2,,"+hash("b", 100)+",,")
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--dry-run", "--group-tag", "Kiosk", "--batch-size", "1")
-	if code != 0 || env.Stdout.String() != "SN-1\tKiosk\t\twould-import\t\nSN-2\tKiosk\t\twould-import\t\n" ||
+	if code != 0 || env.Stdout.String() != "SN-1\tKiosk\t\twouldImport\t\nSN-2\tKiosk\t\twouldImport\t\n" ||
 		env.Stderr.String() != "dry run: would import 2 devices in 2 import requests; nothing was sent\n" {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", code, env.Stdout, env.Stderr)
 	}
@@ -165,7 +198,7 @@ func TestImportDryRunSendsNothing(t *testing.T) {
 }
 
 func TestImportOverridesAndReadsMixedFiles(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
 	utf8bom := filepath.Join(t.TempDir(), "partner.csv")
 	os.WriteFile(utf8bom, []byte("\ufeff\"Device Serial Number\",\"Windows Product ID\",\"Hardware Hash\",\"Manufacturer name\",\"Device model\"\n"+
 		"\"PF-1\",\"\",\""+hash("p", 100)+"\",\"LENOVO\",\"21AH\"\n\n"), 0o644)
@@ -195,7 +228,7 @@ func TestImportOverridesAndReadsMixedFiles(t *testing.T) {
 
 // A run that times out leaves a journal; --resume waits for the same records and sends no import again.
 func TestImportTimeoutThenResume(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 10 * time.Minute})
+	env, dir := newImportEnv(t, graphmock.Options{ProcessDelay: 10 * time.Minute})
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,")
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--timeout", "1m", "-o", "json")
 	first := decodeReport(t, env.Stdout.String())
@@ -205,7 +238,7 @@ func TestImportTimeoutThenResume(t *testing.T) {
 	env.Stdout.Reset()
 	env.Stderr.Reset()
 	code = env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
-	if code != 2 || !strings.Contains(env.Stderr.String(), "an unfinished import journal exists at "+csv+".autopilotctl-journal.json: run again with --resume") {
+	if j := journals(t, dir); len(j) != 1 || code != 2 || !strings.Contains(env.Stderr.String(), "an unfinished import journal exists at "+j[0]+": run again with --resume") {
 		t.Fatalf("second plain run: exit %d %s", code, env.Stderr)
 	}
 	env.Stdout.Reset()
@@ -214,7 +247,7 @@ func TestImportTimeoutThenResume(t *testing.T) {
 	if code != 0 || statuses(second) != "SN-1=imported SN-2=imported" {
 		t.Fatalf("resume: exit %d %s", code, statuses(second))
 	}
-	if second.Devices[0].ImportID != first.Devices[0].ImportID {
+	if second.Devices[0].ImportRecordID != first.Devices[0].ImportRecordID || second.ImportID != first.ImportID {
 		t.Errorf("resume followed another import record")
 	}
 	if n := count(env, importRoute, 0); n != 1 {
@@ -239,7 +272,7 @@ func (l *lossyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestImportLostAnswerIsNotSubmittedTwice(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 5 * time.Second})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: 5 * time.Second})
 	client := *env.Mock.Client()
 	client.Transport = &lossyTransport{next: http.DefaultTransport}
 	env.Factory.HTTPClient = &client
@@ -272,7 +305,7 @@ func (d *dropFirstImport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // Another admin's pending import of the same serial is neither taken for ours nor deleted.
 func TestImportNeverAdoptsOtherAdminsRecords(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Hour})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Hour})
 	other := `{"importedWindowsAutopilotDeviceIdentities":[{"serialNumber":"SN-1","hardwareIdentifier":"` + hash("x", 100) + `","importId":"someone-else"}]}`
 	req, _ := http.NewRequest("POST", env.Mock.BaseURL()+"/deviceManagement/importedWindowsAutopilotDeviceIdentities/import", strings.NewReader(other))
 	req.Header.Set("Authorization", "Bearer "+cmdtest.Token)
@@ -291,7 +324,7 @@ func TestImportNeverAdoptsOtherAdminsRecords(t *testing.T) {
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--timeout", "2h", "-o", "json")
 	r := decodeReport(t, env.Stdout.String())
 	// Their import settles first and registers the device, so ours answers 806: already registered.
-	if code != 0 || statuses(r) != "SN-1=already-registered" || r.Devices[0].ImportID == "" || r.Devices[0].ImportID == theirs.Value[0].ID {
+	if code != 0 || statuses(r) != "SN-1=alreadyRegistered" || r.Devices[0].ImportRecordID == "" || r.Devices[0].ImportRecordID == theirs.Value[0].ID {
 		t.Fatalf("exit %d %s %+v\n%s", code, statuses(r), r.Devices, env.Stderr)
 	}
 	for _, q := range env.Mock.Requests() {
@@ -303,7 +336,7 @@ func TestImportNeverAdoptsOtherAdminsRecords(t *testing.T) {
 
 // Under a write throttle far below demand and 10% injected 503/504s, every device lands exactly once.
 func TestImportThrottleStormAndFaults(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: 30 * time.Second, WriteLimit: 3, WriteWindow: 20 * time.Second, FaultRate: 0.1, RandSeed: 7})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: 30 * time.Second, WriteLimit: 3, WriteWindow: 20 * time.Second, FaultRate: 0.1, RandSeed: 7})
 	var buf bytes.Buffer
 	if err := hashcsv.WriteSynthetic(&buf, 60, hashcsv.SyntheticOptions{Seed: 1, SerialPrefix: "STORM-"}); err != nil {
 		t.Fatal(err)
@@ -313,7 +346,7 @@ func TestImportThrottleStormAndFaults(t *testing.T) {
 	// The synthetic hashes are 3,000 bytes: the mock accepts them. A budget far above the mock's limit forces 429s.
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--batch-size", "10", "--write-budget", "1000/20s", "-o", "json")
 	r := decodeReport(t, env.Stdout.String())
-	if code != 0 || r.Summary.Imported != 60 {
+	if code != 0 || r.Summary.Count(result.Imported) != 60 {
 		t.Fatalf("exit %d summary %+v\n%s", code, r.Summary, env.Stderr)
 	}
 	st := env.Mock.Stats()
@@ -331,14 +364,14 @@ func TestImportThrottleStormAndFaults(t *testing.T) {
 // The service's per-request limit is undocumented: a "too many devices" answer splits the batch to the size
 // the message names (else in half).
 func TestImportSplitsBatchTheServiceRefuses(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second, MaxImportBatch: 3})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second, MaxImportBatch: 3})
 	var rows []string
 	for i := 1; i <= 8; i++ {
 		rows = append(rows, fmt.Sprintf("H-%d,,%s,,", i, hash(fmt.Sprint(i), 100)))
 	}
 	csv := writeCSV(t, "d.csv", false, fullHeader, rows...)
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--batch-size", "8", "-o", "json")
-	if r := decodeReport(t, env.Stdout.String()); code != 0 || r.Summary.Imported != 8 {
+	if r := decodeReport(t, env.Stdout.String()); code != 0 || r.Summary.Count(result.Imported) != 8 {
 		t.Fatalf("exit %d %+v\n%s", code, r.Summary, env.Stderr)
 	}
 	// 8 → 400 "at most 3", then 3+3+2 accepted.
@@ -348,13 +381,13 @@ func TestImportSplitsBatchTheServiceRefuses(t *testing.T) {
 }
 
 func TestImportNoWaitThenResume(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Minute})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Minute})
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,")
 	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--no-wait", "-o", "json"); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	r := decodeReport(t, env.Stdout.String())
-	if statuses(r) != "SN-1=pending" || r.Devices[0].ImportID == "" {
+	if statuses(r) != "SN-1=pending" || r.Devices[0].ImportRecordID == "" {
 		t.Errorf("no-wait report %+v", r)
 	}
 	// --no-wait still exits 3 for rows it could not submit.
@@ -371,17 +404,34 @@ func TestImportNoWaitThenResume(t *testing.T) {
 	}
 }
 
+// A sync the service refuses (the 10-minute rule) is reported with the reason and when to retry, never
+// retried, and makes the run partial: a step that was asked for did not happen.
 func TestImportSyncIsReportedNotRetried(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
 	a := writeCSV(t, "a.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
 	b := writeCSV(t, "b.csv", false, fullHeader, "SN-2,,"+hash("b", 100)+",,")
 	if code := env.Run(NewCmdImport(env.Factory, nil), a, "--sync"); code != 0 || !strings.HasSuffix(env.Stderr.String(), "Autopilot sync started\n") {
 		t.Fatalf("exit %d %q", code, env.Stderr)
 	}
 	env.Stderr.Reset()
-	if code := env.Run(NewCmdImport(env.Factory, nil), b, "--sync"); code != 0 ||
-		!strings.Contains(env.Stderr.String(), "Autopilot sync not started: a sync is already running") {
-		t.Fatalf("exit %d %q", code, env.Stderr)
+	env.Stdout.Reset()
+	env.Clock.Advance(2 * time.Minute) // the first sync has finished; the 10-minute rule still holds
+	code := env.Run(NewCmdImport(env.Factory, nil), b, "--sync", "-o", "json")
+	stderr := env.Stderr.String()
+	if code != 3 || !strings.Contains(stderr, "\nAutopilot sync not started: the last sync was requested less than 10 minutes ago") ||
+		!regexp.MustCompile(`try again after 2026-11-02T09:1\d:\d\dZ \(in \d+m\d+s\)`).MatchString(stderr) {
+		t.Fatalf("exit %d %q", code, stderr)
+	}
+	var out struct {
+		Sync struct {
+			Status  string `json:"status"`
+			Error   string `json:"error"`
+			RetryAt string `json:"retryAfterDateTime"`
+		} `json:"sync"`
+	}
+	json.Unmarshal([]byte(env.Stdout.String()), &out)
+	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-2=imported" || out.Sync.Status != "failed" || out.Sync.RetryAt == "" {
+		t.Errorf("report %s sync %+v", statuses(r), out.Sync)
 	}
 	if n := count(env, "POST /deviceManagement/windowsAutopilotSettings/sync", 0); n != 2 {
 		t.Errorf("%d sync requests: a refused sync was retried", n)
@@ -389,7 +439,7 @@ func TestImportSyncIsReportedNotRetried(t *testing.T) {
 }
 
 func TestImportFlagErrors(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{})
+	env, _ := newImportEnv(t, graphmock.Options{})
 	for _, args := range [][]string{{}, {"x.csv", "--batch-size", "0"}, {"x.csv", "--dry-run", "--resume"}, {"x.csv", "--write-budget", "lots"},
 		{"x.csv", "--assigned-user", "bob"}, {"x.csv", "--group-tag", strings.Repeat("t", 129)}, {"x.csv", "--no-wait", "--sync"}} {
 		env.Stderr.Reset()
@@ -399,8 +449,10 @@ func TestImportFlagErrors(t *testing.T) {
 	}
 }
 
+// A device the tenant already has is reported with what the tenant holds; --update-tag gives it what its row
+// asks for (rows without a group tag leave the tag alone), and a second run finds nothing to change.
 func TestImportUpdateTagForAlreadyRegistered(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second, Seed: &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second, Seed: &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{
 		{SerialNumber: "OLD-1", GroupTag: "Sales"}, {SerialNumber: "OLD-2", GroupTag: "Kiosk"}}}})
 	csv := writeCSV(t, "d.csv", false, fullHeader,
 		"OLD-1,,"+hash("a", 100)+",Lab,bob@contoso.com",
@@ -408,43 +460,81 @@ func TestImportUpdateTagForAlreadyRegistered(t *testing.T) {
 		"NEW-1,,"+hash("c", 100)+",Lab,")
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--update-tag", "-o", "json")
 	r := decodeReport(t, env.Stdout.String())
-	if code != 0 || statuses(r) != "OLD-1=already-registered OLD-2=already-registered NEW-1=imported" {
+	if code != 0 || statuses(r) != "OLD-1=alreadyRegistered OLD-2=alreadyRegistered NEW-1=imported" {
 		t.Fatalf("exit %d %s\n%s", code, statuses(r), env.Stderr)
 	}
-	if got := r.Devices[0].Message; got != `already registered; group tag changed from "Sales" to "Lab"; user bob@contoso.com assigned` {
-		t.Errorf("OLD-1: %q", got)
+	if d := r.Devices[0]; d.Message != `already registered; group tag changed from "Sales" to "Lab"; user bob@contoso.com assigned` ||
+		d.GroupTag != "Lab" || d.AssignedUser != "bob@contoso.com" || d.RequestedGroupTag != nil || d.RequestedAssignedUser != nil {
+		t.Errorf("OLD-1: %+v", d)
 	}
-	if got := r.Devices[1].Message; got != "already registered in this tenant" {
-		t.Errorf("OLD-2 (no tag in its row) was touched: %q", got)
+	if d := r.Devices[1]; d.Message != "already registered in this tenant" || d.GroupTag != "Kiosk" {
+		t.Errorf("OLD-2 (no tag in its row) was touched: %+v", d)
 	}
+	updates := 0
 	for _, req := range env.Mock.Requests() {
 		if req.Route == "POST /deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties" && req.InBatch {
+			updates++
 			if string(req.Body) != `{"groupTag":"Lab"}` {
 				t.Errorf("update body %s", req.Body)
 			}
 		}
 	}
+	if updates != 1 {
+		t.Errorf("%d group tag updates, want 1", updates)
+	}
 	env.Stdout.Reset()
 	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--update-tag", "-o", "json"); code != 0 {
 		t.Fatalf("second run exit %d", code)
 	}
-	if got := decodeReport(t, env.Stdout.String()).Devices[0].Message; got != `already registered; group tag already "Lab"` {
-		t.Errorf("second run: %q", got)
+	if d := decodeReport(t, env.Stdout.String()).Devices[0]; d.Message != "already registered in this tenant" || d.GroupTag != "Lab" || d.AssignedUser != "bob@contoso.com" {
+		t.Errorf("second run: %+v", d)
+	}
+}
+
+// Without --update-tag, the report shows what the tenant holds and what the file asks for, and says how to
+// apply it; the run still succeeds.
+func TestImportAlreadyRegisteredShowsTheTenant(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second, Seed: &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{
+		{SerialNumber: "SN0002", GroupTag: "Kiosk", UserPrincipalName: "kim@contoso.com"}}}})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "SN0001,,"+hash("a", 100)+",HYBRID,", "SN0002,,"+hash("b", 100)+",HYBRID,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "SN0001=imported SN0002=alreadyRegistered" {
+		t.Fatalf("exit %d %s\n%s", code, statuses(r), env.Stderr)
+	}
+	d := r.Devices[1]
+	if d.GroupTag != "Kiosk" || d.AssignedUser != "kim@contoso.com" || d.RequestedGroupTag == nil || *d.RequestedGroupTag != "HYBRID" ||
+		d.RequestedAssignedUser != nil || d.ID == "" {
+		t.Errorf("SN0002 %+v", d)
+	}
+	if want := `already registered in this tenant with group tag "Kiosk" and user "kim@contoso.com"; the input asks for group tag "HYBRID"; pass --update-tag to apply it`; d.Message != want {
+		t.Errorf("message %q\nwant    %q", d.Message, want)
+	}
+	if n := count(env, "POST /deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties", 0); n != 0 {
+		t.Errorf("%d updates without --update-tag", n)
+	}
+	// The table shows the tenant's tag too.
+	env.Stdout.Reset()
+	env.Run(NewCmdImport(env.Factory, nil), csv)
+	if !strings.Contains(env.Stdout.String(), "SN0002\tKiosk\tkim@contoso.com\talreadyRegistered\t") {
+		t.Errorf("table %q", env.Stdout)
 	}
 }
 
 // Ctrl-C while waiting: the report so far is printed, the journal stays, and --resume finishes the job.
 func TestImportInterruptedThenResumed(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Minute})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Minute})
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,")
 	ctx, cancel := context.WithCancel(context.Background())
 	sleep := env.Factory.Sleep
 	env.Factory.Sleep = func(c context.Context, d time.Duration) error {
-		cancel() // the user presses Ctrl-C during the first wait
+		if d > 0 {
+			cancel() // the user presses Ctrl-C during the first wait for the service
+		}
 		return sleep(c, d)
 	}
 	code := env.RunContext(ctx, NewCmdImport(env.Factory, nil), csv, "-o", "json")
-	if code != 1 || !strings.HasSuffix(env.Stderr.String(), "error: interrupted: run the same command with --resume to continue; no device will be sent twice\n") {
+	if code != 1 || !strings.HasSuffix(env.Stderr.String(), "error: interrupted: continue with: autopilotctl device import "+csv+" --graph-url "+env.Mock.BaseURL()+" --resume; no device will be sent twice\n") {
 		t.Fatalf("exit %d %q", code, env.Stderr)
 	}
 	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-1=pending SN-2=pending" {
@@ -453,7 +543,7 @@ func TestImportInterruptedThenResumed(t *testing.T) {
 	env.Factory.Sleep = sleep
 	env.Stdout.Reset()
 	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 || statuses(decodeReport(t, env.Stdout.String())) != "SN-1=imported SN-2=imported" {
-		t.Fatalf("resume exit %d %s", code, env.Stdout)
+		t.Fatalf("resume exit %d %s %s", code, env.Stdout, env.Stderr)
 	}
 	if n := count(env, importRoute, 0); n != 1 {
 		t.Errorf("%d import requests, want 1", n)
@@ -487,7 +577,7 @@ func (rt refuseDeletes) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // A record the service will not delete is reported, and the run does not wait for it until the timeout.
 func TestImportReportsRecordsItCannotDelete(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Second})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
 	client := *env.Mock.Client()
 	client.Transport = refuseDeletes{next: http.DefaultTransport}
 	env.Factory.HTTPClient = &client
@@ -497,7 +587,7 @@ func TestImportReportsRecordsItCannotDelete(t *testing.T) {
 	if code != 0 || statuses(r) != "SN-1=imported" {
 		t.Fatalf("exit %d %s", code, statuses(r))
 	}
-	want := "its import record " + r.Devices[0].ImportID + " could not be deleted: Graph answered 403 Forbidden: Forbidden: not allowed"
+	want := "its import record " + r.Devices[0].ImportRecordID + " could not be deleted: Graph answered 403 Forbidden: Forbidden: not allowed"
 	if r.Devices[0].Message != want {
 		t.Errorf("message %q", r.Devices[0].Message)
 	}
@@ -512,14 +602,14 @@ func TestImportReportsRecordsItCannotDelete(t *testing.T) {
 
 // A resumed run sends the rest with the same --group-tag as the interrupted one, or refuses.
 func TestImportResumeKeepsOverrides(t *testing.T) {
-	env := cmdtest.New(t, graphmock.Options{ProcessDelay: time.Hour})
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Hour})
 	csv := writeCSV(t, "d.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,")
 	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Sales", "--no-wait"); code != 0 {
 		t.Fatalf("exit %d %s", code, env.Stderr)
 	}
 	env.Stderr.Reset()
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Kiosk", "--resume")
-	if code != 2 || env.Stderr.String() != "error: --resume: --group-tag and --assigned-user must be as in the interrupted run (--group-tag \"Sales\")\n" {
+	if code != 2 || !strings.HasPrefix(env.Stderr.String(), "error: --resume: --group-tag and --assigned-user must be as in the interrupted run (--group-tag \"Sales\")\n") {
 		t.Errorf("exit %d %q", code, env.Stderr)
 	}
 	env.Stdout.Reset()
