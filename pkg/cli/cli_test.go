@@ -63,6 +63,14 @@ func graphCall(f *cmdutil.Factory) *cobra.Command {
 	return c
 }
 
+// answerAll stands in for the network: every request gets an empty collection.
+type answerAll struct{}
+
+func (answerAll) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"value":[]}`)), Request: r}, nil
+}
+
 func withBuffers(f *cmdutil.Factory) *cmdutil.Factory {
 	f.IOStreams.Out, f.IOStreams.ErrOut = &strings.Builder{}, &strings.Builder{}
 	return f
@@ -105,6 +113,7 @@ func TestAuthStatusComparesTokenWithCommands(t *testing.T) {
 	tok := jwt(map[string]any{"tid": "tenant-1", "appid": "app-1", "app_displayname": "ci", "idtyp": "app",
 		"exp": 1893456000, "roles": []string{"DeviceManagementServiceConfig.ReadWrite.All"}})
 	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}))
+	f.HTTPClient = &http.Client{Transport: answerAll{}} // auth status confirms the token with one Graph request
 	needsGroups := &cobra.Command{Use: "groups", RunE: func(*cobra.Command, []string) error { return nil }}
 	cmdutil.SetPermissions(needsGroups, "Group.ReadWrite.All|Directory.ReadWrite.All", "DeviceManagementServiceConfig.Read.All")
 	got := run(f, []string{"auth", "status", "-o", "json"}, graphCall(f), needsGroups)
@@ -242,7 +251,9 @@ func TestWarnsWhenTokensGoToAHostThatIsNotGraph(t *testing.T) {
 		{"https://graph.microsoft.us/beta", ""},
 		{"http://127.0.0.1:9/beta", ""},
 	} {
-		got := run(withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok})), []string{"--graph-url", tt.url, "auth", "status"})
+		f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_ACCESS_TOKEN": tok}))
+		f.HTTPClient = &http.Client{Transport: answerAll{}}
+		got := run(f, []string{"--graph-url", tt.url, "auth", "status"})
 		if got.code != 0 || got.stderr != tt.warning {
 			t.Errorf("%s: exit %d stderr %q", tt.url, got.code, got.stderr)
 		}

@@ -32,6 +32,12 @@ type PartialError struct{ Msg string }
 
 func (e *PartialError) Error() string { return e.Msg }
 
+// PermissionError means the signed-in identity may not do what was asked (found without Graph answering 403,
+// e.g. from the token's claims). Exit 4.
+type PermissionError struct{ Msg string }
+
+func (e *PermissionError) Error() string { return e.Msg }
+
 // ExitCode maps an error to the process exit code.
 func ExitCode(err error) int {
 	if err == nil {
@@ -41,11 +47,12 @@ func ExitCode(err error) int {
 	var usage *UsageError
 	var partial *PartialError
 	var auth *graph.AuthError
+	var perm *PermissionError
 	var ge *graph.Error
 	switch {
 	case errors.As(err, &usage):
 		return ExitUsage
-	case errors.As(err, &auth), errors.As(err, &ge) && ge.IsAuth():
+	case errors.As(err, &auth), errors.As(err, &perm), errors.As(err, &ge) && ge.IsAuth():
 		return ExitAuth
 	case errors.As(err, &partial):
 		return ExitPartial

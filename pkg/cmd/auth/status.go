@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -14,25 +16,43 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
 
+// probePath is the one request auth status sends. Graph checks the token (signature, audience, expiry) before
+// it checks permissions, so the answer tells a refused token (401) from a working one (anything else); reading one
+// Autopilot device is also the cheapest call every Autopilot command's permission allows.
+const probePath = "/deviceManagement/windowsAutopilotDeviceIdentities?$top=1"
+
 // StatusOptions holds what `auth status` needs.
 type StatusOptions struct {
 	Factory *cmdutil.Factory
 	Root    *cobra.Command // the tree whose permission needs are compared with the token
+	Need    []string       // --need: commands the token must allow, e.g. "device import"
 }
 
 // Status is the machine-readable answer of `auth status`.
 type Status struct {
-	Credential  string          `json:"credential"`
-	GraphURL    string          `json:"graphUrl"`
-	TenantID    string          `json:"tenantId,omitempty"`
-	AppID       string          `json:"appId,omitempty"`
-	AppName     string          `json:"appName,omitempty"`
-	User        string          `json:"user,omitempty"`
-	AppOnly     bool            `json:"appOnly"`
+	Credential string `json:"credential"`
+	GraphURL   string `json:"graphUrl"`
+	TenantID   string `json:"tenantId,omitempty"`
+	AppID      string `json:"appId,omitempty"`
+	AppName    string `json:"appName,omitempty"`
+	User       string `json:"user,omitempty"`
+	AppOnly    bool   `json:"appOnly"`
+	// TokenFormat is "jwt", or "opaque" when the token's claims (permissions, expiry) cannot be read.
+	TokenFormat string `json:"tokenFormat"`
+	// Expires comes from the token's exp claim or the credential; absent when neither says.
 	Expires     *time.Time      `json:"expires,omitempty"`
+	GraphCheck  GraphCheck      `json:"graphCheck"`
 	Permissions []string        `json:"permissions"`
 	Commands    []CommandStatus `json:"commands"`
 	Note        string          `json:"note,omitempty"`
+}
+
+// GraphCheck is what Graph answered the one request sent with the token.
+type GraphCheck struct {
+	Request  string `json:"request"`
+	Status   int    `json:"status"`   // HTTP status; 0 when Graph did not answer
+	Accepted bool   `json:"accepted"` // Graph accepted the token (any answer but 401)
+	Message  string `json:"message,omitempty"`
 }
 
 // CommandStatus says whether the token covers one command's needs.
@@ -42,19 +62,24 @@ type CommandStatus struct {
 	Granted  bool     `json:"granted"`
 	Checked  bool     `json:"checked"` // false when the token's permissions could not be read
 	Missings []string `json:"missing,omitempty"`
+	Needed   bool     `json:"needed,omitempty"` // named with --need
 }
 
 // NewCmdStatus builds `auth status`; runF replaces the run in flag-parsing tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{Factory: f}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show who autopilotctl signs in as and which commands the token's permissions allow",
-		Long: "Signs in as any command would, then shows the credential used, tenant, app, user, token expiry,\n" +
-			"and for each command the Graph permissions it needs and whether the token has them.\n" +
-			"Exit code 4 when sign-in fails.",
-		Example: "  autopilotctl auth status\n  AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… autopilotctl auth status -o json",
-		Args:    cmdutil.Args(cobra.NoArgs),
+		Short: "Check the token with Graph and show which commands its permissions allow",
+		Long: "Signs in as any command would and sends Graph one request (GET " + probePath + ")\n" +
+			"to confirm the token works, then shows the credential used, tenant, app, user, the token's expiry\n" +
+			"(from its exp claim; \"unknown\" when the token is not a JWT), and for each command the Graph\n" +
+			"permissions it needs and whether the token has them.\n\n" +
+			"Exit code 4 when sign-in fails, when Graph refuses the token (401), or when the token lacks what a\n" +
+			"command named with --need requires (or its permissions cannot be read), so a pipeline can gate on it.",
+		Example: "  autopilotctl auth status\n" +
+			"  autopilotctl auth status --need \"device import\" --need \"device tag\" -o json",
+		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Root = cmd.Root()
 			if runF != nil {
@@ -63,10 +88,16 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 			return statusRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringArrayVar(&opts.Need, "need", nil, "a command the token must allow, e.g. \"device import\" (repeatable); exit 4 if it does not")
+	return cmd
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
 	f := opts.Factory
+	needed, err := neededCommands(opts.Root, opts.Need)
+	if err != nil {
+		return err
+	}
 	cred, err := f.Credential()
 	if err != nil {
 		return err
@@ -79,35 +110,55 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	client, err := f.Graph()
+	if err != nil {
+		return err
+	}
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cloud.Scope()}})
 	if err != nil {
 		return err
 	}
-	st := Status{Credential: string(cred.Used()), GraphURL: base, Permissions: []string{}, Commands: []CommandStatus{}}
+	st := Status{Credential: string(cred.Used()), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
 	claims, cerr := graph.ParseClaims(tok.Token)
 	if cerr != nil {
-		st.Note = "the token is not a JWT, so its permissions cannot be read here; Graph still checks them"
+		st.TokenFormat = "opaque"
+		st.Note = "the token is not a JWT, so its permissions and expiry cannot be read here; Graph still checks them"
 	} else {
 		st.TenantID, st.AppID, st.AppName, st.User, st.AppOnly = claims.TenantID, claims.AppID, claims.AppName, claims.User, claims.AppOnly
 		st.Permissions = claims.Permissions
 	}
-	exp := tok.ExpiresOn.UTC().Truncate(time.Second)
-	if cerr == nil && !claims.Expires.IsZero() {
-		exp = claims.Expires
+	switch {
+	case cerr == nil && !claims.Expires.IsZero():
+		st.Expires = &claims.Expires
+	case !tok.ExpiresOn.IsZero():
+		exp := tok.ExpiresOn.UTC().Truncate(time.Second)
+		st.Expires = &exp
 	}
-	st.Expires = &exp
+
+	check := probe(ctx, client)
+	st.GraphCheck = check.GraphCheck
+
+	var lacking []string
 	cmdutil.WalkCommands(opts.Root, func(c *cobra.Command) {
 		reqs := cmdutil.Permissions(c)
+		name := commandName(c)
 		if reqs == nil {
 			return
 		}
-		cs := CommandStatus{Command: c.CommandPath(), Checked: cerr == nil, Granted: cerr == nil}
+		cs := CommandStatus{Command: c.CommandPath(), Checked: cerr == nil, Granted: cerr == nil, Needed: needed[name]}
 		for _, r := range reqs {
 			cs.Needs = append(cs.Needs, cmdutil.DescribeRequirement(r))
 			if cerr == nil && !cmdutil.Satisfied(r, st.Permissions) {
 				cs.Granted = false
 				cs.Missings = append(cs.Missings, cmdutil.DescribeRequirement(r))
 			}
+		}
+		if cs.Needed && !cs.Granted {
+			what := strings.Join(cs.Missings, "; ")
+			if !cs.Checked {
+				what = "its permissions cannot be read from a token that is not a JWT"
+			}
+			lacking = append(lacking, fmt.Sprintf("%s (%s)", name, what))
 		}
 		st.Commands = append(st.Commands, cs)
 	})
@@ -117,17 +168,96 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if st.Note != "" {
 		fmt.Fprintln(f.IOStreams.ErrOut, "note: "+st.Note)
 	}
+	switch {
+	case check.err != nil:
+		return check.err
+	case len(lacking) > 0:
+		return &cmdutil.PermissionError{Msg: "the token does not allow " + strings.Join(lacking, ", ")}
+	}
 	return nil
 }
 
+type probeResult struct {
+	GraphCheck
+	err error // what ends the command: a refused token (exit 4), or no answer from Graph (exit 1)
+}
+
+// probe sends the one request and reads Graph's verdict on the token from the answer.
+func probe(ctx context.Context, client *graph.Client) probeResult {
+	r := probeResult{GraphCheck: GraphCheck{Request: "GET " + probePath}}
+	err := graph.Translate(client.Do(ctx, http.MethodGet, probePath, nil, &struct{}{}))
+	var ge *graph.Error
+	switch {
+	case err == nil:
+		r.Status, r.Accepted = http.StatusOK, true
+	case errors.As(err, &ge) && ge.Status == http.StatusUnauthorized:
+		r.Status, r.Message = ge.Status, ge.Error()
+		r.err = fmt.Errorf("Graph refused the token: %w", ge)
+	case errors.As(err, &ge) && ge.Status < 500:
+		// Past the token check: a 403 means the token works but may not read Autopilot devices (the commands'
+		// rows say what that costs).
+		r.Status, r.Accepted, r.Message = ge.Status, true, ge.Error()
+	default:
+		if ge != nil {
+			r.Status = ge.Status
+		}
+		r.Message = err.Error()
+		r.err = fmt.Errorf("could not confirm the token with Graph: %w", err)
+	}
+	return r
+}
+
+// neededCommands resolves --need values ("device import", with or without the root's name) to command names.
+func neededCommands(root *cobra.Command, names []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, n := range names {
+		words := strings.Fields(n)
+		if len(words) > 0 && words[0] == root.Name() {
+			words = words[1:]
+		}
+		c, rest, err := root.Find(words)
+		if err != nil || len(rest) > 0 || c == root || len(words) == 0 || !c.Runnable() {
+			return nil, cmdutil.UsageErrorf("invalid --need %q: not an autopilotctl command (e.g. \"device import\")", truncate(n, 60))
+		}
+		out[commandName(c)] = true
+	}
+	return out, nil
+}
+
+// commandName is c's path without the root: "device import".
+func commandName(c *cobra.Command) string {
+	return strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
 func statusTable(st Status) output.Rows {
+	expires := "unknown (the token is not a JWT)"
+	if st.Expires != nil {
+		expires = st.Expires.Format(time.RFC3339)
+	} else if st.TokenFormat == "jwt" {
+		expires = "unknown (the token has no exp claim)"
+	}
+	check := fmt.Sprintf("token accepted (%s → %d)", st.GraphCheck.Request, st.GraphCheck.Status)
+	switch {
+	case !st.GraphCheck.Accepted:
+		check = "token not confirmed: " + st.GraphCheck.Message
+	case st.GraphCheck.Status != http.StatusOK:
+		check += ": " + st.GraphCheck.Message
+	}
 	rows := [][]string{
 		{"credential", st.Credential},
 		{"graph", st.GraphURL},
+		{"graph check", check},
 		{"tenant", st.TenantID},
 		{"app", joinNonEmpty(st.AppID, st.AppName)},
 		{"user", valueOr(st.User, "(app-only token)", st.AppOnly)},
-		{"expires", st.Expires.Format(time.RFC3339)},
+		{"expires", expires},
 	}
 	for _, c := range st.Commands {
 		state := "ok"
