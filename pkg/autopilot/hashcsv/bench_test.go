@@ -33,9 +33,9 @@ func BenchmarkValidate10k(b *testing.B) {
 	peak := sampleHeap()
 	b.ResetTimer()
 	for b.Loop() {
-		valid, problems := ValidateFiles([]string{path})
-		if len(valid) != rows || len(problems) != 0 {
-			b.Fatalf("%d valid rows, problems %v", len(valid), problems)
+		v := Validate([]string{path})
+		if len(v.Valid) != rows || len(v.Invalid) != 0 {
+			b.Fatalf("%d valid rows, problems %v", len(v.Valid), v.Invalid)
 		}
 	}
 	b.StopTimer()

@@ -7,7 +7,7 @@ import (
 )
 
 // RowRef identifies a device row: the uploader's second pass keeps the rows
-// whose Device.Ref() is among ValidateFiles' valid refs.
+// whose Device.Ref() is among Validation.Valid.
 type RowRef struct {
 	File         string
 	Line         int
@@ -40,14 +40,6 @@ func Validate(paths []string) Validation {
 		v.checkFile(path, &out)
 	}
 	return out
-}
-
-// ValidateFiles is Validate without the warnings.
-//
-// Deprecated: use Validate, which also reports placeholder serial numbers.
-func ValidateFiles(paths []string) (valid []RowRef, problems []Problem) {
-	out := Validate(paths)
-	return out.Valid, out.Invalid
 }
 
 // CheckReader validates one input the caller has opened (a file opened once, a pipe copied to disk once),

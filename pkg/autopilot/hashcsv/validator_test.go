@@ -72,7 +72,7 @@ func TestValidatorCheck(t *testing.T) {
 	}
 }
 
-func TestValidateFiles(t *testing.T) {
+func TestValidate(t *testing.T) {
 	t.Chdir(t.TempDir())
 	files := map[string]string{
 		"devices.csv": "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n" +
@@ -94,7 +94,8 @@ func TestValidateFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	valid, problems := ValidateFiles([]string{"devices.csv", "more.csv", "header-only.csv", "binary.bin", "missing.csv"})
+	v := Validate([]string{"devices.csv", "more.csv", "header-only.csv", "binary.bin", "missing.csv"})
+	valid, problems := v.Valid, v.Invalid
 
 	wantValid := []RowRef{{"devices.csv", 2, "5CG1234XYZ"}, {"more.csv", 2, "PF-3X9K2L"}}
 	if !reflect.DeepEqual(valid, wantValid) {

@@ -151,8 +151,8 @@ func describeChar(r rune) string {
 
 // DecodeHardwareHash decodes a hardware hash as Graph's hardwareIdentifier (Edm.Binary) carries it: standard
 // base64. A hash whose final "=" padding was lost (spreadsheets and copy-paste drop it; the admin center then
-// answers "Edm.Binary" errors) decodes too, to the same bytes, so what is sent, re-encoded by encoding/json,
-// is always the canonical padded form. Anything else that is not standard base64 is an error.
+// answers "Edm.Binary" errors) decodes too, to the same bytes, so what is sent (the SDK encodes []byte as
+// standard base64) is always the canonical padded form. Anything else that is not standard base64 is an error.
 func DecodeHardwareHash(hash string) ([]byte, error) {
 	return decodeHash(nil, hash)
 }
