@@ -5,49 +5,68 @@ import (
 	"fmt"
 
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // DeleteResult is one device's deregistration.
 type DeleteResult struct {
-	Outcome
-	ManagedDeviceID string `json:"managedDeviceId,omitempty"` // set when the device is still enrolled in Intune
+	result.Change
+	// ManagedDeviceID is the Intune managed device that keeps an enrolled device from being deregistered,
+	// when Graph knows it.
+	ManagedDeviceID string `json:"managedDeviceId,omitempty"`
 }
 
-// PlanDeletes resolves each serial number (one listed twice counts once): wouldDelete, or enrolled when the
-// device is still enrolled in Intune, which the service refuses to deregister; the error says what to do.
-func PlanDeletes(ctx context.Context, c *graph.Client, serials []string) ([]DeleteResult, error) {
+// nilGUID is what Graph sends as managedDeviceId when it does not know the managed device.
+const nilGUID = "00000000-0000-0000-0000-000000000000"
+
+// PlanDeletes resolves each serial number (one listed twice counts once): wouldDelete, or failed when the
+// device is still enrolled in Intune, which the service refuses to deregister; the message says what to do.
+func PlanDeletes(ctx context.Context, c *graph.Client, serials []string) ([]*DeleteResult, error) {
 	serials = uniqueFold(serials)
-	devices, outcomes, err := resolveSerials(ctx, c, serials)
+	devices, entries, err := resolveSerials(ctx, c, serials)
 	if err != nil {
 		return nil, err
 	}
-	plan := make([]DeleteResult, len(serials))
-	for i, o := range outcomes {
+	plan := make([]*DeleteResult, len(serials))
+	for i, e := range entries {
 		d := devices[i]
-		plan[i] = DeleteResult{Outcome: o}
+		plan[i] = &DeleteResult{Change: e}
 		switch {
-		case o.Status != "":
+		case e.Status != "":
 		case d.Enrolled():
-			plan[i].Status, plan[i].ManagedDeviceID = StatusEnrolled, d.ManagedDeviceID
-			plan[i].Error = fmt.Sprintf("still enrolled in Intune as managed device %s: delete it in the Intune admin "+
-				"center (Devices > All devices) or with DELETE /deviceManagement/managedDevices/%s, then run this again",
-				d.ManagedDeviceID, d.ManagedDeviceID)
+			plan[i].Status, plan[i].Error = result.Failed, "still enrolled in Intune: the service refuses to deregister an enrolled device"
+			plan[i].Message = enrolledAdvice(d)
+			if d.ManagedDeviceID != nilGUID {
+				plan[i].ManagedDeviceID = d.ManagedDeviceID
+			}
 		default:
-			plan[i].Status = StatusWouldDelete
+			plan[i].Status = result.WouldDelete
 		}
 	}
 	return plan, nil
 }
 
+// enrolledAdvice says how to delete the Intune managed device first. Graph sends the nil GUID (or nothing)
+// when it does not know the managed device: that id is never offered as something to delete.
+func enrolledAdvice(d Device) string {
+	if id := d.ManagedDeviceID; id != "" && id != nilGUID {
+		return fmt.Sprintf("delete managed device %s first, in the Intune admin center (Devices > All devices) or with "+
+			"DELETE /deviceManagement/managedDevices/%s, then run this again", id, id)
+	}
+	return fmt.Sprintf("its managed device id is unknown: find the device in the Intune admin center (Devices > All devices, "+
+		"search for serial number %s) or with GET /deviceManagement/managedDevices?$filter=serialNumber eq %s, "+
+		"delete it there, then run this again", d.SerialNumber, odataString(d.SerialNumber))
+}
+
 // ApplyDeletes deletes the planned devices (wouldDelete) and records each answer.
-func ApplyDeletes(ctx context.Context, c *graph.Client, plan []DeleteResult, opts WriteOptions) error {
-	var planned []*Outcome
+func ApplyDeletes(ctx context.Context, c *graph.Client, plan []*DeleteResult, opts WriteOptions) error {
+	var planned []*result.Change
 	var reqs []graph.BatchRequest
 	for i := range plan {
-		if plan[i].Status == StatusWouldDelete {
-			planned = append(planned, &plan[i].Outcome)
+		if plan[i].Status == result.WouldDelete {
+			planned = append(planned, &plan[i].Change)
 			reqs = append(reqs, deviceRequest("DELETE", plan[i].ID, "", nil))
 		}
 	}
-	return sendWrites(ctx, c, planned, reqs, StatusDeleted, opts)
+	return sendWrites(ctx, c, planned, reqs, result.Deleted, opts)
 }

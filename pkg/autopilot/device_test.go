@@ -1,6 +1,7 @@
 package autopilot
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,15 +54,29 @@ func TestFilterValidate(t *testing.T) {
 	}
 }
 
-func TestSummarize(t *testing.T) {
-	rs := []TagResult{{Outcome: Outcome{Status: StatusUpdated}}, {Outcome: Outcome{Status: StatusNotFound}}, {Outcome: Outcome{Status: StatusUpdated}},
-		{Outcome: Outcome{Status: StatusFailed}}, {Outcome: Outcome{Status: StatusUnchanged}}}
-	s := Summarize(rs)
-	if s.String() != "2 updated, 1 notFound, 1 failed, 1 unchanged" || s.Failed != 2 || s.Total != 5 || s.Count(StatusUpdated) != 2 {
-		t.Errorf("summary %q, %+v", s, s)
+func TestAmbiguousSerialError(t *testing.T) {
+	matches := []Device{{ID: "id-1", GroupTag: "Sales", Manufacturer: "HP", Model: "EliteBook"}, {ID: "id-2"}}
+	e := &AmbiguousSerialError{Serial: "5CG1", Matches: matches}
+	if got, want := e.Error(), `serial number "5CG1" matches 2 Autopilot devices; name one by its id: id-1 (group tag "Sales", HP EliteBook), id-2 (no group tag)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if s := Summarize([]DeleteResult{}); s.String() != "no devices" || s.Failed != 0 {
-		t.Errorf("empty summary %q", s)
+	e = &AmbiguousSerialError{Serial: "Default string", Placeholder: true, Matches: matches}
+	if got, want := e.Reason(), `serial number "Default string" matches 2 Autopilot devices: it is a firmware placeholder, not a real serial number, so these devices can't be told apart by serial`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestEnrolledAdviceNeverOffersANilID(t *testing.T) {
+	known := enrolledAdvice(Device{SerialNumber: "5CG2", ManagedDeviceID: "3f2a9c1e-6b7d-4e52-9a10-1c2d3e4f5a60"})
+	if want := "delete managed device 3f2a9c1e-6b7d-4e52-9a10-1c2d3e4f5a60 first, in the Intune admin center (Devices > All devices) or with DELETE /deviceManagement/managedDevices/3f2a9c1e-6b7d-4e52-9a10-1c2d3e4f5a60, then run this again"; known != want {
+		t.Errorf("known id: %s", known)
+	}
+	for _, id := range []string{"", nilGUID} {
+		got := enrolledAdvice(Device{SerialNumber: "O'Neil-1", ManagedDeviceID: id})
+		want := "its managed device id is unknown: find the device in the Intune admin center (Devices > All devices, search for serial number O'Neil-1) or with GET /deviceManagement/managedDevices?$filter=serialNumber eq 'O''Neil-1', delete it there, then run this again"
+		if got != want || strings.Contains(got, nilGUID) {
+			t.Errorf("id %q: %s", id, got)
+		}
 	}
 }
 

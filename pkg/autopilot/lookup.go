@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
@@ -49,13 +50,18 @@ func eachDevice(ctx context.Context, c *graph.Client, serverFilter string, each 
 	return serverFilter == "", err
 }
 
-// NotFoundError says no device has the serial number; Similar lists serial numbers containing it.
+// NotFoundError says no device has the serial number (or, with ByID, the id); Similar lists serial numbers
+// containing it.
 type NotFoundError struct {
 	Serial  string
+	ByID    bool
 	Similar []string
 }
 
 func (e *NotFoundError) Error() string {
+	if e.ByID {
+		return "no Autopilot device has id " + e.Serial
+	}
 	msg := fmt.Sprintf("no Autopilot device has serial number %q", e.Serial)
 	if len(e.Similar) > 0 {
 		msg += "; serial numbers containing it: " + strings.Join(e.Similar, ", ")
@@ -64,13 +70,27 @@ func (e *NotFoundError) Error() string {
 }
 
 // AmbiguousSerialError says several devices share the serial number (the service allows it across
-// manufacturers and hashes); Matches lists them so the caller can pick one by id.
+// manufacturers and hashes, and firmware placeholders such as "Default string" are shared by whole fleets);
+// Matches lists them so the caller can pick one by id.
 type AmbiguousSerialError struct {
-	Serial  string
-	Matches []Device
+	Serial      string
+	Placeholder bool // the serial number is a firmware placeholder, not a real one
+	Matches     []Device
 }
 
-func (e *AmbiguousSerialError) Error() string {
+func (e *AmbiguousSerialError) Error() string { return e.Reason() + "; " + e.Advice() }
+
+// Reason says what is wrong: several devices answer to the serial number, and why when it is a placeholder.
+func (e *AmbiguousSerialError) Reason() string {
+	msg := fmt.Sprintf("serial number %q matches %d Autopilot devices", e.Serial, len(e.Matches))
+	if e.Placeholder {
+		msg += ": it is a firmware placeholder, not a real serial number, so these devices can't be told apart by serial"
+	}
+	return msg
+}
+
+// Advice lists the matching devices' ids, to name one instead.
+func (e *AmbiguousSerialError) Advice() string {
 	ids := make([]string, len(e.Matches))
 	for i, d := range e.Matches {
 		about := "no group tag"
@@ -82,7 +102,7 @@ func (e *AmbiguousSerialError) Error() string {
 		}
 		ids[i] = fmt.Sprintf("%s (%s)", d.ID, about)
 	}
-	return fmt.Sprintf("serial number %q matches %d Autopilot devices: %s; name one by its id", e.Serial, len(e.Matches), strings.Join(ids, ", "))
+	return "name one by its id: " + strings.Join(ids, ", ")
 }
 
 var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -112,7 +132,7 @@ func lookupDevice(ctx context.Context, c *graph.Client, serialOrID string, expan
 	err := c.Do(ctx, "GET", path, nil, &d)
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
-		return Device{}, fmt.Errorf("no Autopilot device has id %s", id)
+		return Device{}, &NotFoundError{Serial: id, ByID: true}
 	}
 	return d, err
 }
@@ -134,8 +154,12 @@ func newResolver(c *graph.Client, serials int) *resolver {
 	return &resolver{c: c, many: serials > listAllAbove}
 }
 
-// resolve returns the one device whose serial number is serial, ignoring case.
+// resolve returns the one device whose serial number is serial, ignoring case, or whose id it is: an id is
+// how to name one of several devices that share a serial number.
 func (r *resolver) resolve(ctx context.Context, serial string) (Device, error) {
+	if guidPattern.MatchString(serial) {
+		return lookupDevice(ctx, r.c, serial, false)
+	}
 	candidates, err := r.candidates(ctx, serial)
 	if err != nil {
 		return Device{}, err
@@ -156,7 +180,7 @@ func (r *resolver) resolve(ctx context.Context, serial string) (Device, error) {
 	case 1:
 		return exact[0], nil
 	}
-	return Device{}, &AmbiguousSerialError{Serial: serial, Matches: exact}
+	return Device{}, &AmbiguousSerialError{Serial: serial, Placeholder: placeholderSerial(serial), Matches: exact}
 }
 
 // candidates are devices whose serial number may be serial: from the tenant listing when there is one
@@ -207,3 +231,6 @@ func (r *resolver) keep(all []Device) {
 		r.bySerial[key] = append(r.bySerial[key], d)
 	}
 }
+
+// placeholderSerial reports whether serial is a firmware placeholder shared by many machines.
+func placeholderSerial(serial string) bool { return hashcsv.PlaceholderSerial(serial) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // BenchmarkRetag retags every device of a tenant against a mock with 20 ms latency per request and a write
@@ -43,8 +44,8 @@ func benchmarkRetag(b *testing.B, devices int) {
 			b.Fatal(err)
 		}
 		wall := time.Since(start)
-		if s := Summarize(plan); s.Count(StatusUpdated) != devices {
-			b.Fatalf("not every device was retagged: %s", s)
+		if s := result.Summarize(plan); s.Count(result.Updated) != devices {
+			b.Fatalf("not every device was retagged: %s", s.String("devices"))
 		}
 		st := mock.Stats()
 		requests := st.Total - st.BatchItems // HTTP requests: list pages and $batch posts

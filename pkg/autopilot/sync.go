@@ -10,15 +10,21 @@ import (
 	"github.com/microsoftgraph/msgraph-beta-sdk-go/models/odataerrors"
 
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// SyncCooldown is how long after one sync request the service refuses the next with 429 (reference §2.1).
+// SyncCooldown is how long after one sync request the service refuses the next with 429 (docs/graph.md).
 const SyncCooldown = 10 * time.Minute
 
-// SyncResult says that an Autopilot sync was requested (or, for a dry run, would be).
+// SyncKind is the kind of `device sync`'s result: the sync is an action on the tenant's Autopilot settings.
+const SyncKind = "windowsAutopilotSettings"
+
+// SyncResult says whether an Autopilot sync was requested: updated (requested), wouldUpdate (a dry run found
+// the service would accept one now) or failed (refused: Error says why, RetryAt when to try again).
 type SyncResult struct {
-	Status      string    `json:"status"` // started, wouldStart
-	RequestedAt time.Time `json:"requestedDateTime"`
+	result.Change
+	RequestedAt time.Time `json:"requestedDateTime,omitzero"`  // when this sync was requested
+	RetryAt     time.Time `json:"retryAfterDateTime,omitzero"` // refused: when the service accepts the next one
 }
 
 // SyncRefusedError is the service's "not now": a sync is running (409) or one was requested less than ten
@@ -31,7 +37,18 @@ type SyncRefusedError struct {
 	Now         time.Time
 }
 
-func (e *SyncRefusedError) Error() string {
+func (e *SyncRefusedError) Error() string { return e.reason() + "; " + e.advice() }
+
+// Result is the refusal as `device sync` reports it.
+func (e *SyncRefusedError) Result() SyncResult {
+	r := SyncResult{Change: result.Change{Kind: SyncKind, Status: result.Failed, Error: e.reason(), Message: e.advice()}}
+	if e.RetryAt.After(e.Now) {
+		r.RetryAt = e.RetryAt.UTC()
+	}
+	return r
+}
+
+func (e *SyncRefusedError) reason() string {
 	msg := "Autopilot sync not started: "
 	recent := !e.RequestedAt.IsZero() && e.Now.Before(e.RequestedAt.Add(SyncCooldown))
 	switch {
@@ -45,13 +62,17 @@ func (e *SyncRefusedError) Error() string {
 	if !e.RequestedAt.IsZero() && (e.Running || recent) {
 		msg += " (requested at " + e.RequestedAt.UTC().Format(time.RFC3339) + ")"
 	}
+	return msg
+}
+
+func (e *SyncRefusedError) advice() string {
 	switch {
 	case e.RetryAt.After(e.Now):
-		return msg + fmt.Sprintf("; try again after %s (in %s)", e.RetryAt.UTC().Format(time.RFC3339), e.RetryAt.Sub(e.Now).Round(time.Second))
+		return fmt.Sprintf("try again after %s (in %s)", e.RetryAt.UTC().Format(time.RFC3339), e.RetryAt.Sub(e.Now).Round(time.Second))
 	case e.Running:
-		return msg + "; try again when it has finished, in a few minutes"
+		return "try again when it has finished, in a few minutes"
 	}
-	return msg + "; try again in a few minutes"
+	return "try again in a few minutes"
 }
 
 // Sync asks the service to sync Autopilot devices from the device directory. A refusal comes back at once as
@@ -63,7 +84,7 @@ func Sync(ctx context.Context, c *graph.Client, now func() time.Time, dryRun boo
 		if err := checkSyncAllowed(ctx, c, now(), time.Time{}); err != nil {
 			return SyncResult{}, err
 		}
-		return SyncResult{Status: "wouldStart", RequestedAt: now().UTC()}, nil
+		return SyncResult{Change: result.Change{Kind: SyncKind, Status: result.WouldUpdate, Message: "the service would accept a sync request now"}}, nil
 	}
 	err := settings.Sync().Post(graph.WithoutRetry(ctx), nil)
 	var oe *odataerrors.ODataError
@@ -71,7 +92,7 @@ func Sync(ctx context.Context, c *graph.Client, now func() time.Time, dryRun boo
 		if err != nil {
 			return SyncResult{}, graph.Translate(err)
 		}
-		return SyncResult{Status: "started", RequestedAt: now().UTC()}, nil
+		return SyncResult{Change: result.Change{Kind: SyncKind, Status: result.Updated, Message: "Autopilot sync requested"}, RequestedAt: now().UTC()}, nil
 	}
 	var retryAt time.Time
 	if oe.ResponseHeaders != nil {

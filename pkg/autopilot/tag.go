@@ -7,6 +7,7 @@ import (
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // TagTarget is a device, named by serial number, and the group tag it should have ("" clears it).
@@ -15,11 +16,13 @@ type TagTarget struct {
 	GroupTag     string
 }
 
-// TagResult is one device's group-tag change.
+// TagResult is one device's group-tag change; its Changes hold the groupTag change when there is one.
 type TagResult struct {
-	Outcome
-	PreviousGroupTag string `json:"previousGroupTag"`
-	GroupTag         string `json:"groupTag"`
+	result.Change
+	// PreviousGroupTag is the tenant's group tag before the change, GroupTag the one asked for; tables
+	// show both, JSON has them in Changes.
+	PreviousGroupTag string `json:"-"`
+	GroupTag         string `json:"-"`
 }
 
 // ValidateGroupTag checks what the service would refuse, before anything is sent, by the rule CSV cells
@@ -27,9 +30,9 @@ type TagResult struct {
 func ValidateGroupTag(tag string) error { return hashcsv.CheckGroupTag(tag) }
 
 // PlanTags resolves each target and decides what to change: wouldUpdate when the group tag differs,
-// unchanged when the device already has it, notFound or ambiguous when the serial number names no single
+// unchanged when the device already has it, notFound or failed when the serial number names no single
 // device. A serial number listed twice counts once (the first).
-func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]TagResult, error) {
+func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]*TagResult, error) {
 	want := map[string]string{}
 	serials := make([]string, 0, len(targets))
 	for _, t := range targets {
@@ -39,56 +42,57 @@ func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]TagR
 		serials = append(serials, t.SerialNumber)
 	}
 	serials = uniqueFold(serials)
-	devices, outcomes, err := resolveSerials(ctx, c, serials)
+	devices, entries, err := resolveSerials(ctx, c, serials)
 	if err != nil {
 		return nil, err
 	}
-	plan := make([]TagResult, len(serials))
-	for i, o := range outcomes {
-		plan[i] = planTag(o, devices[i], want[strings.ToUpper(serials[i])])
+	plan := make([]*TagResult, len(serials))
+	for i, e := range entries {
+		plan[i] = planTag(e, devices[i], want[strings.ToUpper(serials[i])])
 	}
 	return plan, nil
 }
 
 // PlanRetag plans giving every device tagged from (ignoring case) the tag to.
-func PlanRetag(ctx context.Context, c *graph.Client, from, to string) ([]TagResult, error) {
+func PlanRetag(ctx context.Context, c *graph.Client, from, to string) ([]*TagResult, error) {
 	devices, err := ListDevices(ctx, c, Filter{GroupTag: from})
 	if err != nil {
 		return nil, err
 	}
-	plan := make([]TagResult, len(devices))
+	plan := make([]*TagResult, len(devices))
 	for i, d := range devices {
-		plan[i] = planTag(Outcome{SerialNumber: d.SerialNumber, ID: d.ID}, d, to)
+		plan[i] = planTag(result.Change{Kind: Kind, SerialNumber: d.SerialNumber, ID: d.ID}, d, to)
 	}
 	return plan, nil
 }
 
-func planTag(o Outcome, d Device, tag string) TagResult {
-	r := TagResult{Outcome: o, PreviousGroupTag: d.GroupTag, GroupTag: tag}
+func planTag(e result.Change, d Device, tag string) *TagResult {
+	r := &TagResult{Change: e, PreviousGroupTag: d.GroupTag, GroupTag: tag}
 	switch {
-	case o.Status != "":
+	case e.Status != "":
 	case d.GroupTag == tag:
-		r.Status = StatusUnchanged
+		r.Status = result.Unchanged
 	default:
-		r.Status = StatusWouldUpdate
+		r.Status = result.WouldUpdate
+		r.Changes = []result.FieldChange{{Field: "groupTag", From: d.GroupTag, To: tag}}
 	}
 	return r
 }
 
 // ApplyTags sends the planned changes (wouldUpdate) with updateDeviceProperties and records each answer.
-func ApplyTags(ctx context.Context, c *graph.Client, plan []TagResult, opts WriteOptions) error {
-	var planned []*Outcome
+func ApplyTags(ctx context.Context, c *graph.Client, plan []*TagResult, opts WriteOptions) error {
+	var planned []*result.Change
 	var reqs []graph.BatchRequest
 	for i := range plan {
-		if plan[i].Status != StatusWouldUpdate {
+		if plan[i].Status != result.WouldUpdate {
 			continue
 		}
 		body, err := json.Marshal(map[string]string{"groupTag": plan[i].GroupTag})
 		if err != nil {
 			return err
 		}
-		planned = append(planned, &plan[i].Outcome)
+		planned = append(planned, &plan[i].Change)
 		reqs = append(reqs, deviceRequest("POST", plan[i].ID, "updateDeviceProperties", body))
 	}
-	return sendWrites(ctx, c, planned, reqs, StatusUpdated, opts)
+	return sendWrites(ctx, c, planned, reqs, result.Updated, opts)
 }

@@ -7,13 +7,16 @@ import (
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// UserResult is a device's assigned user after assign-user or unassign-user.
+// UserResult is a device's assigned user after assign-user or unassign-user; its Changes hold the
+// userPrincipalName and addressableUserName changes.
 type UserResult struct {
-	Outcome
-	UserPrincipalName   string `json:"userPrincipalName"`
-	AddressableUserName string `json:"addressableUserName"`
+	result.Change
+	// The user the device has (unchanged) or is given; tables show them, JSON has them in Changes.
+	UserPrincipalName   string `json:"-"`
+	AddressableUserName string `json:"-"`
 }
 
 // ValidateUPN checks upn by Entra ID's rules for a user principal name, the same as for the CSV column.
@@ -27,16 +30,20 @@ func AssignUser(ctx context.Context, c *graph.Client, serialOrID, upn, displayNa
 	if err != nil {
 		return UserResult{}, err
 	}
-	r := UserResult{Outcome: Outcome{SerialNumber: d.SerialNumber, ID: d.ID}, UserPrincipalName: upn, AddressableUserName: displayName}
+	r := UserResult{Change: result.Change{Kind: Kind, SerialNumber: d.SerialNumber, ID: d.ID}, UserPrincipalName: upn, AddressableUserName: displayName}
 	if strings.EqualFold(d.UserPrincipalName, upn) && (displayName == "" || displayName == d.AddressableUserName) {
-		r.UserPrincipalName, r.AddressableUserName, r.Status = d.UserPrincipalName, d.AddressableUserName, StatusUnchanged
+		r.UserPrincipalName, r.AddressableUserName, r.Status = d.UserPrincipalName, d.AddressableUserName, result.Unchanged
 		return r, nil
 	}
 	body := map[string]string{"userPrincipalName": upn}
+	r.Changes = []result.FieldChange{{Field: "userPrincipalName", From: d.UserPrincipalName, To: upn}}
 	if displayName != "" {
 		body["addressableUserName"] = displayName
+		if displayName != d.AddressableUserName {
+			r.Changes = append(r.Changes, result.FieldChange{Field: "addressableUserName", From: d.AddressableUserName, To: displayName})
+		}
 	}
-	return r, postAction(ctx, c, &r.Outcome, "assignUserToDevice", body, dryRun)
+	return r, postAction(ctx, c, &r.Change, "assignUserToDevice", body, dryRun)
 }
 
 // UnassignUser removes the assigned user from the device named by serial number or id. Nothing is sent when
@@ -46,23 +53,28 @@ func UnassignUser(ctx context.Context, c *graph.Client, serialOrID string, dryRu
 	if err != nil {
 		return UserResult{}, err
 	}
-	r := UserResult{Outcome: Outcome{SerialNumber: d.SerialNumber, ID: d.ID}}
+	r := UserResult{Change: result.Change{Kind: Kind, SerialNumber: d.SerialNumber, ID: d.ID}}
 	if d.UserPrincipalName == "" && d.AddressableUserName == "" {
-		r.Status = StatusUnchanged
+		r.Status = result.Unchanged
 		return r, nil
 	}
-	return r, postAction(ctx, c, &r.Outcome, "unassignUserFromDevice", nil, dryRun)
+	for _, f := range []struct{ name, from string }{{"userPrincipalName", d.UserPrincipalName}, {"addressableUserName", d.AddressableUserName}} {
+		if f.from != "" {
+			r.Changes = append(r.Changes, result.FieldChange{Field: f.name, From: f.from, To: ""})
+		}
+	}
+	return r, postAction(ctx, c, &r.Change, "unassignUserFromDevice", nil, dryRun)
 }
 
 // postAction posts one device action (or, when dryRun, only marks it wouldUpdate).
-func postAction(ctx context.Context, c *graph.Client, o *Outcome, action string, body any, dryRun bool) error {
+func postAction(ctx context.Context, c *graph.Client, e *result.Change, action string, body any, dryRun bool) error {
 	if dryRun {
-		o.Status = StatusWouldUpdate
+		e.Status = result.WouldUpdate
 		return nil
 	}
-	if err := c.Do(ctx, "POST", devicesPath+"/"+o.ID+"/"+action, body, nil); err != nil {
-		return fmt.Errorf("%s on device %s (serial number %s): %w", action, o.ID, o.SerialNumber, err)
+	if err := c.Do(ctx, "POST", devicesPath+"/"+e.ID+"/"+action, body, nil); err != nil {
+		return fmt.Errorf("%s on device %s (serial number %s): %w", action, e.ID, e.SerialNumber, err)
 	}
-	o.Status = StatusUpdated
+	e.Status = result.Updated
 	return nil
 }

@@ -32,6 +32,9 @@ func NewCmdAssignUser(f *cmdutil.Factory, runF func(*AssignUserOptions) error) *
 		Args: cmdutil.Args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SerialOrID, opts.UPN = args[0], args[1]
+			if err := checkSerials(args[:1]); err != nil {
+				return err
+			}
 			if err := autopilot.ValidateUPN(opts.UPN); err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}
@@ -61,8 +64,8 @@ func assignUserRun(ctx context.Context, opts *AssignUserOptions) error {
 
 // printUser prints a device's user after assign-user or unassign-user.
 func printUser(f *cmdutil.Factory, r autopilot.UserResult, dryRun bool) error {
-	return printBulk(f, output.Result{Data: r, Table: output.Rows{
+	return printBulk(f, []*autopilot.UserResult{&r}, output.Rows{
 		Header: []string{"SERIAL", "USER", "DISPLAY NAME", "STATUS"},
 		Rows:   [][]string{{r.SerialNumber, r.UserPrincipalName, r.AddressableUserName, string(r.Status)}},
-	}}, autopilot.Summarize([]autopilot.UserResult{r}), dryRun)
+	}, dryRun)
 }

@@ -27,25 +27,25 @@ func TestAssignAndUnassignUser(t *testing.T) {
 		writes []string // bodies sent, "-" for none
 	}{
 		{"assign with display name", []string{"assign-user", "5cg2", "megan@contoso.example", "--display-name", "Megan Bowen"}, 0,
-			"5CG2\tmegan@contoso.example\tMegan Bowen\tupdated\n", "1 updated\n",
+			"5CG2\tmegan@contoso.example\tMegan Bowen\tupdated\n", "1 device: 1 updated\n",
 			[]string{`{"addressableUserName":"Megan Bowen","userPrincipalName":"megan@contoso.example"}`}},
 		{"assign by id without display name", []string{"assign-user", deviceID(2), "megan@contoso.example"}, 0,
-			"5CG2\tmegan@contoso.example\t\tupdated\n", "1 updated\n", []string{`{"userPrincipalName":"megan@contoso.example"}`}},
+			"5CG2\tmegan@contoso.example\t\tupdated\n", "1 device: 1 updated\n", []string{`{"userPrincipalName":"megan@contoso.example"}`}},
 		{"same user again sends nothing", []string{"assign-user", "5CG1", "Adele@contoso.example"}, 0,
-			"5CG1\tadele@contoso.example\tAdele Vance\tunchanged\n", "1 unchanged\n", nil},
+			"5CG1\tadele@contoso.example\tAdele Vance\tunchanged\n", "1 device: 1 unchanged\n", nil},
 		{"new display name is a change", []string{"assign-user", "5CG1", "adele@contoso.example", "--display-name", "Adele V."}, 0,
-			"5CG1\tadele@contoso.example\tAdele V.\tupdated\n", "1 updated\n",
+			"5CG1\tadele@contoso.example\tAdele V.\tupdated\n", "1 device: 1 updated\n",
 			[]string{`{"addressableUserName":"Adele V.","userPrincipalName":"adele@contoso.example"}`}},
 		{"assign dry run", []string{"assign-user", "5CG2", "megan@contoso.example", "--dry-run"}, 0,
-			"5CG2\tmegan@contoso.example\t\twouldUpdate\n", "dry run, nothing changed: 1 wouldUpdate\n", nil},
-		{"not a UPN", []string{"assign-user", "5CG2", "megan"}, 2, "", "error: \"megan\" is not a user principal name like user@contoso.com\n", nil},
+			"5CG2\tmegan@contoso.example\t\twouldUpdate\n", "dry run, nothing changed: 1 device: 1 wouldUpdate\n", nil},
+		{"not a UPN", []string{"assign-user", "5CG2", "megan"}, 2, "", "error: \"megan\" is not a user principal name like user@contoso.com\nRun 'autopilotctl device assign-user --help' for usage.\n", nil},
 		{"ambiguous serial", []string{"assign-user", "DUP", "megan@contoso.example"}, 1, "",
-			`error: serial number "DUP" matches 2 Autopilot devices: ` + deviceID(3) + ` (no group tag), ` + deviceID(4) + ` (no group tag); name one by its id` + "\n", nil},
-		{"unassign", []string{"unassign-user", "5CG1"}, 0, "5CG1\t\t\tupdated\n", "1 updated\n", []string{""}},
-		{"unassign without user sends nothing", []string{"unassign-user", "5CG2"}, 0, "5CG2\t\t\tunchanged\n", "1 unchanged\n", nil},
-		{"unassign dry run", []string{"unassign-user", "5CG1", "--dry-run"}, 0, "5CG1\t\t\twouldUpdate\n", "dry run, nothing changed: 1 wouldUpdate\n", nil},
+			`error: serial number "DUP" matches 2 Autopilot devices; name one by its id: ` + deviceID(3) + ` (no group tag), ` + deviceID(4) + ` (no group tag)` + "\n", nil},
+		{"unassign", []string{"unassign-user", "5CG1"}, 0, "5CG1\t\t\tupdated\n", "1 device: 1 updated\n", []string{""}},
+		{"unassign without user sends nothing", []string{"unassign-user", "5CG2"}, 0, "5CG2\t\t\tunchanged\n", "1 device: 1 unchanged\n", nil},
+		{"unassign dry run", []string{"unassign-user", "5CG1", "--dry-run"}, 0, "5CG1\t\t\twouldUpdate\n", "dry run, nothing changed: 1 device: 1 wouldUpdate\n", nil},
 		{"unassign unknown", []string{"unassign-user", "NOPE"}, 1, "", "error: no Autopilot device has serial number \"NOPE\"\n", nil},
-		{"unassign needs one device", []string{"unassign-user"}, 2, "", "error: accepts 1 arg(s), received 0\n", nil},
+		{"unassign needs one device", []string{"unassign-user"}, 2, "", "error: accepts 1 arg(s), received 0\nRun 'autopilotctl device unassign-user --help' for usage.\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,8 +75,52 @@ func TestAssignUserResult(t *testing.T) {
 		}
 	}
 	got = runCmd(env, "assign-user", "5CG2", "megan@contoso.example", "-o", "json")
-	want := "{\n  \"serialNumber\": \"5CG2\",\n  \"id\": \"" + deviceID(2) + "\",\n  \"status\": \"unchanged\",\n" +
-		"  \"userPrincipalName\": \"megan@contoso.example\",\n  \"addressableUserName\": \"Megan Bowen\"\n}\n"
+	want := `{
+  "devices": [
+    {
+      "kind": "windowsAutopilotDeviceIdentity",
+      "serialNumber": "5CG2",
+      "id": "` + deviceID(2) + `",
+      "status": "unchanged"
+    }
+  ],
+  "summary": {
+    "total": 1,
+    "unchanged": 1
+  }
+}
+`
+	if got.stdout != want {
+		t.Errorf("json:\n%s\nwant:\n%s", got.stdout, want)
+	}
+	got = runCmd(env, "assign-user", "5CG2", "adele@contoso.example", "--display-name", "Adele Vance", "--dry-run", "-o", "json")
+	want = `{
+  "devices": [
+    {
+      "kind": "windowsAutopilotDeviceIdentity",
+      "serialNumber": "5CG2",
+      "id": "` + deviceID(2) + `",
+      "status": "wouldUpdate",
+      "changes": [
+        {
+          "field": "userPrincipalName",
+          "from": "megan@contoso.example",
+          "to": "adele@contoso.example"
+        },
+        {
+          "field": "addressableUserName",
+          "from": "Megan Bowen",
+          "to": "Adele Vance"
+        }
+      ]
+    }
+  ],
+  "summary": {
+    "total": 1,
+    "wouldUpdate": 1
+  }
+}
+`
 	if got.stdout != want {
 		t.Errorf("json:\n%s\nwant:\n%s", got.stdout, want)
 	}

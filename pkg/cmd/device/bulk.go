@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -9,13 +10,19 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// Graph permissions of the device commands (reference §2.1).
+// Graph permissions of the device commands (docs/graph.md).
 const (
 	autopilotDevicesRead  = "DeviceManagementServiceConfig.Read.All|DeviceManagementServiceConfig.ReadWrite.All"
 	autopilotDevicesWrite = "DeviceManagementServiceConfig.ReadWrite.All"
 )
+
+// confirmAbove is how many devices named one by one a write changes without asking. More than this, or any
+// number selected by a filter, asks first on a terminal and needs --yes elsewhere: a mistyped filter or a
+// wrong file should not retag or delete a fleet unseen.
+const confirmAbove = 10
 
 // addWriteFlags adds --dry-run, and --write-budget when budget is not nil (bulk writes).
 func addWriteFlags(cmd *cobra.Command, dryRun *bool, budget *string) {
@@ -35,18 +42,77 @@ func writeOptions(f *cmdutil.Factory, budget string) (autopilot.WriteOptions, er
 	return autopilot.WriteOptions{Budget: b, Now: f.Now, Sleep: f.Sleep}, nil
 }
 
-// printBulk prints per-device results and a one-line summary on stderr; some device failing means exit 3.
-func printBulk(f *cmdutil.Factory, r output.Result, s autopilot.Summary, dryRun bool) error {
-	if err := f.Print(r); err != nil {
+// Report is the JSON (and YAML) shape of every device write command: one entry per device, in the order
+// they were named, and the counts by status.
+type Report[E result.Entry] struct {
+	Devices []E            `json:"devices"`
+	Summary result.Summary `json:"summary"`
+}
+
+// printBulk prints the per-device entries (table rows, or the Report) and a one-line summary on stderr. A
+// device whose status is a problem, other than those in accept, makes the run partial (exit 3).
+func printBulk[E result.Entry](f *cmdutil.Factory, entries []E, table output.Rows, dryRun bool, accept ...result.Status) error {
+	s := result.Summarize(entries)
+	if err := f.Print(output.Result{Data: Report[E]{Devices: entries, Summary: s}, Table: table}); err != nil {
 		return err
 	}
-	if dryRun {
-		fmt.Fprintf(f.IOStreams.ErrOut, "dry run, nothing changed: %s\n", s)
-	} else {
-		fmt.Fprintln(f.IOStreams.ErrOut, s)
+	line := s.String("devices")
+	if s.Total == 1 {
+		line = s.String("device")
 	}
-	if s.Failed > 0 {
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d devices failed", s.Failed, s.Total)}
+	if dryRun {
+		line = "dry run, nothing changed: " + line
+	}
+	fmt.Fprintln(f.IOStreams.ErrOut, line)
+	if n := s.Problems(accept...); n > 0 {
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%d of %d devices did not end as asked; the report above says why", n, s.Total)}
+	}
+	return nil
+}
+
+// confirm asks question on a terminal before a write; elsewhere only --yes lets it go ahead. Both refusals
+// are usage errors (exit 2): nothing was changed. refused says what is not done, e.g. "not deleting anything".
+func confirm(f *cmdutil.Factory, yes bool, question, refused string) error {
+	if yes {
+		return nil
+	}
+	if !f.IOStreams.CanPrompt() {
+		return cmdutil.UsageErrorf("%s without confirmation: pass --yes (or --dry-run to see what would change)", refused)
+	}
+	ok, err := f.IOStreams.Confirm(question)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.UsageErrorf("cancelled: nothing was changed")
+	}
+	return nil
+}
+
+// someSerials names the serial numbers of entries with status st, up to ten of them, for a question.
+func someSerials[E result.Entry](entries []E, st result.Status) (n int, list string) {
+	var serials []string
+	for _, e := range entries {
+		if c := e.Result(); c.Status == st {
+			n++
+			if len(serials) < 10 {
+				serials = append(serials, c.SerialNumber)
+			}
+		}
+	}
+	if n > len(serials) {
+		serials = append(serials, fmt.Sprintf("and %d more", n-len(serials)))
+	}
+	return n, strings.Join(serials, ", ")
+}
+
+// checkSerials applies the rule for values that reach Graph (no control or format characters, a length
+// limit) to serial numbers, or device ids, given as arguments.
+func checkSerials(args []string) error {
+	for i, s := range args {
+		if err := autopilot.ValidateSerial(s); err != nil {
+			return cmdutil.UsageErrorf("argument %d: %v", i+1, err)
+		}
 	}
 	return nil
 }
@@ -66,4 +132,15 @@ func oneWay(ways string, given ...bool) error {
 		return nil
 	}
 	return cmdutil.UsageErrorf("name the devices one way only: %s", ways)
+}
+
+// detail is an entry's error and advice as one table cell.
+func detail(c result.Change) string {
+	switch {
+	case c.Error != "" && c.Message != "":
+		return c.Error + "; " + c.Message
+	case c.Error != "":
+		return c.Error
+	}
+	return c.Message
 }

@@ -3,37 +3,40 @@ package device
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // DeleteOptions holds `device delete`'s arguments and flags.
 type DeleteOptions struct {
-	Factory     *cmdutil.Factory
-	Serials     []string
-	FromCSV     string
-	Yes         bool
-	DryRun      bool
-	WriteBudget string
+	Factory       *cmdutil.Factory
+	Serials       []string
+	FromCSV       string
+	Yes           bool
+	IgnoreMissing bool
+	DryRun        bool
+	WriteBudget   string
 }
 
 // NewCmdDelete builds `device delete`; runF replaces the run in flag-parsing tests.
 func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
 	opts := &DeleteOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "delete [SERIAL...]",
+		Use:   "delete [SERIAL|ID...]",
 		Short: "Deregister devices from Windows Autopilot",
-		Long: "Deletes the Autopilot registrations of the named devices (serial numbers, or a CSV with a serial number\n" +
+		Long: "Deletes the Autopilot registrations of the named devices (serial numbers or ids, or a CSV with a serial number\n" +
 			"column such as \"Device Serial Number\"). Asks for confirmation in a terminal; elsewhere --yes is required.\n" +
-			"The service refuses to deregister a device still enrolled in Intune: those are reported \"enrolled\" with\n" +
-			"the managed device to delete first. Exit code 3 when any device was not deleted.",
+			"The service refuses to deregister a device still enrolled in Intune: those are reported failed, with the\n" +
+			"managed device to delete first. Exit code 3 when any device was not deleted, a serial number that names\n" +
+			"no device included (a typo must not pass); with --ignore-missing such devices are reported notFound and\n" +
+			"count as done, so a script can run the same delete again.",
 		Example: "  autopilotctl device delete 5CG2461KX7 PF3ABCD1\n" +
-			"  autopilotctl device delete --from-csv returns.csv --yes\n" +
+			"  autopilotctl device delete --from-csv returns.csv --yes --ignore-missing\n" +
 			"  autopilotctl device delete --from-csv returns.csv --dry-run -o json",
 		Args: cmdutil.Args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -41,8 +44,11 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 			if err := oneWay("serial numbers as arguments, or --from-csv FILE", len(args) > 0, opts.FromCSV != ""); err != nil {
 				return err
 			}
+			if err := checkSerials(args); err != nil {
+				return err
+			}
 			if !opts.Yes && !opts.DryRun && !f.IOStreams.CanPrompt() {
-				return cmdutil.UsageErrorf("not deleting anything without confirmation: pass --yes (or --dry-run to see what would go)")
+				return confirm(f, false, "", "not deleting anything") // refuses before anything is sent
 			}
 			if runF != nil {
 				return runF(opts)
@@ -54,6 +60,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 	fl := cmd.Flags()
 	fl.StringVar(&opts.FromCSV, "from-csv", "", "read serial numbers from the CSV `FILE`")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
+	fl.BoolVar(&opts.IgnoreMissing, "ignore-missing", false, "a serial number that names no device is not an error (already deleted)")
 	addWriteFlags(cmd, &opts.DryRun, &opts.WriteBudget)
 	return cmd
 }
@@ -84,15 +91,10 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	var applyErr error
-	if n := autopilot.Summarize(plan).Count(autopilot.StatusWouldDelete); n > 0 && !opts.DryRun {
-		if !opts.Yes {
-			ok, err := f.IOStreams.Confirm(deleteQuestion(plan, n))
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cmdutil.UsageErrorf("cancelled: nothing was deleted")
-			}
+	if n, serials := someSerials(plan, result.WouldDelete); n > 0 && !opts.DryRun {
+		question := fmt.Sprintf("Deregister %d Autopilot device(s) (%s)?", n, serials)
+		if err := confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
+			return err
 		}
 		progress := f.IOStreams.StartProgress("Deleting", n)
 		wopts.Progress = func(done int) { progress.Update(done, "") }
@@ -101,26 +103,15 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	rows := make([][]string, len(plan))
 	for i, r := range plan {
-		rows[i] = []string{r.SerialNumber, r.ID, string(r.Status), r.Error}
+		rows[i] = []string{r.SerialNumber, r.ID, string(r.Status), detail(r.Change)}
 	}
-	err = printBulk(f, output.Result{Data: plan, Table: output.Rows{Header: []string{"SERIAL", "ID", "STATUS", "ERROR"}, Rows: rows}},
-		autopilot.Summarize(plan), opts.DryRun)
+	var accept []result.Status
+	if opts.IgnoreMissing {
+		accept = append(accept, result.NotFound)
+	}
+	err = printBulk(f, plan, output.Rows{Header: []string{"SERIAL", "ID", "STATUS", "DETAIL"}, Rows: rows}, opts.DryRun, accept...)
 	if applyErr != nil {
 		return applyErr
 	}
 	return err
-}
-
-// deleteQuestion names the devices about to go, up to ten of them.
-func deleteQuestion(plan []autopilot.DeleteResult, n int) string {
-	var serials []string
-	for _, r := range plan {
-		if r.Status == autopilot.StatusWouldDelete && len(serials) < 10 {
-			serials = append(serials, r.SerialNumber)
-		}
-	}
-	if n > len(serials) {
-		serials = append(serials, fmt.Sprintf("and %d more", n-len(serials)))
-	}
-	return fmt.Sprintf("Deregister %d Autopilot device(s) (%s)?", n, strings.Join(serials, ", "))
 }

@@ -32,6 +32,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SerialOrID = args[0]
+			if err := checkSerials(args[:1]); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

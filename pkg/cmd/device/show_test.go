@@ -9,13 +9,16 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
 )
 
-// showTenant has two devices sharing a serial number and one with hyphens.
+// showTenant has two devices sharing a serial number, one with hyphens, and two whose firmware left the
+// placeholder "Default string" as their serial number.
 func showTenant(t *testing.T) *cmdtest.Env {
 	return tenant(t, graphmock.Options{},
 		graphmock.SeedAutopilotDevice{SerialNumber: "5CG2461KX7", GroupTag: "Sales", Manufacturer: "HP", Model: "EliteBook 840", UserPrincipalName: "adele@contoso.example"},
 		graphmock.SeedAutopilotDevice{SerialNumber: "DUP1", GroupTag: "Sales", Manufacturer: "HP", Model: "EliteBook 840"},
 		graphmock.SeedAutopilotDevice{SerialNumber: "dup1", GroupTag: "Kiosk", Manufacturer: "Dell Inc.", Model: "Latitude 5440"},
 		graphmock.SeedAutopilotDevice{SerialNumber: "AB-12-CD"},
+		graphmock.SeedAutopilotDevice{SerialNumber: "Default string", Manufacturer: "ASRock"},
+		graphmock.SeedAutopilotDevice{SerialNumber: "Default string", Manufacturer: "ASRock"},
 	)
 }
 
@@ -32,8 +35,13 @@ func TestShow(t *testing.T) {
 		{"hyphenated serial", "ab-12-cd", 0, "id\t" + deviceID(4) + "\n", ""},
 		{"profiles when none", "5CG2461KX7", 0, "deploymentProfile\tnone\nintendedDeploymentProfile\tnone\n", ""},
 		{"ambiguous serial lists the matches", "Dup1", 1, "",
-			`error: serial number "Dup1" matches 2 Autopilot devices: ` + deviceID(2) + ` (group tag "Sales", HP EliteBook 840), ` +
-				deviceID(3) + ` (group tag "Kiosk", Dell Inc. Latitude 5440); name one by its id` + "\n"},
+			`error: serial number "Dup1" matches 2 Autopilot devices; name one by its id: ` + deviceID(2) + ` (group tag "Sales", HP EliteBook 840), ` +
+				deviceID(3) + ` (group tag "Kiosk", Dell Inc. Latitude 5440)` + "\n"},
+		{"placeholder serial says why and lists the ids", "default STRING", 1, "",
+			`error: serial number "default STRING" matches 2 Autopilot devices: it is a firmware placeholder, not a real serial number, ` +
+				`so these devices can't be told apart by serial; name one by its id: ` + deviceID(5) + ` (no group tag, ASRock), ` + deviceID(6) + ` (no group tag, ASRock)` + "\n"},
+		{"control character in the argument", "SN\a1", 2, "",
+			"error: argument 1: serial number contains U+0007 (ALERT)\nRun 'autopilotctl device show --help' for usage.\n"},
 		{"not found names similar serials", "2461", 1, "", `error: no Autopilot device has serial number "2461"; serial numbers containing it: 5CG2461KX7` + "\n"},
 		{"unknown id", deviceID(9), 1, "", "error: no Autopilot device has id " + deviceID(9) + "\n"},
 	}

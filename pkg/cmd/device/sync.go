@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,8 +25,8 @@ func NewCmdSync(f *cmdutil.Factory, runF func(*SyncOptions) error) *cobra.Comman
 		Use:   "sync",
 		Short: "Ask Intune to sync Autopilot devices from the device directory now",
 		Long: "The service allows one sync request per 10 minutes and none while a sync runs. When it refuses, this\n" +
-			"says so at once, with the time to try again, and exits 1; it never waits minutes in silence.\n" +
-			"--dry-run only checks whether a request would be accepted now.",
+			"says so at once, with the reason and the time to try again, and exits 3 (the sync did not happen); it\n" +
+			"never waits minutes in silence. --dry-run only checks whether a request would be accepted now.",
 		Example: "  autopilotctl device sync\n" +
 			"  autopilotctl device sync --dry-run",
 		Args: cmdutil.Args(cobra.NoArgs),
@@ -48,11 +49,28 @@ func syncRun(ctx context.Context, opts *SyncOptions) error {
 		return err
 	}
 	r, err := autopilot.Sync(ctx, client, f.Now, opts.DryRun)
-	if err != nil {
+	var refused *autopilot.SyncRefusedError
+	if errors.As(err, &refused) {
+		r = refused.Result()
+	} else if err != nil {
 		return err
 	}
-	return f.Print(output.Result{Data: r, Table: output.Rows{
-		Header: []string{"STATUS", "REQUESTED"},
-		Rows:   [][]string{{r.Status, r.RequestedAt.Format(time.RFC3339)}},
-	}})
+	if err := f.Print(output.Result{Data: r, Table: output.Rows{
+		Header: []string{"STATUS", "REQUESTED", "RETRY AFTER", "DETAIL"},
+		Rows:   [][]string{{string(r.Status), timeCell(r.RequestedAt), timeCell(r.RetryAt), detail(r.Change)}},
+	}}); err != nil {
+		return err
+	}
+	if refused != nil {
+		return &cmdutil.PartialError{Msg: refused.Error()}
+	}
+	return nil
+}
+
+// timeCell is t in RFC 3339, or empty when t is zero.
+func timeCell(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
 }

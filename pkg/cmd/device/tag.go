@@ -9,6 +9,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // TagOptions holds `device tag`'s arguments and flags.
@@ -19,6 +20,7 @@ type TagOptions struct {
 	Clear          bool
 	FromCSV        string
 	SelectGroupTag string
+	Yes            bool
 	DryRun         bool
 	WriteBudget    string
 }
@@ -27,18 +29,20 @@ type TagOptions struct {
 func NewCmdTag(f *cmdutil.Factory, runF func(*TagOptions) error) *cobra.Command {
 	opts := &TagOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "tag [SERIAL...]",
+		Use:   "tag [SERIAL|ID...]",
 		Short: "Set, change or clear the group tag of Autopilot devices",
 		Long: "The group tag decides which dynamic groups, and so which deployment profile and apps, a device gets.\n" +
-			"Name the devices by serial number, by a CSV (a serial number column such as \"Device Serial Number\" and a\n" +
+			"Name the devices by serial number (or id, for devices that share one), by a CSV (a serial number column such as \"Device Serial Number\" and a\n" +
 			"\"Group Tag\" column; an empty group tag clears it; other columns are ignored), or by their current group\n" +
 			"tag with --select-group-tag. Devices that already have the tag are left alone, so running the same\n" +
 			"command twice changes nothing the second time. Changes go out in batches of 20, paced to --write-budget.\n" +
-			"Exit code 3 when any device failed or was not found; the per-device results say which.",
+			"Devices selected with --select-group-tag, or more than 10 devices, are changed only after a yes in a\n" +
+			"terminal; elsewhere pass --yes. Exit code 3 when any device failed or was not found; the per-device\n" +
+			"results say which.",
 		Example: "  autopilotctl device tag 5CG2461KX7 PF3ABCD1 --group-tag Sales\n" +
 			"  autopilotctl device tag --clear 7YX2KL3\n" +
 			"  autopilotctl device tag --from-csv retag.csv --dry-run\n" +
-			"  autopilotctl device tag --select-group-tag Sales --group-tag Sales-EMEA -o json",
+			"  autopilotctl device tag --select-group-tag Sales --group-tag Sales-EMEA --yes -o json",
 		Args: cmdutil.Args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Serials = args
@@ -57,6 +61,7 @@ func NewCmdTag(f *cmdutil.Factory, runF func(*TagOptions) error) *cobra.Command 
 	fl.BoolVar(&opts.Clear, "clear", false, "remove the group tag")
 	fl.StringVar(&opts.FromCSV, "from-csv", "", "read serial numbers and group tags from the CSV `FILE`")
 	fl.StringVar(&opts.SelectGroupTag, "select-group-tag", "", "retag every device that has this group tag (ignoring case)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "change devices selected by a filter, or more than 10, without asking")
 	addWriteFlags(cmd, &opts.DryRun, &opts.WriteBudget)
 	return cmd
 }
@@ -78,9 +83,12 @@ func (opts *TagOptions) validate(groupTagSet bool) error {
 		return cmdutil.UsageErrorf("say what to do: --group-tag TAG or --clear")
 	}
 	if err := autopilot.ValidateGroupTag(opts.GroupTag); err != nil {
-		return &cmdutil.UsageError{Err: err}
+		return cmdutil.UsageErrorf("--group-tag: %v", err)
 	}
-	return nil
+	if err := autopilot.ValidateGroupTag(opts.SelectGroupTag); err != nil {
+		return cmdutil.UsageErrorf("--select-group-tag: %v", err)
+	}
+	return checkSerials(opts.Serials)
 }
 
 func tagRun(ctx context.Context, opts *TagOptions) error {
@@ -97,7 +105,7 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 	if err != nil {
 		return err
 	}
-	var plan []autopilot.TagResult
+	var plan []*autopilot.TagResult
 	if opts.SelectGroupTag != "" {
 		plan, err = autopilot.PlanRetag(ctx, client, opts.SelectGroupTag, opts.GroupTag)
 	} else {
@@ -110,18 +118,23 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 		fmt.Fprintf(f.IOStreams.ErrOut, "no device has group tag %q\n", opts.SelectGroupTag)
 	}
 	var applyErr error
-	if !opts.DryRun {
-		progress := f.IOStreams.StartProgress("Tagging", autopilot.Summarize(plan).Count(autopilot.StatusWouldUpdate))
+	if n, serials := someSerials(plan, result.WouldUpdate); n > 0 && !opts.DryRun {
+		if opts.SelectGroupTag != "" || n > confirmAbove {
+			question := fmt.Sprintf("Change the group tag of %d Autopilot device(s) (%s)?", n, serials)
+			if err := confirm(f, opts.Yes, question, fmt.Sprintf("not changing the group tag of %d devices", n)); err != nil {
+				return err
+			}
+		}
+		progress := f.IOStreams.StartProgress("Tagging", n)
 		wopts.Progress = func(done int) { progress.Update(done, "") }
 		applyErr = autopilot.ApplyTags(ctx, client, plan, wopts)
 		progress.Stop()
 	}
 	rows := make([][]string, len(plan))
 	for i, r := range plan {
-		rows[i] = []string{r.SerialNumber, r.PreviousGroupTag, r.GroupTag, string(r.Status), r.Error}
+		rows[i] = []string{r.SerialNumber, r.PreviousGroupTag, r.GroupTag, string(r.Status), detail(r.Change)}
 	}
-	err = printBulk(f, output.Result{Data: plan, Table: output.Rows{Header: []string{"SERIAL", "FROM", "TO", "STATUS", "ERROR"}, Rows: rows}},
-		autopilot.Summarize(plan), opts.DryRun)
+	err = printBulk(f, plan, output.Rows{Header: []string{"SERIAL", "FROM", "TO", "STATUS", "DETAIL"}, Rows: rows}, opts.DryRun)
 	if applyErr != nil {
 		return applyErr
 	}

@@ -28,6 +28,9 @@ func NewCmdUnassignUser(f *cmdutil.Factory, runF func(*UnassignUserOptions) erro
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SerialOrID = args[0]
+			if err := checkSerials(args[:1]); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
