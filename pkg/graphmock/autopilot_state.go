@@ -98,7 +98,7 @@ func (s *Server) settleAutopilot(now time.Time) {
 	st.settings.settle(now, s.opts.SyncDuration)
 }
 
-// Import error codes and names reported by the device directory service (graph-api.md §1.4).
+// Import error codes and names reported by the device directory service (docs/graph.md).
 const (
 	errInvalidHash           = 802
 	errMissingSerialAndKey   = 803

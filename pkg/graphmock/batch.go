@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// maxBatchItems is Graph's limit of requests in one $batch (graph-api.md §8.1).
+// maxBatchItems is Graph's limit of requests in one $batch (docs/graph.md).
 const maxBatchItems = 20
 
 type batchRequest struct {

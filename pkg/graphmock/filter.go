@@ -19,7 +19,7 @@ var (
 )
 
 // filterTerm parses $filter, accepting only the forms in supported ("contains:serialNumber", "eq:groupTag").
-// Anything else gets Intune's opaque 400, as `serialNumber eq '…'` does on the real service (§2.4).
+// Anything else gets Intune's opaque 400, as `serialNumber eq '…'` does on the real service (docs/graph.md).
 func (c *call) filterTerm(supported ...string) (filterTerm, bool) {
 	expr := c.R.URL.Query().Get("$filter")
 	if expr == "" {

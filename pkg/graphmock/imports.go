@@ -52,7 +52,7 @@ func (s *Server) registerImportRoutes() {
 	}))
 }
 
-// importDevices is the bulk `import` action: 200 {"value": [records]} (graph-api.md §1.3).
+// importDevices is the bulk `import` action: 200 {"value": [records]} (docs/graph.md).
 func (s *Server) importDevices(c *call) {
 	body, ok := c.Decode([]string{"importedWindowsAutopilotDeviceIdentities"}, nil)
 	if !ok {
