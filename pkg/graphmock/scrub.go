@@ -19,8 +19,8 @@ type scrubber struct {
 	standIn  map[string]string   // lower-cased original → stand-in
 	variants map[string][]string // lower-cased original → the spellings seen (letter case)
 	hashes   map[string]bool     // originals that are hardware hashes: base64, so case matters and URLs never hold them
-	parts   map[string]string // lower-cased UPN local part or domain → stand-in; matched as whole words only
-	count   map[string]int    // stand-ins issued per kind
+	parts    map[string]string   // lower-cased UPN local part or domain → stand-in; matched as whole words only
+	count    map[string]int      // stand-ins issued per kind
 
 	// Built on first use after something new was learned.
 	replacer *strings.Replacer // every form of every learned value, longest first
