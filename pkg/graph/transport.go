@@ -15,8 +15,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 )
 
 // Limits bound every exchange with Graph in time and in size. Zero fields take the defaults (DefaultLimits); tests
@@ -224,25 +225,13 @@ func jsonErrorAnswer(resp *http.Response) (*http.Response, error) {
 }
 
 // Snippet quotes at most max bytes of b for a message: whitespace runs become one space, control and invisible
-// format characters are escaped (\x1b, \u202e), and a cut is marked with "…".
+// format characters are escaped (safetext's one rule: \x1b, \a, \u202e), and a cut is marked with "…".
 func Snippet(b []byte, max int) string {
-	var out strings.Builder
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "\uFFFD")), " ")
-	for i, r := range s {
-		if i >= max {
-			out.WriteString("…")
-			break
-		}
-		switch {
-		case r < 0x80 && (r < 0x20 || r == 0x7f):
-			fmt.Fprintf(&out, `\x%02x`, r)
-		case r >= 0x80 && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)):
-			fmt.Fprintf(&out, `\u%04x`, r)
-		default:
-			out.WriteRune(r)
-		}
+	if len(s) > max {
+		s = truncate(s, max)
 	}
-	return out.String()
+	return safetext.Escape(s)
 }
 
 // shortURL is u without userinfo or query, for messages: queries can be long and carry filter values.

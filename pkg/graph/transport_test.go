@@ -393,7 +393,7 @@ func TestNonJSONErrorAnswers(t *testing.T) {
 		want                    string
 	}{
 		{"proxy HTML page", "text/html", html, 502,
-			`Graph answered 502 Bad Gateway: <html> <head><title>502 Bad Gateway</title></head> <body>\x1b]0;pwned\x07<p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>…`},
+			`Graph answered 502 Bad Gateway: <html> <head><title>502 Bad Gateway</title></head> <body>\x1b]0;pwned\a<p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>filler</p><p>…`},
 		{"431 text/plain", "text/plain; charset=utf-8", "Request Header Fields Too Large\n", 431,
 			"Graph answered 431 Request Header Fields Too Large: Request Header Fields Too Large"},
 		{"no body", "", "", 502, "Graph answered 502 Bad Gateway"},
@@ -469,7 +469,7 @@ func TestSnippet(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},
 		{"  a\r\n\tb  ", "a b"},
-		{"bell\x07 esc\x1b del\x7f", `bell\x07 esc\x1b del\x7f`},
+		{"bell\x07 esc\x1b del\x7f", `bell\a esc\x1b del\x7f`},
 		{"rtl\u202eevil zw\u200bsp", `rtl\u202eevil zw\u200bsp`},
 		{"c1\u0090x", `c1\u0090x`},
 		{"bad \xff utf8", "bad \uFFFD utf8"},
