@@ -76,6 +76,10 @@ func TestAssignUserResult(t *testing.T) {
 	}
 	got = runCmd(env, "assign-user", "5CG2", "megan@contoso.example", "-o", "json")
 	want := `{
+  "summary": {
+    "total": 1,
+    "unchanged": 1
+  },
   "devices": [
     {
       "kind": "windowsAutopilotDeviceIdentity",
@@ -83,11 +87,7 @@ func TestAssignUserResult(t *testing.T) {
       "id": "` + deviceID(2) + `",
       "status": "unchanged"
     }
-  ],
-  "summary": {
-    "total": 1,
-    "unchanged": 1
-  }
+  ]
 }
 `
 	if got.stdout != want {
@@ -95,6 +95,10 @@ func TestAssignUserResult(t *testing.T) {
 	}
 	got = runCmd(env, "assign-user", "5CG2", "adele@contoso.example", "--display-name", "Adele Vance", "--dry-run", "-o", "json")
 	want = `{
+  "summary": {
+    "total": 1,
+    "wouldUpdate": 1
+  },
   "devices": [
     {
       "kind": "windowsAutopilotDeviceIdentity",
@@ -114,11 +118,7 @@ func TestAssignUserResult(t *testing.T) {
         }
       ]
     }
-  ],
-  "summary": {
-    "total": 1,
-    "wouldUpdate": 1
-  }
+  ]
 }
 `
 	if got.stdout != want {

@@ -45,8 +45,8 @@ func writeOptions(f *cmdutil.Factory, budget string) (autopilot.WriteOptions, er
 // Report is the JSON (and YAML) shape of every device write command: one entry per device, in the order
 // they were named, and the counts by status.
 type Report[E result.Entry] struct {
+	Summary result.Summary `json:"summary"` // first, as in the import report
 	Devices []E            `json:"devices"`
-	Summary result.Summary `json:"summary"`
 }
 
 // printBulk prints the per-device entries (table rows, or the Report) and a one-line summary on stderr. A

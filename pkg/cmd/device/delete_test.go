@@ -65,6 +65,11 @@ func TestDeleteDryRunSendsNothing(t *testing.T) {
 	env := deleteTenant(t)
 	got := runCmd(env, "delete", "5CG1", "5CG2", "5CG4", "--dry-run", "-o", "json")
 	want := `{
+  "summary": {
+    "total": 3,
+    "wouldDelete": 1,
+    "failed": 2
+  },
   "devices": [
     {
       "kind": "windowsAutopilotDeviceIdentity",
@@ -89,12 +94,7 @@ func TestDeleteDryRunSendsNothing(t *testing.T) {
       "error": "` + enrolledError + `",
       "message": "` + unknownManagedAdvice + `"
     }
-  ],
-  "summary": {
-    "total": 3,
-    "wouldDelete": 1,
-    "failed": 2
-  }
+  ]
 }
 `
 	if got.code != 3 || got.stdout != want || got.stderr != "dry run, nothing changed: 3 devices: 1 wouldDelete, 2 failed\n2 of 3 devices did not end as asked; the report above says why\n" {

@@ -339,6 +339,10 @@ func TestTagPlaceholderSerial(t *testing.T) {
 	env := tenant(t, graphmock.Options{}, tagged("To Be Filled By O.E.M.", ""), tagged("To Be Filled By O.E.M.", "Kiosk"))
 	got := runCmd(env, "tag", "To Be Filled By O.E.M.", "--group-tag", "Sales", "-o", "json")
 	want := `{
+  "summary": {
+    "total": 1,
+    "failed": 1
+  },
   "devices": [
     {
       "kind": "windowsAutopilotDeviceIdentity",
@@ -347,11 +351,7 @@ func TestTagPlaceholderSerial(t *testing.T) {
       "error": "serial number \"To Be Filled By O.E.M.\" matches 2 Autopilot devices: it is a firmware placeholder, not a real serial number, so these devices can't be told apart by serial",
       "message": "name one by its id: ` + deviceID(1) + ` (no group tag), ` + deviceID(2) + ` (group tag \"Kiosk\")"
     }
-  ],
-  "summary": {
-    "total": 1,
-    "failed": 1
-  }
+  ]
 }
 `
 	if got.code != 3 || got.stdout != want || len(env.Writes()) != 0 {
