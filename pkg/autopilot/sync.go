@@ -13,7 +13,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// SyncCooldown is how long after one sync request the service refuses the next with 429 (docs/graph.md).
+// SyncCooldown is how long after one sync request the service refuses the next with 429 (docs/graph.md#autopilot-devices-and-sync).
 const SyncCooldown = 10 * time.Minute
 
 // SyncKind is the kind of `device sync`'s result: the sync is an action on the tenant's Autopilot settings.

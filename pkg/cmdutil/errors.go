@@ -9,7 +9,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
-// Exit codes (DESIGN "Global contract").
+// Exit codes (docs/architecture.md#global-contract).
 const (
 	ExitOK      = 0
 	ExitError   = 1

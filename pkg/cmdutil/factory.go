@@ -18,7 +18,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
 
-// Globals are the flags every command takes (docs/architecture.md, "Global flags").
+// Globals are the flags every command takes (docs/architecture.md#global-contract).
 type Globals struct {
 	Tenant   string
 	ClientID string

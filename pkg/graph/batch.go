@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// MaxBatch is Graph's limit of requests in one $batch (docs/graph.md).
+// MaxBatch is Graph's limit of requests in one $batch (docs/graph.md#json-batching).
 const MaxBatch = 20
 
 // BatchRequest is one item of a $batch. URL is relative to the version root ("/deviceManagement/…").

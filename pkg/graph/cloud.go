@@ -11,7 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 )
 
-// Cloud is a Microsoft cloud: where to sign in and where Graph lives (docs/graph.md).
+// Cloud is a Microsoft cloud: where to sign in and where Graph lives (docs/graph.md#national-clouds).
 type Cloud struct {
 	Name      string
 	Authority cloud.Configuration

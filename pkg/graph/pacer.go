@@ -17,7 +17,7 @@ type WriteBudget struct {
 	Window time.Duration
 }
 
-// DefaultWriteBudget is Intune's documented per-app limit for POST/PUT/PATCH/DELETE: 100 per 20 s (docs/graph.md).
+// DefaultWriteBudget is Intune's documented per-app limit for POST/PUT/PATCH/DELETE: 100 per 20 s (docs/graph.md#throttling-and-write-budget).
 var DefaultWriteBudget = WriteBudget{Writes: 100, Window: 20 * time.Second}
 
 func (b WriteBudget) String() string { return fmt.Sprintf("%d/%s", b.Writes, b.Window) }

@@ -98,7 +98,7 @@ func (s *Server) settleAutopilot(now time.Time) {
 	st.settings.settle(now, s.opts.SyncDuration)
 }
 
-// Import error codes and names reported by the device directory service (docs/graph.md).
+// Import error codes and names reported by the device directory service (docs/graph.md#import-error-codes).
 const (
 	errInvalidHash           = 802
 	errMissingSerialAndKey   = 803

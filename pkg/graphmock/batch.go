@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// maxBatchItems is Graph's limit of requests in one $batch (docs/graph.md).
+// maxBatchItems is Graph's limit of requests in one $batch (docs/graph.md#json-batching).
 const maxBatchItems = 20
 
 type batchRequest struct {

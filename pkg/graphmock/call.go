@@ -67,7 +67,7 @@ func (c *call) Error(status int, code, message string) {
 	c.errorWithInner(status, code, message, nil)
 }
 
-// errorWithInner is Error with extra innerError members, as Graph's 429 body carries (docs/graph.md).
+// errorWithInner is Error with extra innerError members, as Graph's 429 body carries (docs/graph.md#throttling-and-write-budget).
 func (c *call) errorWithInner(status int, code, message string, inner map[string]any) {
 	c.JSON(status, map[string]any{"error": map[string]any{
 		"code":       code,
@@ -89,7 +89,7 @@ func (c *call) innerError(extra map[string]any) map[string]any {
 }
 
 // intuneError writes the error shape of Intune's front end: error.message holds a JSON document as a
-// string (docs/graph.md), whose Message ends with the operation and activity ids and the URL.
+// string (docs/graph.md#error-bodies), whose Message ends with the operation and activity ids and the URL.
 func (c *call) intuneError(status int, code, message string) {
 	doc := struct {
 		Version              int     `json:"_version"`

@@ -21,7 +21,7 @@ func (s *Server) registerDeviceRoutes() {
 			return
 		}
 		if term.op == "contains" && strings.Contains(term.value, "-") {
-			// The real service fails contains() on a hyphenated serial (docs/graph.md).
+			// The real service fails contains() on a hyphenated serial (docs/graph.md#autopilot-devices-and-sync).
 			c.intuneError(http.StatusBadRequest, "BadRequest", "An error has occurred")
 			return
 		}
@@ -50,7 +50,7 @@ func (s *Server) registerDeviceRoutes() {
 		if !ok {
 			return
 		}
-		// A property sent as "" (or null) is cleared; one left out keeps its value (a mock choice, docs/graph.md).
+		// A property sent as "" (or null) is cleared; one left out keeps its value (a mock choice, docs/graph.md#not-confirmed).
 		tag, name := d.groupTag, d.displayName
 		for _, p := range []struct {
 			name  string
@@ -98,7 +98,7 @@ func (s *Server) registerDeviceRoutes() {
 }
 
 // deleteDevice deregisters d. An enrolled device must first be deleted from Intune devices; the service's
-// exact answer is unconfirmed (docs/graph.md), so the mock gives an Intune-style 400 saying so.
+// exact answer is unconfirmed (docs/graph.md#not-confirmed), so the mock gives an Intune-style 400 saying so.
 func (s *Server) deleteDevice(c *call, d *autopilotDevice) {
 	if d.enrollmentState == "enrolled" {
 		c.intuneError(http.StatusBadRequest, "BadRequest", fmt.Sprintf(

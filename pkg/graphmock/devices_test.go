@@ -65,7 +65,7 @@ func TestDeviceFilters(t *testing.T) {
 			}
 			continue
 		}
-		// Intune's front end nests a JSON document in error.message (docs/graph.md).
+		// Intune's front end nests a JSON document in error.message (docs/graph.md#error-bodies).
 		var inner struct {
 			Version int    `json:"_version"`
 			Message string `json:"Message"`

@@ -28,7 +28,7 @@ type policyState struct {
 	profiles []*deploymentProfile // creation order: the oldest wins when several target a device
 	policies []*configurationPolicy
 	// appOnlyCaller reproduces the known 500 of set/clearEnrollmentTimeDeviceMembershipTarget under
-	// application-only tokens (docs/graph.md); tests set it.
+	// application-only tokens (docs/graph.md#device-preparation-and-enrollment-time-grouping); tests set it.
 	appOnlyCaller bool
 }
 

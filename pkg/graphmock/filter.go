@@ -19,7 +19,7 @@ var (
 )
 
 // filterTerm parses $filter, accepting only the forms in supported ("contains:serialNumber", "eq:groupTag").
-// Anything else gets Intune's opaque 400, as `serialNumber eq '…'` does on the real service (docs/graph.md).
+// Anything else gets Intune's opaque 400, as `serialNumber eq '…'` does on the real service (docs/graph.md#autopilot-devices-and-sync).
 func (c *call) filterTerm(supported ...string) (filterTerm, bool) {
 	expr := c.R.URL.Query().Get("$filter")
 	if expr == "" {

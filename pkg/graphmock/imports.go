@@ -52,7 +52,7 @@ func (s *Server) registerImportRoutes() {
 	}))
 }
 
-// importDevices is the bulk `import` action: 200 {"value": [records]} (docs/graph.md).
+// importDevices is the bulk `import` action: 200 {"value": [records]} (docs/graph.md#autopilot-device-import).
 func (s *Server) importDevices(c *call) {
 	body, ok := c.Decode([]string{"importedWindowsAutopilotDeviceIdentities"}, nil)
 	if !ok {

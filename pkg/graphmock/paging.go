@@ -11,7 +11,7 @@ import (
 
 // Page answers a collection request with one page of items: {"@odata.context", "value", "@odata.nextLink"}.
 // The page size is Options.PageSize, lowered by $top. The nextLink is an absolute URL on this server that
-// keeps the original query and carries an opaque $skiptoken (docs/graph.md); @odata.count is added on
+// keeps the original query and carries an opaque $skiptoken (docs/graph.md#paging); @odata.count is added on
 // the first page when $count=true.
 func (c *call) Page(items []map[string]any) {
 	q := c.R.URL.Query()

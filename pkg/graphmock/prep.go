@@ -46,7 +46,7 @@ type policyTemplate struct {
 	settings                        map[string]settingTemplate // by settingDefinitionId
 }
 
-// settingTemplate is what one setting of a template must look like (docs/graph.md).
+// settingTemplate is what one setting of a template must look like (docs/graph.md#device-preparation-and-enrollment-time-grouping).
 type settingTemplate struct {
 	instance                            string // @odata.type of the setting instance
 	instanceTemplateID, valueTemplateID string // valueTemplateID "" for collections
@@ -77,7 +77,7 @@ func collection(instanceTemplateID string, check func(string) bool) settingTempl
 }
 
 // policyTemplates are the two device-preparation templates (IDs from Microsoft365DSC and captured
-// admin-center traffic; docs/graph.md).
+// admin-center traffic; docs/graph.md#device-preparation-and-enrollment-time-grouping).
 var policyTemplates = map[string]*policyTemplate{
 	userDrivenTemplateID: {id: userDrivenTemplateID, displayName: "Device Preparation", displayVersion: "Version 1", settings: map[string]settingTemplate{
 		"enrollment_autopilot_dpp_deploymentmode":   choice("5180aeab-886e-4589-97d4-40855c646315", "5874c2f6-bcf1-463b-a9eb-bee64e2f2d82", "enrollment_autopilot_dpp_deploymentmode", 0),

@@ -34,7 +34,7 @@ func appsSetting(apps ...string) map[string]any {
 		"simpleSettingCollectionValue":     values}}
 }
 
-// userDrivenPolicy is the admin center's user-driven body (docs/graph.md) with the given settings.
+// userDrivenPolicy is the admin center's user-driven body (docs/graph.md#device-preparation-and-enrollment-time-grouping) with the given settings.
 func userDrivenPolicy(settings ...any) map[string]any {
 	if settings == nil {
 		settings = []any{

@@ -127,7 +127,7 @@ type writeThrottle struct {
 	writes int
 }
 
-// throttleWrite counts c when it is a write and answers 429 (docs/graph.md) once the window is full,
+// throttleWrite counts c when it is a write and answers 429 (docs/graph.md#throttling-and-write-budget) once the window is full,
 // with Retry-After the whole seconds until the window frees (rounded up, at least 1).
 func (s *Server) throttleWrite(c *call) bool {
 	if s.opts.WriteLimit <= 0 || !isWrite(c) {

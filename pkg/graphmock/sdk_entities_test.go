@@ -400,7 +400,7 @@ func valueTemplateRef(id string) models.DeviceManagementConfigurationSettingValu
 	return ref
 }
 
-// prepChoice is a device-preparation choice setting as in docs/graph.md
+// prepChoice is a device-preparation choice setting as in docs/graph.md#device-preparation-and-enrollment-time-grouping
 func prepChoice(definition, instanceTemplate, valueTemplate, value string) models.DeviceManagementConfigurationSettingable {
 	v := models.NewDeviceManagementConfigurationChoiceSettingValue()
 	v.SetValue(&value)
@@ -411,7 +411,7 @@ func prepChoice(definition, instanceTemplate, valueTemplate, value string) model
 	return prepSetting(inst, definition, instanceTemplate)
 }
 
-// prepInteger is a device-preparation simple integer setting as in docs/graph.md
+// prepInteger is a device-preparation simple integer setting as in docs/graph.md#device-preparation-and-enrollment-time-grouping
 func prepInteger(definition, instanceTemplate, valueTemplate string, value int32) models.DeviceManagementConfigurationSettingable {
 	v := models.NewDeviceManagementConfigurationIntegerSettingValue()
 	v.SetValue(&value)

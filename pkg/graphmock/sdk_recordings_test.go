@@ -149,7 +149,7 @@ func TestRecordingsParseIntoSDKModels(t *testing.T) {
 		"#microsoft.graph.enrollmentTimeDeviceMembershipTargetResult": models.CreateEnrollmentTimeDeviceMembershipTargetResultFromDiscriminatorValue,
 	}
 	// unmodelled recordings are answers SDK v0.165.0 has no model for; clients read them as raw JSON.
-	unmodelled := map[string]bool{"post-retrieveJustInTimeConfiguration": true} // legacy JustInTime action, docs/graph.md
+	unmodelled := map[string]bool{"post-retrieveJustInTimeConfiguration": true} // legacy JustInTime action, docs/graph.md#device-preparation-and-enrollment-time-grouping
 	entries, err := recordings.ReadDir("testdata/recordings")
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ type Options struct {
 	ProcessDelay   time.Duration // import records stay "pending" this long (measured on Clock)
 	SyncDuration   time.Duration // an Autopilot sync stays inProgress this long (default 1m)
 	WriteLimit     int           // writes (POST/PUT/PATCH/DELETE; each $batch item counts, the outer POST does not) ...
-	WriteWindow    time.Duration // ... per fixed window (default 20s, Intune's figure, docs/graph.md); beyond → 429
+	WriteWindow    time.Duration // ... per fixed window (default 20s, Intune's figure, docs/graph.md#throttling-and-write-budget); beyond → 429
 	MaxImportBatch int           // devices per import call; default 500; beyond → 400
 	FaultRate      float64       // probability of an injected 503/504 per Graph request (seeded)
 	RandSeed       int64

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// syncCooldown is how long after a sync trigger another one gets 429 (docs/graph.md).
+// syncCooldown is how long after a sync trigger another one gets 429 (docs/graph.md#autopilot-devices-and-sync).
 const syncCooldown = 10 * time.Minute
 
 // autopilotSettings is the windowsAutopilotSettings singleton with the state of the Autopilot sync.
@@ -34,7 +34,7 @@ func (s *Server) registerSettingsRoutes() {
 		}))
 	})
 	// sync: 204; 409 while a sync runs; 429 within 10 minutes of the previous trigger. Whether that 429
-	// carries Retry-After is unconfirmed (docs/graph.md), so the mock sends none and clients must cope without it.
+	// carries Retry-After is unconfirmed (docs/graph.md#not-confirmed), so the mock sends none and clients must cope without it.
 	s.handle("POST /deviceManagement/windowsAutopilotSettings/sync", func(c *call) {
 		a, now := &s.autopilot.settings, c.Now()
 		switch {

@@ -8,7 +8,7 @@ type explanation struct {
 	text string
 }
 
-// Import error codes reported by the Device Directory Service (reference §1.4). Names are matched too, since
+// Import error codes reported by the Device Directory Service (docs/graph.md#import-error-codes). Names are matched too, since
 // ZtdDeviceDuplicated and StorageError have no confirmed number and Microsoft's pages spell 808 two ways.
 var explanations = map[int]explanation{
 	801: {"InvalidZtdRequestBody", "the service could not read the request; retry, and report it if it persists"},

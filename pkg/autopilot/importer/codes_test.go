@@ -26,7 +26,7 @@ func TestExplain(t *testing.T) {
 	}
 	for code := 801; code <= 814; code++ {
 		if code == 804 || code == 805 {
-			continue // not in any source read (reference §1.4)
+			continue // not in any source read (docs/graph.md#import-error-codes)
 		}
 		if name, _ := Explain(code, ""); name == "Unknown" {
 			t.Errorf("code %d has no explanation", code)

@@ -626,7 +626,7 @@ func importBody(batch []row, runID string) *devicemanagement.ImportedWindowsAuto
 }
 
 // tooLarge recognises the service refusing the number of devices in one request. The limit is undocumented
-// (docs/graph.md): a 413, or a 400 that speaks of a maximum number of devices, counts.
+// (docs/graph.md#not-confirmed): a 413, or a 400 that speaks of a maximum number of devices, counts.
 func tooLarge(e *graph.Error) bool {
 	if e.Status == http.StatusRequestEntityTooLarge {
 		return true

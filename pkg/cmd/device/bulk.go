@@ -13,7 +13,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// Graph permissions of the device commands (docs/graph.md).
+// Graph permissions of the device commands (docs/graph.md#autopilot-devices-and-sync).
 const (
 	autopilotDevicesRead  = "DeviceManagementServiceConfig.Read.All|DeviceManagementServiceConfig.ReadWrite.All"
 	autopilotDevicesWrite = "DeviceManagementServiceConfig.ReadWrite.All"
