@@ -47,8 +47,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readBody returns the request body, gunzipped when Content-Encoding says gzip (kiota's compression
 // handler sends bodies so).
+// maxBody caps what the mock reads of one body (a request, or an upstream answer while recording), so a
+// hostile or broken peer cannot take the process's memory; Graph's own answers are far smaller.
+const maxBody = 64 << 20
+
+// readCapped reads r whole, failing past maxBody bytes.
+func readCapped(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err == nil && len(b) > maxBody {
+		err = fmt.Errorf("body larger than %d MiB", maxBody>>20)
+	}
+	return b, err
+}
+
 func readBody(r *http.Request) ([]byte, error) {
-	raw, err := io.ReadAll(r.Body)
+	raw, err := readCapped(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("reading the request body: %v", err)
 	}
@@ -60,7 +73,7 @@ func readBody(r *http.Request) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the request body is not valid gzip: %v", err)
 		}
-		b, err := io.ReadAll(zr)
+		b, err := readCapped(zr)
 		if err != nil {
 			return nil, fmt.Errorf("the request body is not valid gzip: %v", err)
 		}

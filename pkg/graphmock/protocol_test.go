@@ -84,6 +84,22 @@ func TestGzipRequestBodies(t *testing.T) {
 	}
 }
 
+// A gzip bomb must not take the mock's memory: what a body inflates to is capped.
+func TestGzipBombIsRefused(t *testing.T) {
+	s, _ := startFake(t, Options{})
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zero := make([]byte, 1<<20)
+	for i := 0; i < (maxBody>>20)+1; i++ {
+		zw.Write(zero)
+	}
+	zw.Close()
+	got := send(t, s, "POST", importsPath+"/import", buf.Bytes(), "Content-Encoding: gzip").want(t, 400)
+	if got.errorMessage() != "BadRequest: the request body is not valid gzip: body larger than 64 MiB" {
+		t.Errorf("gzip bomb (%d bytes compressed): %s", buf.Len(), got.errorMessage())
+	}
+}
+
 func TestUnknownRoutes(t *testing.T) {
 	s, _ := startFake(t, Options{})
 	tests := []struct {

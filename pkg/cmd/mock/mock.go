@@ -266,7 +266,12 @@ func recordRun(ctx context.Context, opts *RecordOptions) error {
 	if err != nil {
 		return err
 	}
-	rec := graphmock.NewRecorder(opts.Upstream, opts.Out, opts.Factory.HTTPClient)
+	client := opts.Factory.HTTPClient
+	if client == nil { // the same network limits as every Graph call, and redirects are not followed
+		client = &http.Client{Transport: graph.NewTransport(graph.DefaultLimits), Timeout: graph.DefaultLimits.AttemptTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	rec := graphmock.NewRecorder(opts.Upstream, opts.Out, client)
 	base := "http://" + ln.Addr().String() + "/beta"
 	fmt.Fprintf(opts.Factory.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\n", base)
 	fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "recording %s into %s; Ctrl-C to stop\n", opts.Upstream, opts.Out)
