@@ -23,10 +23,14 @@ import (
 var benchService = graphmock.Options{Token: "bench", Latency: 20 * time.Millisecond, ProcessDelay: 2 * time.Second,
 	WriteLimit: 100, WriteWindow: 2 * time.Second}
 
-type benchToken struct{}
+// benchToken is a fixed bearer token ("bench" when empty).
+type benchToken struct{ token string }
 
-func (benchToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: "bench", ExpiresOn: time.Now().Add(time.Hour)}, nil
+func (b benchToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if b.token == "" {
+		b.token = "bench"
+	}
+	return azcore.AccessToken{Token: b.token, ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
 func benchSetup(b *testing.B, n int) (*graphmock.Server, *graph.Client, string) {

@@ -198,11 +198,7 @@ func lockJournal(journalPath string) (*lock, error) {
 			return nil, &JournalError{Path: journalPath, Err: err}
 		}
 		if !ok {
-			le := &LockedError{Path: journalPath}
-			if j, err := LoadJournal(journalPath); err == nil && j != nil {
-				le.Holder = j.Holder
-			}
-			return nil, le
+			return nil, &LockedError{Path: journalPath, Holder: holderOf(journalPath)}
 		}
 		// A finishing run removes the lock file while holding it: lock again if the file we locked is gone.
 		held, err1 := fl.Stat()
@@ -221,6 +217,18 @@ func (l *lock) release(remove bool) {
 		os.Remove(l.fl.Path())
 	}
 	l.fl.Close()
+}
+
+// holderOf reads who holds a journal's lock from the journal, which the holder writes right after locking;
+// it waits a moment for a holder that has only just locked.
+func holderOf(journalPath string) *Holder {
+	for try := 0; try < 20; try++ {
+		if j, err := LoadJournal(journalPath); err == nil && j != nil && j.Holder != nil {
+			return j.Holder
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
 }
 
 func currentHolder(now time.Time) *Holder {

@@ -1,0 +1,183 @@
+package device
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+)
+
+const deleteRoute = "DELETE /deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}"
+
+// mockCall sends one request straight to the mock, as another admin or tool would.
+func mockCall(t *testing.T, env *cmdtest.Env, method, path, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, env.Mock.BaseURL()+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+cmdtest.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := env.Mock.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// otherAdminsImport creates an import record for serial with someone else's importId and returns its id.
+func otherAdminsImport(t *testing.T, env *cmdtest.Env, serial string) string {
+	t.Helper()
+	resp := mockCall(t, env, "POST", "/deviceManagement/importedWindowsAutopilotDeviceIdentities/import",
+		`{"importedWindowsAutopilotDeviceIdentities":[{"serialNumber":"`+serial+`","hardwareIdentifier":"`+hash("x"+serial, 100)+`","importId":"someone-else"}]}`)
+	var created struct{ Value []struct{ ID string } }
+	json.NewDecoder(resp.Body).Decode(&created)
+	if resp.StatusCode != 200 || len(created.Value) != 1 {
+		t.Fatalf("seeding another admin's import: %d %v", resp.StatusCode, created)
+	}
+	return created.Value[0].ID
+}
+
+// The journal goes to the per-user directory, not next to the CSV: a CSV in a read-only directory imports,
+// and nothing is written beside it.
+func TestImportFromReadOnlyDirectory(t *testing.T) {
+	env, dir := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "RO-1,,"+hash("a", 100)+",,")
+	csvDir := filepath.Dir(csv)
+	if err := os.Chmod(csvDir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(csvDir, 0o755) })
+	var during []string
+	sleep := env.Factory.Sleep
+	env.Factory.Sleep = func(ctx context.Context, d time.Duration) error {
+		during = append(during, journals(t, dir)...)
+		return sleep(ctx, d)
+	}
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, env.Stderr)
+	}
+	if entries, _ := os.ReadDir(csvDir); len(entries) != 1 {
+		t.Errorf("written next to the CSV: %v", entries)
+	}
+	if len(during) == 0 || !strings.HasPrefix(during[0], dir+string(filepath.Separator)) {
+		t.Errorf("journal while running: %v", during)
+	}
+}
+
+// A journal whose directory cannot be written is an error that names --journal.
+func TestImportJournalErrorNamesTheFlag(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "J-1,,"+hash("a", 100)+",,")
+	notADir := writeCSV(t, "file", false, fullHeader, "X,,"+hash("x", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--journal", filepath.Join(notADir, "journal.json"))
+	if code != 2 || !strings.Contains(env.Stderr.String(), "(pass --journal FILE to keep the journal elsewhere)") {
+		t.Errorf("exit %d %s", code, env.Stderr)
+	}
+	if n := count(env, importRoute, 0); n != 0 {
+		t.Errorf("%d import requests", n)
+	}
+}
+
+// Resuming against another Graph host than the journal's is refused naming both, before anything is sent.
+func TestImportResumeAgainstOtherGraphHost(t *testing.T) {
+	first, dir := newImportEnv(t, graphmock.Options{ProcessDelay: time.Hour})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "H-1,,"+hash("a", 100)+",,")
+	if code := first.Run(NewCmdImport(first.Factory, nil), csv, "--no-wait"); code != 0 {
+		t.Fatalf("exit %d %s", code, first.Stderr)
+	}
+	second, _ := newImportEnv(t, graphmock.Options{})
+	second.Factory.Env = first.Factory.Env // the same journal directory
+	code := second.Run(NewCmdImport(second.Factory, nil), csv, "--resume")
+	firstHost := strings.TrimPrefix(strings.TrimSuffix(first.Mock.BaseURL(), "/beta"), "http://")
+	secondHost := strings.TrimPrefix(strings.TrimSuffix(second.Mock.BaseURL(), "/beta"), "http://")
+	want := "error: --resume: the import journal " + journals(t, dir)[0] + " records an import into " + firstHost +
+		", but this run signs in to " + secondHost + "; resume with the same --tenant and --graph-url (or --cloud), or delete the journal to start over\n"
+	if code != 2 || !strings.HasPrefix(second.Stderr.String(), want) {
+		t.Errorf("exit %d\n got %q\nwant %q", code, second.Stderr, want)
+	}
+	if n := len(second.Mock.Requests()); n != 0 {
+		t.Errorf("%d requests reached the other host", n)
+	}
+}
+
+// A journaled import record deleted by someone else is settled by looking the serial number up: registered
+// means imported; not registered is said, not waited on until the timeout.
+func TestImportSettlesRecordsDeletedBySomeoneElse(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Minute})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "DEL-1,,"+hash("a", 100)+",,", "DEL-2,,"+hash("b", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--no-wait", "-o", "json"); code != 0 {
+		t.Fatalf("exit %d %s", code, env.Stderr)
+	}
+	first := decodeReport(t, env.Stdout.String())
+	// DEL-2's record is deleted while pending (it never registers); DEL-1's once it has registered.
+	mockCall(t, env, "DELETE", "/deviceManagement/importedWindowsAutopilotDeviceIdentities/"+first.Devices[1].ImportRecordID, "")
+	env.Clock.Advance(2 * time.Minute)
+	mockCall(t, env, "DELETE", "/deviceManagement/importedWindowsAutopilotDeviceIdentities/"+first.Devices[0].ImportRecordID, "")
+	env.Stdout.Reset()
+	env.Stderr.Reset()
+	sleeps := len(env.Sleeps)
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 3 || statuses(r) != "DEL-1=imported DEL-2=failed" {
+		t.Fatalf("exit %d %s\n%s", code, statuses(r), env.Stderr)
+	}
+	if r.Devices[0].ID == "" || r.Devices[0].Message != "its import record was deleted before its answer was read; the device is registered in this tenant" {
+		t.Errorf("DEL-1 %+v", r.Devices[0])
+	}
+	if r.Devices[1].Error != "its import record was deleted before the service answered, and no device with this serial number is registered in this tenant; import it again" {
+		t.Errorf("DEL-2 %+v", r.Devices[1])
+	}
+	if waited := env.Sleeps[sleeps:]; len(waited) > 2 {
+		t.Errorf("waited %v for records that are gone", waited)
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests", n)
+	}
+}
+
+// An edited journal is never an authority: a recordId pointing at another admin's record, and a device the
+// input doesn't hold, don't make a resumed run follow or delete anything but its own records.
+func TestImportEditedJournalLeavesOthersRecords(t *testing.T) {
+	env, dir := newImportEnv(t, graphmock.Options{ProcessDelay: time.Minute})
+	csv := writeCSV(t, "d.csv", false, fullHeader, "ED-1,,"+hash("a", 100)+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--no-wait"); code != 0 {
+		t.Fatalf("exit %d %s", code, env.Stderr)
+	}
+	theirs := otherAdminsImport(t, env, "ED-1")
+	ghost := otherAdminsImport(t, env, "GHOST-1")
+	path := journals(t, dir)[0]
+	var j map[string]any
+	b, _ := os.ReadFile(path)
+	json.Unmarshal(b, &j)
+	devices := j["devices"].(map[string]any)
+	devices["ED-1"].(map[string]any)["recordId"] = theirs
+	devices["GHOST-1"] = map[string]any{"recordId": ghost, "status": "imported"}
+	b, _ = json.Marshal(j)
+	os.WriteFile(path, b, 0o600)
+
+	env.Clock.Advance(2 * time.Minute)
+	env.Stdout.Reset()
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "ED-1=imported" || r.Devices[0].ImportRecordID == theirs {
+		t.Fatalf("exit %d %s %+v\n%s", code, statuses(r), r.Devices, env.Stderr)
+	}
+	deleted := map[string]bool{}
+	for _, q := range env.Mock.Requests() {
+		if q.Route == deleteRoute {
+			deleted[q.Path[strings.LastIndex(q.Path, "/")+1:]] = true
+		}
+	}
+	if deleted[theirs] || deleted[ghost] || !deleted[r.Devices[0].ImportRecordID] || len(deleted) != 1 {
+		t.Errorf("deleted %v; theirs %s, ghost %s, ours %s", deleted, theirs, ghost, r.Devices[0].ImportRecordID)
+	}
+	if n := count(env, importRoute, 0); n != 3 { // ours once, and the two seeded by "another admin"
+		t.Errorf("%d import requests", n)
+	}
+}
