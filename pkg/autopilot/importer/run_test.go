@@ -167,3 +167,69 @@ func TestRunTimeoutIsADeadline(t *testing.T) {
 		t.Errorf("journal: %v", err)
 	}
 }
+
+// testRun imports a synthetic file of n devices against mock on its fake clock.
+func testRun(t *testing.T, mock *graphmock.Server, clock *graphmock.FakeClock, path string, opts Options) (*Report, error) {
+	t.Helper()
+	client, err := graph.New(graph.Config{BaseURL: mock.BaseURL(), Credential: benchToken{token: "run-test"}, HTTPClient: mock.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenInputs(context.Background(), []string{path}, InputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	opts.Now = clock.Now
+	opts.Sleep = func(ctx context.Context, d time.Duration) error { clock.Advance(d); return ctx.Err() }
+	in, err := Check(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Run(context.Background(), client, opts, in)
+}
+
+func syntheticCSV(t *testing.T, n int) string {
+	t.Helper()
+	var buf bytes.Buffer
+	hashcsv.WriteSynthetic(&buf, n, hashcsv.SyntheticOptions{Seed: uint64(n), SerialPrefix: "RUN-"})
+	path := filepath.Join(t.TempDir(), "devices.csv")
+	os.WriteFile(path, buf.Bytes(), 0o644)
+	return path
+}
+
+// The journal records the signed-in tenant; resuming signed in to another tenant is refused naming both.
+func TestRunResumeInOtherTenant(t *testing.T) {
+	clock := graphmock.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	mock := graphmock.Start(t, graphmock.Options{Token: "run-test", Clock: clock, ProcessDelay: time.Hour})
+	path, dir := syntheticCSV(t, 2), t.TempDir()
+	if _, err := testRun(t, mock, clock, path, Options{JournalDir: dir, NoWait: true, Tenant: "tenant-a"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := testRun(t, mock, clock, path, Options{JournalDir: dir, Resume: true, Tenant: "tenant-b"})
+	var other *OtherTargetError
+	host := strings.TrimPrefix(strings.TrimSuffix(mock.BaseURL(), "/beta"), "http://")
+	if !errors.As(err, &other) || !strings.Contains(err.Error(), "records an import into tenant tenant-a on "+host+", but this run signs in to tenant tenant-b on "+host) {
+		t.Errorf("%v", err)
+	}
+}
+
+// Deleting the import records is a phase of its own whose progress moves to the end.
+func TestRunReportsCleanupProgress(t *testing.T) {
+	clock := graphmock.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	mock := graphmock.Start(t, graphmock.Options{Token: "run-test", Clock: clock, ProcessDelay: time.Second})
+	var seen []Progress
+	rep, err := testRun(t, mock, clock, syntheticCSV(t, 45), Options{JournalDir: t.TempDir(), Progress: func(p Progress) { seen = append(seen, p) }})
+	if err != nil || rep.Summary.Count(result.Imported) != 45 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	var cleanup []int
+	for _, p := range seen {
+		if p.Phase == PhaseCleanup {
+			cleanup = append(cleanup, p.Removed)
+		}
+	}
+	if len(cleanup) < 3 || cleanup[0] != 0 || cleanup[len(cleanup)-1] != 45 || seen[len(seen)-1].Records != 45 {
+		t.Errorf("cleanup progress %v", cleanup)
+	}
+}
