@@ -349,10 +349,11 @@ func overrideFlags(o importer.Overrides) string {
 func importOutcome(opts *ImportOptions, src *importer.Inputs, rep *importer.Report, runErr, syncErr error) error {
 	s := rep.Summary
 	pending := s.Count(result.Pending)
-	if opts.NoWait && runErr == nil {
+	resume := resumeCommand(opts, src)
+	if opts.NoWait && runErr == nil && pending > 0 {
+		fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "%d devices submitted; wait for their answers with: %s\n", pending, resume)
 		pending = 0 // asked not to wait: pending is the expected answer
 	}
-	resume := resumeCommand(opts, src)
 	var lost *importer.LostAnswerError
 	var je *importer.JournalError
 	switch {

@@ -390,6 +390,9 @@ func TestImportNoWaitThenResume(t *testing.T) {
 	if statuses(r) != "SN-1=pending" || r.Devices[0].ImportRecordID == "" {
 		t.Errorf("no-wait report %+v", r)
 	}
+	if want := "1 devices submitted; wait for their answers with: autopilotctl device import " + csv + " --graph-url " + env.Mock.BaseURL() + " --resume\n"; !strings.HasSuffix(env.Stderr.String(), want) {
+		t.Errorf("stderr %q\nwant suffix %q", env.Stderr, want)
+	}
 	// --no-wait still exits 3 for rows it could not submit.
 	bad := writeCSV(t, "bad.csv", false, fullHeader, "SN-9,,"+hash("z", 100)+",,", "SN-10,,not base64!,,")
 	if code := env.Run(NewCmdImport(env.Factory, nil), bad, "--no-wait", "--skip-invalid", "-o", "json"); code != 3 {
