@@ -65,7 +65,11 @@ type condition struct {
 	variable   string // lambda variable: "_" or "group.objectId"
 	op         comparison
 	val        value
-	off        int
+	off        int // where the condition starts in the source
+	// Source offsets of the lambda (from "_" to the end of its value) and of its operator; bare is a lambda
+	// written without parentheses, which lint rewrites.
+	lambdaOff, lambdaEnd, opOff int
+	bare                        bool
 }
 
 func (c *condition) match(d Device) bool {

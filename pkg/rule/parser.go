@@ -13,6 +13,7 @@ const maxMemberOfGroups = 50
 // parser is a recursive-descent parser over the token list with the documented
 // precedence: comparisons, then -not, then -and, then -or.
 type parser struct {
+	src  string
 	toks []token
 	pos  int
 }
@@ -22,7 +23,7 @@ func parse(src string) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := &parser{src: src, toks: toks}
 	root, err := p.binary(false)
 	if err != nil {
 		return nil, err
@@ -104,7 +105,8 @@ func (p *parser) unary() (node, error) {
 			return nil, err
 		}
 		if t := p.next(); t.kind != tokRParen {
-			return nil, &SyntaxError{Offset: t.off, Msg: fmt.Sprintf(`expected ")" to close "(" at offset %d, found %s`, open.off, describe(t))}
+			line, col := position(p.src, open.off)
+			return nil, &SyntaxError{Offset: t.off, Msg: fmt.Sprintf(`expected ")" to close the "(" at %d:%d, found %s`, line, col, describe(t))}
 		}
 		return n, nil
 	}
@@ -159,6 +161,8 @@ func (p *parser) lambda(c *condition, quantTok token) error {
 	if paren {
 		p.pos++
 	}
+	c.bare = !paren
+	c.lambdaOff = p.peek().off
 	c.variable = "_"
 	if c.prop.kind == kindGroupIDs {
 		c.variable = "group.objectId"
@@ -177,6 +181,9 @@ func (p *parser) lambda(c *condition, quantTok token) error {
 	if c.op, c.val, err = p.comparison(opTok, opName, c.variable, kindString); err != nil {
 		return err
 	}
+	c.opOff = opTok.off
+	last := p.toks[p.pos-1]
+	c.lambdaEnd = last.off + len(last.raw)
 	if c.prop.kind == kindGroupIDs && len(c.val.list) > maxMemberOfGroups {
 		return &SyntaxError{Offset: opTok.off, Msg: fmt.Sprintf("device.memberOf lists %d groups; at most %d are allowed", len(c.val.list), maxMemberOfGroups)}
 	}

@@ -28,28 +28,49 @@ type Rule struct {
 	root node
 }
 
-// SyntaxError says where a rule is wrong (byte offset into the rule text) and what is wrong.
+// SyntaxError says where a rule is wrong and what is wrong. Offset is a byte offset into the rule; Line and
+// Column (1-based, Column in characters) are what people read, as in "rule:1:57: expected ")" …".
 type SyntaxError struct {
-	Offset int
-	Msg    string
+	Offset       int
+	Line, Column int
+	Msg          string
+	text         string
 }
 
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("rule: offset %d: %s", e.Offset, e.Msg)
+	return fmt.Sprintf("rule:%d:%d: %s", e.Line, e.Column, e.Msg)
+}
+
+// Excerpt is the rule's offending line (cut to a window around the column when long) and a caret line
+// under the column, each indented by two spaces, for printing after Error.
+func (e *SyntaxError) Excerpt() string {
+	return excerpt(e.text, e.Offset)
+}
+
+// locate fills in Line and Column for text.
+func (e *SyntaxError) locate(text string) *SyntaxError {
+	e.text = text
+	e.Line, e.Column = position(text, e.Offset)
+	return e
 }
 
 // Parse checks text against the Entra device rule grammar and returns the rule.
 // Every error is a *SyntaxError.
 func Parse(text string) (*Rule, error) {
 	if strings.TrimSpace(text) == "" {
-		return nil, &SyntaxError{Offset: 0, Msg: "rule is empty"}
+		return nil, (&SyntaxError{Offset: 0, Msg: "rule is empty"}).locate(text)
 	}
 	if n := utf8.RuneCountInString(text); n > MaxLength {
-		return nil, &SyntaxError{Offset: len(string([]rune(text)[:MaxLength])), Msg: fmt.Sprintf("rule is %d characters long; Entra allows at most %d", n, MaxLength)}
+		e := &SyntaxError{Offset: runeOffset(text, MaxLength), Msg: fmt.Sprintf("rule is %d characters long; Entra allows at most %d", n, MaxLength)}
+		return nil, e.locate(text)
 	}
 	root, err := parse(text)
 	if err != nil {
-		return nil, err
+		se, ok := err.(*SyntaxError)
+		if !ok {
+			se = &SyntaxError{Msg: err.Error()}
+		}
+		return nil, se.locate(text)
 	}
 	return &Rule{root: root}, nil
 }
@@ -65,4 +86,15 @@ func (r *Rule) String() string {
 	var b strings.Builder
 	r.root.write(&b)
 	return b.String()
+}
+
+// runeOffset is the byte offset of the n-th character of text (an invalid byte counts as one character).
+func runeOffset(text string, n int) int {
+	for off := range text {
+		if n == 0 {
+			return off
+		}
+		n--
+	}
+	return len(text)
 }
