@@ -88,7 +88,13 @@ func (s *Server) seedDirectory() error {
 		create func(body map[string]any) error
 	}{
 		{"groups", seed.Groups, func(body map[string]any) error {
-			_, err := s.seedPost("/groups", body)
+			created, err := s.seedPost("/groups", body)
+			if err == nil {
+				// A seed is a tenant as it stands: its dynamic groups' processing is done.
+				g := s.group(created["id"].(string))
+				now := s.opts.Clock.Now()
+				g.processing = groupProcessing{startedAt: now, doneAt: now, processed: g.membershipRule}
+			}
 			return err
 		}},
 		{"enrollmentConfigurations", seed.EnrollmentConfigurations, s.seedESP},

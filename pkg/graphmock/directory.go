@@ -33,11 +33,13 @@ type directoryState struct {
 type group struct {
 	id, displayName, description, mailNickname string
 	mailEnabled, securityEnabled               bool
+	roleAssignable                             bool // isAssignableToRole, fixed at creation
 	groupTypes                                 []string
 	membershipRule, processingState            string // "" is null
 	rule                                       *rule.Rule
 	owners, members                            []string // directory object ids, in the order added
 	created                                    time.Time
+	processing                                 groupProcessing
 }
 
 func (g *group) dynamic() bool { return hasFold(g.groupTypes, "DynamicMembership") }
@@ -139,13 +141,20 @@ func (s *Server) registerDirectory() {
 		pageFiltered(c, "Group", s.directory.groups, s.groupEntity, "displayName", "mailNickname", "id")
 	})
 	s.handle("GET /groups/{id}", withGroup(func(c *call, g *group) {
-		c.entity(http.StatusOK, "groups/$entity", s.groupEntity(g))
+		if obj, ok := c.selected(s.groupEntity(g), "group", s.processingStatus(g, c.Now())); ok {
+			c.entity(http.StatusOK, "groups/$entity", obj)
+		}
 	}))
+	s.handle("PATCH /groups/{id}", withGroup(s.updateGroup))
 	s.handle("DELETE /groups/{id}", withGroup(s.deleteGroup))
-	s.handle("GET /groups/{id}/owners", withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(g.owners)) }))
-	s.handle("GET /groups/{id}/members", withGroup(func(c *call, g *group) { c.Page(s.directoryEntities(s.groupMembers(g))) }))
+	s.handle("GET /groups/{id}/owners", withGroup(func(c *call, g *group) { c.pageSelected(s.directoryEntities(g.owners), "directoryObject") }))
+	s.handle("GET /groups/{id}/members", withGroup(func(c *call, g *group) {
+		c.pageSelected(s.directoryEntities(s.groupMembers(g, c.Now())), "directoryObject")
+	}))
 	s.handle("POST /groups/{id}/owners/$ref", withGroup(func(c *call, g *group) { s.addReference(c, g, "owners") }))
 	s.handle("POST /groups/{id}/members/$ref", withGroup(func(c *call, g *group) { s.addReference(c, g, "members") }))
+	s.handle("DELETE /groups/{id}/owners/{ref}/$ref", withGroup(func(c *call, g *group) { s.removeReference(c, g, "owners") }))
+	s.handle("DELETE /groups/{id}/members/{ref}/$ref", withGroup(func(c *call, g *group) { s.removeReference(c, g, "members") }))
 	s.handle("GET /directoryObjects/{id}", func(c *call) {
 		obj := s.directoryObject(c.Param("id"))
 		if obj == nil {
@@ -193,32 +202,15 @@ const mailNicknameForbidden = `@()\[]";:<>, `
 func (s *Server) createGroup(now time.Time, body map[string]any) (*group, *apiError) {
 	const typ = "group"
 	g := &group{id: s.newID(), created: now}
+	g.restartProcessing(now, s.opts.ProcessDelay)
+	if err := g.read(body); err != nil {
+		return nil, err
+	}
 	var err *apiError
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"displayName", &g.displayName}, {"description", &g.description}, {"mailNickname", &g.mailNickname},
-		{"membershipRule", &g.membershipRule}, {"membershipRuleProcessingState", &g.processingState}} {
-		if *f.dst, err = prop[string](body, typ, f.key, "a string"); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst *bool
-	}{{"mailEnabled", &g.mailEnabled}, {"securityEnabled", &g.securityEnabled}} {
-		if *f.dst, err = prop[bool](body, typ, f.key, "a boolean"); err != nil {
-			return nil, err
-		}
-	}
-	if g.groupTypes, err = stringList(body, typ, "groupTypes"); err != nil {
+	if g.roleAssignable, err = prop[bool](body, typ, "isAssignableToRole", "a boolean"); err != nil {
 		return nil, err
 	}
-	roleAssignable, err := prop[bool](body, typ, "isAssignableToRole", "a boolean")
-	if err != nil {
-		return nil, err
-	}
-	if err := g.validate(roleAssignable); err != nil {
+	if err := g.validate(); err != nil {
 		return nil, err
 	}
 	binds := 0
@@ -241,8 +233,38 @@ func (s *Server) createGroup(now time.Time, body map[string]any) (*group, *apiEr
 	return g, nil
 }
 
-// validate applies Entra's rules for a new group's own properties.
-func (g *group) validate(roleAssignable bool) *apiError {
+// read sets the group's own properties that body sends (create and update bodies alike).
+func (g *group) read(body map[string]any) *apiError {
+	var err *apiError
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"displayName", &g.displayName}, {"description", &g.description}, {"mailNickname", &g.mailNickname},
+		{"membershipRule", &g.membershipRule}, {"membershipRuleProcessingState", &g.processingState}} {
+		if _, sent := body[f.key]; sent {
+			if *f.dst, err = prop[string](body, "group", f.key, "a string"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst *bool
+	}{{"mailEnabled", &g.mailEnabled}, {"securityEnabled", &g.securityEnabled}} {
+		if _, sent := body[f.key]; sent {
+			if *f.dst, err = prop[bool](body, "group", f.key, "a boolean"); err != nil {
+				return err
+			}
+		}
+	}
+	if _, sent := body["groupTypes"]; sent {
+		g.groupTypes, err = stringList(body, "group", "groupTypes")
+	}
+	return err
+}
+
+// validate applies Entra's rules for a group's own properties, on create and on update.
+func (g *group) validate() *apiError {
 	switch {
 	case g.displayName == "" || len([]rune(g.displayName)) > 256:
 		return entraBadRequest("Invalid value specified for property 'displayName' of resource 'Group'.")
@@ -269,7 +291,7 @@ func (g *group) validate(roleAssignable bool) *apiError {
 		}
 		return nil
 	}
-	if roleAssignable {
+	if g.roleAssignable {
 		return entraBadRequest("A group with isAssignableToRole set to true can't have dynamic membership.")
 	}
 	if g.membershipRule == "" {
@@ -386,18 +408,20 @@ func (s *Server) bind(g *group, rel, ref string) *apiError {
 	return nil
 }
 
-// groupMembers is the explicit members of an assigned group, or the devices a dynamic group's rule selects
-// while its processing is On.
-func (s *Server) groupMembers(g *group) []string {
+// groupMembers is the explicit members of an assigned group, or the devices a dynamic group's processed
+// rule selects (docs/graph.md#dynamic-device-groups): none until the first processing succeeds, the old
+// rule's while a changed rule is processed or processing is paused.
+func (s *Server) groupMembers(g *group, now time.Time) []string {
 	if !g.dynamic() {
 		return g.members
 	}
 	var ids []string
-	if g.processingState != "On" {
+	r := g.processedRule(now)
+	if r == nil {
 		return ids
 	}
 	for _, d := range s.entraDevices() {
-		if g.rule.Match(rule.Device{PhysicalIDs: d.PhysicalIDs, Properties: map[string]string{
+		if r.Match(rule.Device{PhysicalIDs: d.PhysicalIDs, Properties: map[string]string{
 			"displayName": d.DisplayName, "objectId": d.ID, "deviceId": d.ID, "deviceOSType": "Windows", "accountEnabled": "true",
 		}}) {
 			ids = append(ids, d.ID)
@@ -452,7 +476,8 @@ func (s *Server) groupEntity(g *group) map[string]any {
 		"id": g.id, "displayName": g.displayName, "description": nullable(g.description), "mailNickname": g.mailNickname,
 		"mailEnabled": g.mailEnabled, "securityEnabled": g.securityEnabled, "groupTypes": append([]string{}, g.groupTypes...),
 		"membershipRule": nullable(g.membershipRule), "membershipRuleProcessingState": nullable(g.processingState),
-		"createdDateTime": created, "renewedDateTime": created,
+		"isAssignableToRole": trueOrNull(g.roleAssignable),
+		"createdDateTime":    created, "renewedDateTime": created,
 		"securityIdentifier": "S-1-12-1-" + strings.ReplaceAll(g.id, "-", ""),
 	})
 }
@@ -476,7 +501,7 @@ func pageFiltered[T any](c *call, resource string, objects []T, render func(T) m
 	}
 	expr := c.R.URL.Query().Get("$filter")
 	if expr == "" {
-		c.Page(items)
+		c.pageSelected(items, resource)
 		return
 	}
 	m := eqFilter.FindStringSubmatch(expr)
@@ -493,5 +518,5 @@ func pageFiltered[T any](c *call, resource string, objects []T, render func(T) m
 			}
 		}
 	}
-	c.Page(kept)
+	c.pageSelected(kept, resource)
 }

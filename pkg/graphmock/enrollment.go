@@ -724,7 +724,7 @@ func (s *Server) applyProfileAssignments() {
 		if !ok {
 			set = map[string]bool{}
 			if g := s.group(groupID); g != nil {
-				for _, id := range s.groupMembers(g) {
+				for _, id := range s.groupMembers(g, s.opts.Clock.Now()) {
 					set[strings.ToLower(id)] = true
 				}
 			}

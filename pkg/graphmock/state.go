@@ -62,6 +62,11 @@ type stateGroup struct {
 	MembershipRule, ProcessingState            string
 	Owners, Members                            []string
 	Created                                    time.Time
+	RoleAssignable                             bool `json:",omitempty"`
+	// Membership processing (group_processing.go); a state written before these existed reads as processed.
+	ProcessingStarted, ProcessingDone time.Time
+	ProcessedRule                     string `json:",omitempty"`
+	ProcessingFailure                 string `json:",omitempty"`
 }
 
 type stateSP struct {
@@ -111,7 +116,8 @@ func (s *Server) Snapshot() *State {
 	st.Settings = stateSettings{a.settings.id, a.settings.lastSync, a.settings.lastManualTrigger, a.settings.status}
 	for _, g := range s.directory.groups {
 		st.Groups = append(st.Groups, stateGroup{g.id, g.displayName, g.description, g.mailNickname, g.mailEnabled, g.securityEnabled,
-			g.groupTypes, g.membershipRule, g.processingState, g.owners, g.members, g.created})
+			g.groupTypes, g.membershipRule, g.processingState, g.owners, g.members, g.created, g.roleAssignable,
+			g.processing.startedAt, g.processing.doneAt, g.processing.processed, g.processing.failure})
 	}
 	for _, sp := range s.directory.servicePrincipals {
 		st.ServicePrincipals = append(st.ServicePrincipals, stateSP{sp.id, sp.appID, sp.extra})
@@ -165,13 +171,19 @@ func (s *Server) Restore(st *State) error {
 	for _, g := range st.Groups {
 		grp := &group{id: g.ID, displayName: g.DisplayName, description: g.Description, mailNickname: g.MailNickname,
 			mailEnabled: g.MailEnabled, securityEnabled: g.SecurityEnabled, groupTypes: g.GroupTypes,
-			membershipRule: g.MembershipRule, processingState: g.ProcessingState, owners: g.Owners, members: g.Members, created: g.Created}
-		if grp.membershipRule != "" {
-			r, err := rule.Parse(grp.membershipRule)
+			membershipRule: g.MembershipRule, processingState: g.ProcessingState, owners: g.Owners, members: g.Members, created: g.Created,
+			roleAssignable: g.RoleAssignable, processing: groupProcessing{g.ProcessingStarted, g.ProcessingDone, g.ProcessedRule, g.ProcessingFailure}}
+		for _, text := range []string{grp.membershipRule, grp.processing.processed} {
+			if text == "" {
+				continue
+			}
+			r, err := rule.Parse(text)
 			if err != nil {
 				return fmt.Errorf("group %s: membership rule: %v", grp.id, err)
 			}
-			grp.rule = r
+			if text == grp.membershipRule {
+				grp.rule = r
+			}
 		}
 		dir.groups = append(dir.groups, grp)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/autopilotctl/autopilotctl/pkg/rule"
 )
 
 // stateSeed is the demo tenant plus a device-preparation policy, so every kind of state is present.
@@ -34,6 +36,7 @@ func tenantView(t *testing.T, s *Server) map[string]string {
 	get("/deviceManagement/windowsAutopilotSettings")
 	get("/servicePrincipals")
 	for _, g := range get("/groups").values() {
+		get("/groups/" + g["id"].(string) + "?$select=membershipRuleProcessingStatus")
 		get("/groups/" + g["id"].(string) + "/members")
 		get("/groups/" + g["id"].(string) + "/owners")
 	}
@@ -55,7 +58,19 @@ func TestSnapshotRestoreKeepsTheTenant(t *testing.T) {
 	dev := send(t, a, "GET", devicesPath, nil).want(t, 200).values()[0]["id"].(string)
 	send(t, a, "POST", devicesPath+"/"+dev+"/updateDeviceProperties", map[string]any{"groupTag": "Kiosk"}).want(t, 204)
 	send(t, a, "POST", "/deviceManagement/windowsAutopilotSettings/sync", nil).want(t, 204)
+	// Groups whose membership is being processed, was changed, or failed; a role-assignable group.
+	kiosk := send(t, a, "POST", "/groups", map[string]any{"displayName": "Kiosk", "mailEnabled": false, "mailNickname": "kiosk",
+		"securityEnabled": true, "groupTypes": []string{"DynamicMembership"}, "membershipRule": rule.GroupTag("Kiosk")}).want(t, 201).str("id")
+	send(t, a, "PATCH", "/groups/"+a.directory.groups[1].id, map[string]any{"membershipRule": rule.GroupTag("Kiosk")}).want(t, 204)
+	if err := a.FailGroupProcessing(a.directory.groups[0].id, "Processing failed."); err != nil {
+		t.Fatal(err)
+	}
+	send(t, a, "POST", "/groups", map[string]any{"displayName": "Admins", "mailEnabled": false, "mailNickname": "admins",
+		"securityEnabled": true, "isAssignableToRole": true}).want(t, 201)
 	clockA.Advance(time.Minute)
+	if st := send(t, a, "GET", "/groups/"+kiosk+"?$select=membershipRuleProcessingStatus", nil).body["membershipRuleProcessingStatus"]; st.(map[string]any)["status"] != "NotStarted" {
+		t.Fatalf("new group's processing: %v", st)
+	}
 
 	saved, err := json.Marshal(a.Snapshot())
 	if err != nil {
@@ -94,8 +109,13 @@ func TestSnapshotRestoreKeepsTheTenant(t *testing.T) {
 	clockA.Advance(time.Second)
 	clockB.Advance(time.Second)
 	viewA, viewB = tenantView(t, a), tenantView(t, b)
-	if viewB[devicesPath] != viewA[devicesPath] || viewB[importsPath] != viewA[importsPath] {
-		t.Errorf("after the due time:\n%.2000s\nwant\n%.2000s", viewB[devicesPath], viewA[devicesPath])
+	for path, want := range viewA {
+		if viewB[path] != want {
+			t.Errorf("GET %s after the due time differs:\n%.2000s\nwant\n%.2000s", path, viewB[path], want)
+		}
+	}
+	if got := send(t, b, "GET", "/groups/"+kiosk+"/members", nil).values(); len(got) == 0 {
+		t.Errorf("the new group's members once processed: %v", got)
 	}
 	if got := len(send(t, b, "GET", devicesPath, nil).values()); got != 8 {
 		t.Errorf("%d devices after the imports settled, want 8", got)
