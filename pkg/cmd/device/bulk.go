@@ -70,25 +70,6 @@ func printBulk[E result.Entry](f *cmdutil.Factory, entries []E, table output.Row
 	return nil
 }
 
-// confirm asks question on a terminal before a write; elsewhere only --yes lets it go ahead. Both refusals
-// are usage errors (exit 2): nothing was changed. refused says what is not done, e.g. "not deleting anything".
-func confirm(f *cmdutil.Factory, yes bool, question, refused string) error {
-	if yes {
-		return nil
-	}
-	if !f.IOStreams.CanPrompt() {
-		return cmdutil.UsageErrorf("%s without confirmation: pass --yes (or --dry-run to see what would change)", refused)
-	}
-	ok, err := f.IOStreams.Confirm(question)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return cmdutil.UsageErrorf("cancelled: nothing was changed")
-	}
-	return nil
-}
-
 // someSerials names the serial numbers of entries with status st, up to ten of them, for a question.
 func someSerials[E result.Entry](entries []E, st result.Status) (n int, list string) {
 	var serials []string

@@ -48,7 +48,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 				return err
 			}
 			if !opts.Yes && !opts.DryRun && !f.IOStreams.CanPrompt() {
-				return confirm(f, false, "", "not deleting anything") // refuses before anything is sent
+				return cmdutil.Confirm(f, false, "", "not deleting anything") // refuses before anything is sent
 			}
 			if runF != nil {
 				return runF(opts)
@@ -93,7 +93,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	var applyErr error
 	if n, serials := someSerials(plan, result.WouldDelete); n > 0 && !opts.DryRun {
 		question := fmt.Sprintf("Deregister %d Autopilot device(s) (%s)?", n, serials)
-		if err := confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
+		if err := cmdutil.Confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
 			return err
 		}
 		progress := f.IOStreams.StartProgress("Deleting", n)

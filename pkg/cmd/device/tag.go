@@ -121,7 +121,7 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 	if n, serials := someSerials(plan, result.WouldUpdate); n > 0 && !opts.DryRun {
 		if opts.SelectGroupTag != "" || n > confirmAbove {
 			question := fmt.Sprintf("Change the group tag of %d Autopilot device(s) (%s)?", n, serials)
-			if err := confirm(f, opts.Yes, question, fmt.Sprintf("not changing the group tag of %d devices", n)); err != nil {
+			if err := cmdutil.Confirm(f, opts.Yes, question, fmt.Sprintf("not changing the group tag of %d devices", n)); err != nil {
 				return err
 			}
 		}
