@@ -10,6 +10,7 @@ import (
 
 	authcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/auth"
 	devicecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/device"
+	groupcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/group"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
@@ -33,7 +34,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
 		&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"},
 	)
-	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f)} {
+	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f)} {
 		c.GroupID = "autopilot"
 		root.AddCommand(c)
 	}

@@ -48,7 +48,7 @@ func Lint(text string) (*Linted, error) {
 	walk(r.root, func(c *condition) {
 		if c.bare {
 			lambda := text[c.lambdaOff:c.lambdaEnd]
-			l.warn(text, c.lambdaOff, fmt.Sprintf("the -%s lambda is not in parentheses, a form the Entra portal refuses (\"Invalid operands found for operator\"); it is sent as (%s)", c.quantifier, lambda), "("+lambda+")")
+			l.warn(text, c.lambdaOff, fmt.Sprintf("the -%s lambda is not in parentheses, a form the Entra portal refuses (\"Invalid operands found for operator\"); it is sent as (%s)", c.quantifier, lambda), "")
 			inserts = append(inserts, c.lambdaOff, c.lambdaEnd)
 		}
 		if c.prop.kind == kindStrings && strings.EqualFold(c.prop.name, "devicePhysicalIds") && c.op.name == "contains" &&

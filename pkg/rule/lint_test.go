@@ -27,7 +27,7 @@ func TestLintDocumentedRules(t *testing.T) {
 		{"purchase order (Autopilot docs)", docPurchaseOrder, docPurchaseOrder, nil},
 		{"offline profile (Autopilot docs)", docOffline, docOffline, nil},
 		{"all devices (Entra reference, bare lambda)", entraAllDevices, `device.devicePhysicalIDs -any (_ -startsWith "[ZTDId]")`,
-			[]string{`rule:1:31: the -any lambda is not in parentheses, a form the Entra portal refuses ("Invalid operands found for operator"); it is sent as (_ -startsWith "[ZTDId]"); write (_ -startsWith "[ZTDId]")`}},
+			[]string{`rule:1:31: the -any lambda is not in parentheses, a form the Entra portal refuses ("Invalid operands found for operator"); it is sent as (_ -startsWith "[ZTDId]")`}},
 		{"bare lambda inside parentheses, twice", `(device.devicePhysicalIds -any _ -eq "[OrderID]:A") -or (device.devicePhysicalIds -all _ -ne "x")`,
 			`(device.devicePhysicalIds -any (_ -eq "[OrderID]:A")) -or (device.devicePhysicalIds -all (_ -ne "x"))`,
 			[]string{`rule:1:32: the -any lambda`, `rule:1:88: the -all lambda`}},

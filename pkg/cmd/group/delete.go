@@ -1,0 +1,73 @@
+package group
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+	"github.com/autopilotctl/autopilotctl/pkg/groups"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
+)
+
+// DeleteOptions holds `group delete`'s argument and flags.
+type DeleteOptions struct {
+	Factory  *cmdutil.Factory
+	NameOrID string
+	Yes      bool
+	DryRun   bool
+}
+
+// NewCmdDelete builds `group delete`; runF replaces the run in flag-parsing tests.
+func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "delete NAME|ID [--yes]",
+		Short: "Delete a group",
+		Long: "Deletes the group named exactly NAME (or with id ID). Asks for confirmation in a terminal; elsewhere\n" +
+			"--yes is required. Profiles, Enrollment Status Pages and policies assigned to the group lose that target.",
+		Example: "  autopilotctl group delete \"Autopilot - Old\"\n" +
+			"  autopilotctl group delete 00000000-0000-4000-8000-000000000001 --yes",
+		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkGroupArg(args); err != nil {
+				return err
+			}
+			if !opts.Yes && !opts.DryRun && !f.IOStreams.CanPrompt() {
+				return cmdutil.Confirm(f, false, "", "not deleting anything") // refuses before anything is sent
+			}
+			opts.NameOrID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return deleteRun(cmd.Context(), opts)
+		},
+	}
+	cmdutil.SetPermissions(cmd, groupsWrite)
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show what would be deleted without deleting it")
+	return cmd
+}
+
+func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	f := opts.Factory
+	c, g, err := namedGroup(ctx, f, opts.NameOrID)
+	if err != nil {
+		return err
+	}
+	ch := &groups.Change{Change: result.Change{Kind: groups.Kind, Name: g.DisplayName, ID: g.ID, Status: result.WouldDelete},
+		DisplayName: g.DisplayName, MembershipRule: g.MembershipRule}
+	if !opts.DryRun {
+		question := fmt.Sprintf("Delete %s group %s (%s)?", g.Type(), safetext.Quote(g.DisplayName), g.ID)
+		if err := cmdutil.Confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
+			return err
+		}
+		ch.Status = result.Deleted
+		if err := groups.Delete(ctx, c, g.ID); err != nil {
+			ch.Status, ch.Error = result.Failed, err.Error()
+		}
+	}
+	return printChange(f, ch, opts.DryRun)
+}
