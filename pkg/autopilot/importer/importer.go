@@ -45,7 +45,10 @@ type Options struct {
 	JournalPath       string // default JournalPath(JournalDir, the inputs' digest)
 	JournalDir        string // default DefaultJournalDir()
 	// Tenant is the signed-in tenant's id, when known; the journal records it with the Graph host.
-	Tenant      string
+	Tenant string
+	// GraphHost names the Graph service the journal records (default: the host and port of the client's base
+	// URL); set it where that address changes between runs of the same service, as an embedded mock's does.
+	GraphHost   string
 	Budget      graph.WriteBudget
 	Concurrency int // import requests in flight; default 4
 	Now         func() time.Time
@@ -267,7 +270,10 @@ func (r *run) openJournal(path string) error {
 	if err != nil {
 		return &JournalError{Path: path, Err: err}
 	}
-	host := graphHost(r.client.BaseURL)
+	host := r.opts.GraphHost
+	if host == "" {
+		host = graphHost(r.client.BaseURL)
+	}
 	switch {
 	case r.opts.Resume && j == nil:
 		return &NoJournalError{Path: path}
@@ -525,6 +531,11 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 			}
 			return nil
 		case isGraph && ge.IsAuth():
+			// Refused before anything was created: these devices were not submitted, and a journal holding
+			// nothing submitted does not stand in the way of the next run.
+			if uerr := r.unmarkSubmitting(batch); uerr != nil {
+				return uerr
+			}
 			return err
 		case isGraph && ge.Status >= 400 && ge.Status < 500 && ge.Status != http.StatusTooManyRequests:
 			// The service refused this request outright: nothing was created, so the answer is final.
@@ -566,6 +577,16 @@ func (r *run) markSubmitting(batch []row) error {
 	defer r.mu.Unlock()
 	for _, d := range batch {
 		r.journal.Devices[d.SerialNumber] = &JournalDevice{Submitting: true, Status: result.Pending}
+	}
+	return r.saveLocked()
+}
+
+// unmarkSubmitting journals that batch's import request was refused before anything was created.
+func (r *run) unmarkSubmitting(batch []row) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range batch {
+		delete(r.journal.Devices, d.SerialNumber)
 	}
 	return r.saveLocked()
 }

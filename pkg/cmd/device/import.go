@@ -168,6 +168,9 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if iopts.Tenant, err = signedInTenant(ctx, f); err != nil {
 		return err
 	}
+	if f.Globals.Mock {
+		iopts.GraphHost = "the embedded mock" // a new loopback port every run, the same persisted tenant
+	}
 	bar := &importBar{ios: ios}
 	iopts.Progress = bar.update // calls are serialized by the importer
 	report, runErr := importer.Run(ctx, client, iopts, in)

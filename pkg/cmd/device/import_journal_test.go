@@ -3,6 +3,7 @@ package device
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -179,5 +180,44 @@ func TestImportEditedJournalLeavesOthersRecords(t *testing.T) {
 	}
 	if n := count(env, importRoute, 0); n != 3 { // ours once, and the two seeded by "another admin"
 		t.Errorf("%d import requests", n)
+	}
+}
+
+// refuseFirstImport answers the first import request 401, as Graph does for a token it refuses.
+type refuseFirstImport struct {
+	next    http.RoundTripper
+	refused bool
+}
+
+func (rt *refuseFirstImport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if rt.refused || r.Method != "POST" || !strings.HasSuffix(r.URL.Path, "/import") {
+		return rt.next.RoundTrip(r)
+	}
+	rt.refused = true
+	body := `{"error":{"code":"InvalidAuthenticationToken","message":"Access token validation failure."}}`
+	return &http.Response{StatusCode: 401, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// An import request refused with 401 created nothing: the devices are not "lost answers", and the journal
+// does not block the next run.
+func TestImportRefusedTokenLeavesNothingToResume(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{})
+	client := *env.Mock.Client()
+	client.Transport = &refuseFirstImport{next: client.Transport}
+	env.Factory.HTTPClient = &client
+	csv := writeCSV(t, "d.csv", false, fullHeader, "SN-1,,"+hash("a", 100)+",,", "SN-2,,"+hash("b", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv)
+	if code != 4 || strings.Contains(env.Stdout.String(), "lost") || !strings.Contains(env.Stdout.String(), "SN-1\t\t\tpending\tnot submitted yet") {
+		t.Fatalf("refused run: exit %d\n%s%s", code, env.Stdout, env.Stderr)
+	}
+	env.Stdout.Reset()
+	env.Stderr.Reset()
+	code = env.Run(NewCmdImport(env.Factory, nil), csv)
+	if code != 0 || !strings.Contains(env.Stderr.String(), "2 devices: 2 imported") {
+		t.Fatalf("next run: exit %d\n%s%s", code, env.Stdout, env.Stderr)
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests reached the mock, want 1", n)
 	}
 }
