@@ -17,7 +17,7 @@ type Options struct {
 	Token          string        // when set, every Graph request must carry "Authorization: Bearer <Token>"
 	PageSize       int           // collection page size; default 100; $top lowers it per request
 	Latency        time.Duration // added to every HTTP request (via Sleep)
-	ProcessDelay   time.Duration // import records stay "pending" this long (measured on Clock)
+	ProcessDelay   time.Duration // import records stay "pending", and dynamic groups processing, this long (measured on Clock)
 	SyncDuration   time.Duration // an Autopilot sync stays inProgress this long (default 1m)
 	WriteLimit     int           // writes (POST/PUT/PATCH/DELETE; each $batch item counts, the outer POST does not) ...
 	WriteWindow    time.Duration // ... per fixed window (default 20s, Intune's figure, docs/graph.md#throttling-and-write-budget); beyond → 429

@@ -24,7 +24,6 @@ const (
 	groupsWrite = "Group.ReadWrite.All|Directory.ReadWrite.All"
 	// Owners are service principals looked up by appId, and created when the tenant has none.
 	servicePrincipalsWrite = "Application.ReadWrite.All|Directory.ReadWrite.All"
-	servicePrincipalsRead  = "Application.Read.All|Application.ReadWrite.All|Directory.Read.All|Directory.ReadWrite.All"
 	autopilotDevicesRead   = "DeviceManagementServiceConfig.Read.All|DeviceManagementServiceConfig.ReadWrite.All"
 )
 
