@@ -292,8 +292,11 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 }
 
 func TestBatchRetriesThrottledItems(t *testing.T) {
+	var mu sync.Mutex // batches arrive in parallel
 	round := map[string]int{}
 	f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, body string) {
+		mu.Lock()
+		defer mu.Unlock()
 		var req struct{ Requests []BatchRequest }
 		json.Unmarshal([]byte(body), &req)
 		if len(req.Requests) > MaxBatch {

@@ -22,6 +22,14 @@ var DefaultWriteBudget = WriteBudget{Writes: 100, Window: 20 * time.Second}
 
 func (b WriteBudget) String() string { return fmt.Sprintf("%d/%s", b.Writes, b.Window) }
 
+// Duration is about how long n writes take inside the budget, at the pace a Pacer keeps.
+func (b WriteBudget) Duration(n int) time.Duration {
+	if b.Writes <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n) / (float64(b.Writes) * pacedShare) * float64(b.Window))
+}
+
 // ParseWriteBudget reads "WRITES/WINDOW", e.g. "100/20s".
 func ParseWriteBudget(s string) (WriteBudget, error) {
 	n, w, ok := strings.Cut(s, "/")

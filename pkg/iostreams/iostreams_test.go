@@ -1,6 +1,9 @@
 package iostreams
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestConfirm(t *testing.T) {
 	for _, tt := range []struct {
@@ -31,7 +34,23 @@ func TestPromptAndColourNeedATerminal(t *testing.T) {
 	}
 }
 
-// Progress draws nothing on a pipe, and its methods are safe to call.
+// A long run off a terminal gets a plain line at every tenth (and at the start and end), nothing more.
+func TestProgressPlainLinesOffTerminalForLongRuns(t *testing.T) {
+	s, _, _, errOut := Test()
+	p := s.StartProgress("deleting import records", 200)
+	for done := 0; done <= 200; done += 7 {
+		p.Update(done, "%d of %d deleted", done, 200)
+	}
+	p.Update(200, "%d of %d deleted", 200, 200)
+	p.Stop()
+	lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
+	if len(lines) != 11 || lines[0] != "deleting import records: 0/200, 0 of 200 deleted" ||
+		lines[1] != "deleting import records: 21/200, 21 of 200 deleted" || lines[10] != "deleting import records: 200/200, 200 of 200 deleted" {
+		t.Errorf("%d lines:\n%s", len(lines), errOut)
+	}
+}
+
+// Progress of a short run draws nothing on a pipe, and its methods are safe to call.
 func TestProgressSilentOffTerminal(t *testing.T) {
 	s, _, _, errOut := Test()
 	p := s.StartProgress("importing", 10)

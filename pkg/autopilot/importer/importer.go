@@ -246,6 +246,18 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 	return ErrTimedOut
 }
 
+// stopped says why the run must stop now (interrupted, or past its deadline), or nil. A batch that ran into
+// either ends with its unsent items marked, not with an error, so callers check after it.
+func (r *run) stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !r.opts.Now().Before(r.deadline) {
+		return ErrTimedOut
+	}
+	return nil
+}
+
 func (r *run) journalPath() (string, error) {
 	if r.opts.JournalPath != "" {
 		return r.opts.JournalPath, nil

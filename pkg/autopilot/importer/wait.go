@@ -49,6 +49,9 @@ func (r *run) wait(ctx context.Context) error {
 		if err := r.cleanup(ctx); err != nil {
 			return err
 		}
+		if err := r.stopped(ctx); err != nil {
+			return err
+		}
 		now := r.recordsLeft()
 		if now == left {
 			return nil

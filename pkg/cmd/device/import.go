@@ -171,7 +171,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if f.Globals.Mock {
 		iopts.GraphHost = "the embedded mock" // a new loopback port every run, the same persisted tenant
 	}
-	bar := &importBar{ios: ios}
+	bar := &importBar{ios: ios, budget: writes.Budget}
 	iopts.Progress = bar.update // calls are serialized by the importer
 	report, runErr := importer.Run(ctx, client, iopts, in)
 	bar.stop()
@@ -254,7 +254,8 @@ func syncAfterImport(ctx context.Context, f *cmdutil.Factory, client *graph.Clie
 
 // importBar shows the import, then the deletion of import records, as two phases with their own bars.
 type importBar struct {
-	ios   *iostreams.IOStreams
+	ios    *iostreams.IOStreams
+	budget graph.WriteBudget // for the cleanup estimate
 	bar   *iostreams.Progress
 	phase importer.Phase
 }
@@ -268,6 +269,10 @@ func (b *importBar) update(p importer.Progress) {
 	switch p.Phase {
 	case importer.PhaseCleanup:
 		if b.bar == nil {
+			if p.Records >= iostreams.PlainProgressMin {
+				fmt.Fprintf(b.ios.ErrOut, "every device has its answer; deleting %d import records takes about %s at the write budget of %s (--keep-import-records skips this)\n",
+					p.Records, b.budget.Duration(p.Records).Round(time.Second), b.budget)
+			}
 			b.bar = b.ios.StartProgress("deleting import records", p.Records)
 		}
 		b.bar.Update(p.Removed, "%d of %d deleted", p.Removed, p.Records)
@@ -359,15 +364,18 @@ func importOutcome(opts *ImportOptions, src *importer.Inputs, rep *importer.Repo
 	}
 	var lost *importer.LostAnswerError
 	var je *importer.JournalError
+	stopped := "interrupted"
+	if errors.Is(runErr, importer.ErrTimedOut) {
+		stopped = "stopped at --timeout " + opts.Timeout.String()
+	}
+	interrupted := errors.Is(runErr, context.Canceled) || errors.Is(runErr, importer.ErrTimedOut)
 	switch {
-	case errors.Is(runErr, context.Canceled) && pending > 0:
-		return fmt.Errorf("interrupted: continue with: %s; no device will be sent twice", resume)
-	case errors.Is(runErr, context.Canceled):
-		fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "interrupted while deleting import records: every device has its answer (above); %d import records are left; delete them with: %s\n",
-			rep.ImportRecordsLeft, resume)
-	case errors.Is(runErr, importer.ErrTimedOut):
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("stopped at --timeout %s: %d devices pending, %d failed, %d invalid (see the report above); continue with: %s",
-			opts.Timeout, pending, s.Count(result.Failed), s.Count(result.Invalid), resume)}
+	case interrupted && pending > 0: // a partial run: the report says which devices are still pending
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s: %d devices pending, %d failed, %d invalid (see the report above); continue with: %s; no device will be sent twice",
+			stopped, pending, s.Count(result.Failed), s.Count(result.Invalid), resume)}
+	case interrupted: // only the clean-up of import records was cut short: the devices' answers stand
+		fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "%s while deleting import records: every device has its answer (above); %d import records are left; delete them with: %s\n",
+			stopped, rep.ImportRecordsLeft, resume)
 	case errors.As(runErr, &lost):
 		return fmt.Errorf("%v; continue with: %s (devices already received will not be sent twice)", runErr, resume)
 	case errors.As(runErr, &je):

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
 // batchItem is one request inside a $batch body.
@@ -223,5 +225,33 @@ func TestImportKeepImportRecords(t *testing.T) {
 	}
 	if j := journals(t, dir); len(j) != 0 {
 		t.Errorf("journal left: %v", j)
+	}
+}
+
+// --timeout reached while the import records are being deleted: every device has its answer, so the run
+// exits 0 and says how to finish; a long clean-up says up front how long it will take, and off a terminal
+// it prints a progress line at every tenth.
+func TestImportTimeoutDuringCleanup(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
+	var rows []string
+	for i := range 150 {
+		rows = append(rows, fmt.Sprintf("TO-%03d,,%s,,", i, hash(fmt.Sprint(i), 100)))
+	}
+	csv := writeCSV(t, "d.csv", false, fullHeader, rows...)
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--timeout", "20s", "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || r.Summary.Count(result.Imported) != 150 || r.ImportRecordsLeft == 0 || r.ImportRecordsLeft == 150 {
+		t.Fatalf("exit %d, %d imported, %d records left\n%s", code, r.Summary.Count(result.Imported), r.ImportRecordsLeft, env.Stderr)
+	}
+	stderr := env.Stderr.String()
+	for _, want := range []string{
+		"every device has its answer; deleting 150 import records takes about 32s at the write budget of 100/20s (--keep-import-records skips this)\n",
+		"deleting import records: 0/150, 0 of 150 deleted\n",
+		fmt.Sprintf("150 devices: 150 imported\nstopped at --timeout 20s while deleting import records: every device has its answer (above); %d import records are left; delete them with: autopilotctl device import %s --graph-url %s --resume\n",
+			r.ImportRecordsLeft, csv, env.Mock.BaseURL()),
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	}
 }

@@ -537,7 +537,7 @@ func TestImportInterruptedThenResumed(t *testing.T) {
 		return sleep(c, d)
 	}
 	code := env.RunContext(ctx, NewCmdImport(env.Factory, nil), csv, "-o", "json")
-	if code != 1 || !strings.HasSuffix(env.Stderr.String(), "error: interrupted: continue with: autopilotctl device import "+csv+" --graph-url "+env.Mock.BaseURL()+" --resume; no device will be sent twice\n") {
+	if code != 3 || !strings.HasSuffix(env.Stderr.String(), "2 devices: 2 pending\ninterrupted: 2 devices pending, 0 failed, 0 invalid (see the report above); continue with: autopilotctl device import "+csv+" --graph-url "+env.Mock.BaseURL()+" --resume; no device will be sent twice\n") {
 		t.Fatalf("exit %d %q", code, env.Stderr)
 	}
 	if r := decodeReport(t, env.Stdout.String()); statuses(r) != "SN-1=pending SN-2=pending" {
