@@ -256,8 +256,8 @@ func syncAfterImport(ctx context.Context, f *cmdutil.Factory, client *graph.Clie
 type importBar struct {
 	ios    *iostreams.IOStreams
 	budget graph.WriteBudget // for the cleanup estimate
-	bar   *iostreams.Progress
-	phase importer.Phase
+	bar    *iostreams.Progress
+	phase  importer.Phase
 }
 
 func (b *importBar) update(p importer.Progress) {
