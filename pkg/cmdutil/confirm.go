@@ -14,7 +14,7 @@ func Confirm(f *Factory, yes bool, question, refused string) error {
 		return err
 	}
 	if !ok {
-		return UsageErrorf("cancelled: nothing was changed")
+		return InputErrorf("cancelled: nothing was changed")
 	}
 	return nil
 }

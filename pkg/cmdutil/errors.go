@@ -27,6 +27,16 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // UsageErrorf builds a UsageError.
 func UsageErrorf(format string, a ...any) error { return &UsageError{Err: fmt.Errorf(format, a...)} }
 
+// InputError is bad input rather than bad usage — a file's content, a refused confirmation: exit 2, nothing
+// was changed, and no "--help" hint, since the command line itself was right.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// InputErrorf builds an InputError.
+func InputErrorf(format string, a ...any) error { return &InputError{Err: fmt.Errorf(format, a...)} }
+
 // PartialError means the command ran but some items did not succeed; the printed result lists them. Exit 3.
 type PartialError struct{ Msg string }
 
@@ -45,12 +55,13 @@ func ExitCode(err error) int {
 	}
 	err = graph.Translate(err) // an SDK error type still carries Graph's status
 	var usage *UsageError
+	var input *InputError
 	var partial *PartialError
 	var auth *graph.AuthError
 	var perm *PermissionError
 	var ge *graph.Error
 	switch {
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.As(err, &input):
 		return ExitUsage
 	case errors.As(err, &auth), errors.As(err, &perm), errors.As(err, &ge) && ge.IsAuth():
 		return ExitAuth

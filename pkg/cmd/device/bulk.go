@@ -70,11 +70,16 @@ func printBulk[E result.Entry](f *cmdutil.Factory, entries []E, table output.Row
 	return nil
 }
 
-// someSerials names the serial numbers of entries with status st, up to ten of them, for a question.
-func someSerials[E result.Entry](entries []E, st result.Status) (n int, list string) {
+// is matches one status.
+func is(st result.Status) func(result.Status) bool {
+	return func(s result.Status) bool { return s == st }
+}
+
+// someSerials names the serial numbers of entries whose status matches, up to ten of them, for a question.
+func someSerials[E result.Entry](entries []E, match func(result.Status) bool) (n int, list string) {
 	var serials []string
 	for _, e := range entries {
-		if c := e.Result(); c.Status == st {
+		if c := e.Result(); match(c.Status) {
 			n++
 			if len(serials) < 10 {
 				serials = append(serials, c.SerialNumber)

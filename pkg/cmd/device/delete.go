@@ -75,7 +75,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	if opts.FromCSV != "" {
 		list, err := autopilot.ReadDeviceList(opts.FromCSV)
 		if err != nil {
-			return &cmdutil.UsageError{Err: err}
+			return &cmdutil.InputError{Err: err}
 		}
 		serials = make([]string, len(list.Devices))
 		for i, d := range list.Devices {
@@ -91,8 +91,12 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	var applyErr error
-	if n, serials := someSerials(plan, result.WouldDelete); n > 0 && !opts.DryRun {
+	if n, serials := someSerials(plan, is(result.WouldDelete)); n > 0 && !opts.DryRun {
 		question := fmt.Sprintf("Deregister %d Autopilot device(s) (%s)?", n, serials)
+		if m, others := someSerials(plan, func(s result.Status) bool { return s != result.WouldDelete }); m > 0 {
+			// named, but not found, ambiguous or still enrolled: the report says why
+			question = fmt.Sprintf("%d other(s) named will not be deleted (%s). %s", m, others, question)
+		}
 		if err := cmdutil.Confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
 			return err
 		}

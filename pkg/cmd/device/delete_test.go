@@ -143,9 +143,21 @@ func TestDeleteAsksOnTerminal(t *testing.T) {
 			}
 			continue
 		}
-		if got.code != 2 || got.stderr != question+"error: cancelled: nothing was changed\nRun 'autopilotctl device delete --help' for usage.\n" || len(env.Writes()) != 0 {
+		if got.code != 2 || got.stderr != question+"error: cancelled: nothing was changed\n" || len(env.Writes()) != 0 {
 			t.Errorf("no: %v", got)
 		}
+	}
+}
+
+// The question counts only what would be deleted, and says that others named will not be.
+func TestDeleteAskNamesWhatCannotBeDeleted(t *testing.T) {
+	env := deleteTenant(t)
+	env.Factory.IOStreams.SetTTY(true, false, true)
+	env.Factory.IOStreams.In = strings.NewReader("n\n")
+	got := runCmd(env, "delete", "5CG1", "5CG2", "NOPE")
+	want := "2 other(s) named will not be deleted (5CG2, NOPE). Deregister 1 Autopilot device(s) (5CG1)? [y/N]: error: cancelled: nothing was changed\n"
+	if got.code != 2 || got.stderr != want || len(env.Writes()) != 0 {
+		t.Errorf("got %v", got)
 	}
 }
 

@@ -302,7 +302,7 @@ func invalidInput(f *cmdutil.Factory, err error) error {
 			return perr
 		}
 	}
-	return cmdutil.UsageErrorf("%d problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n%s",
+	return cmdutil.InputErrorf("%d problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n%s",
 		len(ie.Problems), ie.List())
 }
 

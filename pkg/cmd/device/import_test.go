@@ -174,8 +174,7 @@ func TestImportInvalidInputSendsNothing(t *testing.T) {
 	want := "error: 3 problem(s) in the input; nothing was uploaded (fix them, or pass --skip-invalid to upload the valid rows):\n" +
 		a + `:3: serial number is missing (column "Device Serial Number")` + "\n" +
 		a + `:4: assigned user "not-a-upn" is not a user principal name like user@contoso.com (column "Assigned User")` + "\n" +
-		b + `:2: serial "SN-1" already appears at ` + a + `:2 (column "Device Serial Number")` + "\n" +
-		"Run 'autopilotctl import --help' for usage.\n"
+		b + `:2: serial "SN-1" already appears at ` + a + `:2 (column "Device Serial Number")` + "\n"
 	if code != 2 || env.Stderr.String() != want {
 		t.Errorf("exit %d stderr:\n%s\nwant:\n%s", code, env.Stderr, want)
 	}

@@ -26,7 +26,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Long: "Pages through every registered Autopilot device. Graph filters by serial number (contains) and group tag\n" +
 			"(equals) where it can; a serial number Graph cannot filter on (one with a hyphen) and the state filters\n" +
 			"are matched here. --profile-status assigned covers every assigned state (in sync, out of sync, unknown).\n" +
-			"-o json|yaml|csv give Graph's property names.",
+			"-o json|yaml give every property under Graph's names; -o csv gives the table's columns, which\n" +
+			"device tag --from-csv and device delete --from-csv read back.",
 		Example: "  autopilotctl device list\n" +
 			"  autopilotctl device list --group-tag Sales --profile-status notAssigned\n" +
 			"  autopilotctl device list --serial 5CG2461 -o json\n" +

@@ -118,7 +118,7 @@ func tagRun(ctx context.Context, opts *TagOptions) error {
 		fmt.Fprintf(f.IOStreams.ErrOut, "no device has group tag %q\n", opts.SelectGroupTag)
 	}
 	var applyErr error
-	if n, serials := someSerials(plan, result.WouldUpdate); n > 0 && !opts.DryRun {
+	if n, serials := someSerials(plan, is(result.WouldUpdate)); n > 0 && !opts.DryRun {
 		if opts.SelectGroupTag != "" || n > confirmAbove {
 			question := fmt.Sprintf("Change the group tag of %d Autopilot device(s) (%s)?", n, serials)
 			if err := cmdutil.Confirm(f, opts.Yes, question, fmt.Sprintf("not changing the group tag of %d devices", n)); err != nil {
@@ -152,10 +152,10 @@ func (opts *TagOptions) targets() ([]autopilot.TagTarget, error) {
 	}
 	list, err := autopilot.ReadDeviceList(opts.FromCSV)
 	if err != nil {
-		return nil, &cmdutil.UsageError{Err: err}
+		return nil, &cmdutil.InputError{Err: err}
 	}
 	if !list.HasGroupTag {
-		return nil, cmdutil.UsageErrorf("%s:1: no group tag column: the header must name one, e.g. \"Group Tag\"", opts.FromCSV)
+		return nil, cmdutil.InputErrorf("%s:1: no group tag column: the header must name one, e.g. \"Group Tag\"", opts.FromCSV)
 	}
 	targets := make([]autopilot.TagTarget, len(list.Devices))
 	for i, d := range list.Devices {

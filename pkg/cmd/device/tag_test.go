@@ -153,7 +153,7 @@ func TestTagFromCSVInputErrorsSendNothing(t *testing.T) {
 		env := tenant(t, graphmock.Options{}, tagged("A", ""))
 		path := writeCSV(t, "t.csv", false, tt.header, tt.rows...)
 		got := runCmd(env, "tag", "--from-csv", path)
-		if got.code != 2 || got.stderr != "error: "+path+tt.stderr+"\nRun 'autopilotctl device tag --help' for usage.\n" || len(env.Mock.Requests()) != 0 {
+		if got.code != 2 || got.stderr != "error: "+path+tt.stderr+"\n" || len(env.Mock.Requests()) != 0 {
 			t.Errorf("%s: got %v", tt.header, got)
 		}
 	}
@@ -306,7 +306,7 @@ func TestTagBulkChangesAsk(t *testing.T) {
 		env.Factory.IOStreams.In = strings.NewReader(answer)
 		got := runCmd(env, "tag", "--select-group-tag", "Sales", "--clear")
 		if answer == "n\n" {
-			if got.code != 2 || got.stderr != question+"error: cancelled: nothing was changed\nRun 'autopilotctl device tag --help' for usage.\n" || len(env.Writes()) != 0 {
+			if got.code != 2 || got.stderr != question+"error: cancelled: nothing was changed\n" || len(env.Writes()) != 0 {
 				t.Errorf("answered no: %v, %d writes", got, len(env.Writes()))
 			}
 			continue

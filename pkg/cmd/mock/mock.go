@@ -146,7 +146,7 @@ func loadSeed(s string) (*graphmock.Seed, error) {
 	}
 	seed, err := graphmock.LoadSeed(s)
 	if err != nil {
-		return nil, &cmdutil.UsageError{Err: err}
+		return nil, &cmdutil.InputError{Err: err}
 	}
 	return seed, nil
 }
