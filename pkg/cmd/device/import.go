@@ -157,7 +157,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		if err := f.Print(reportResult(importOutput{Report: plan})); err != nil {
 			return err
 		}
-		fmt.Fprintf(ios.ErrOut, "dry run: would import %d devices in %d import requests; nothing was sent\n",
+		fmt.Fprintf(ios.ErrOut, "dry run: would import %d devices in %d import request(s); nothing was sent (a dry run reads only the files: it does not check the tenant)\n",
 			plan.Summary.Count(result.WouldImport), requests)
 		return nil
 	}
@@ -448,15 +448,17 @@ func shellQuote(s string) string {
 func reportResult(out importOutput) output.Result {
 	rows := make([][]string, len(out.Devices))
 	for i, d := range out.Devices {
-		detail := d.Error
+		head := d.Error
 		if d.ErrorName != "" {
-			detail = fmt.Sprintf("%s (%d): %s", d.ErrorName, d.ErrorCode, d.Error)
+			head = strings.TrimSuffix(fmt.Sprintf("%s (%d): %s", d.ErrorName, d.ErrorCode, d.Error), ": ")
 		}
-		for _, more := range append([]string{d.Message}, d.Warnings...) {
-			if more != "" {
-				detail = strings.TrimPrefix(detail+"; "+more, "; ")
+		var parts []string
+		for _, p := range append([]string{head, d.Message}, d.Warnings...) {
+			if p != "" {
+				parts = append(parts, p)
 			}
 		}
+		detail := strings.Join(parts, "; ")
 		rows[i] = []string{d.SerialNumber, d.GroupTag, d.AssignedUser, string(d.Status), detail}
 	}
 	return output.Result{Data: out, Table: output.Rows{Header: []string{"SERIAL", "GROUP TAG", "USER", "STATUS", "DETAIL"}, Rows: rows}}

@@ -188,7 +188,7 @@ func TestImportDryRunSendsNothing(t *testing.T) {
 	csv := writeCSV(t, "d.csv", true, fullHeader, "SN-1,,"+hash("a", 100)+",Sales,", "SN-2,,"+hash("b", 100)+",,")
 	code := env.Run(NewCmdImport(env.Factory, nil), csv, "--dry-run", "--group-tag", "Kiosk", "--batch-size", "1")
 	if code != 0 || env.Stdout.String() != "SN-1\tKiosk\t\twouldImport\t\nSN-2\tKiosk\t\twouldImport\t\n" ||
-		env.Stderr.String() != "dry run: would import 2 devices in 2 import requests; nothing was sent\n" {
+		env.Stderr.String() != "dry run: would import 2 devices in 2 import request(s); nothing was sent (a dry run reads only the files: it does not check the tenant)\n" {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", code, env.Stdout, env.Stderr)
 	}
 	if len(env.Mock.Requests()) != 0 {
@@ -617,5 +617,15 @@ func TestImportResumeKeepsOverrides(t *testing.T) {
 	env.Stdout.Reset()
 	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--group-tag", "Sales", "--resume", "--timeout", "2h", "-o", "json"); code != 0 {
 		t.Errorf("resume with the same flags: exit %d %s", code, env.Stderr)
+	}
+}
+
+// The table's DETAIL joins what is there, without empty parts ("806): ; already registered").
+func TestImportDetailJoinsOnlyWhatIsThere(t *testing.T) {
+	d := &importer.DeviceResult{Change: result.Change{SerialNumber: "SN-1", Status: result.AlreadyRegistered, Message: "already registered in this tenant"},
+		ErrorCode: 806, ErrorName: "ZtdDeviceAlreadyAssigned", Warnings: []string{"placeholder"}}
+	got := reportResult(importOutput{Report: &importer.Report{Devices: []*importer.DeviceResult{d}}}).Table.Rows[0][4]
+	if want := "ZtdDeviceAlreadyAssigned (806); already registered in this tenant; placeholder"; got != want {
+		t.Errorf("detail %q, want %q", got, want)
 	}
 }
