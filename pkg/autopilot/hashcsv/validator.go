@@ -75,7 +75,11 @@ func (v *Validator) Check(d Device) []Problem {
 		v.decoded = raw
 		sum := sha256.Sum256(raw)
 		if first, dup := v.hashes[sum]; dup {
-			add(ColumnHardwareHash, false, "hardware hash already appears at %s for serial %s", first, safetext.Quote(first.serial))
+			if first.serial == "" { // that row had no serial number (and was reported for it)
+				add(ColumnHardwareHash, false, "hardware hash already appears at %s", first)
+			} else {
+				add(ColumnHardwareHash, false, "hardware hash already appears at %s for serial %s", first, safetext.Quote(first.serial))
+			}
 		} else {
 			v.hashes[sum] = here
 		}

@@ -31,6 +31,12 @@ func TestValidatorCheck(t *testing.T) {
 		{row("devices.csv", 6, "NEW-1", "not base64!"), []string{
 			`devices.csv:6: hardware hash is not base64 (column "Hardware Hash")`,
 		}},
+		{row("devices.csv", 17, "", "bm8gc2VyaWFs"), []string{
+			`devices.csv:17: serial number is missing (column "Device Serial Number")`,
+		}},
+		{row("devices.csv", 18, "NEW-6", "bm8gc2VyaWFs"), []string{ // the first row of this hash had no serial
+			`devices.csv:18: hardware hash already appears at devices.csv:17 (column "Hardware Hash")`,
+		}},
 		{row("devices.csv", 7, "NEW-2", "aGFzaA"), nil}, // lost its "==" padding: the same bytes as aGFzaA==
 		{row("devices.csv", 13, "NEW-2b", "aGFzaA=="), []string{
 			`devices.csv:13: hardware hash already appears at devices.csv:7 for serial "NEW-2" (column "Hardware Hash")`,
