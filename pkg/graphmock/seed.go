@@ -47,6 +47,11 @@ func LoadSeed(path string) (*Seed, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseSeed(path, raw)
+}
+
+// ParseSeed is LoadSeed for a seed the caller has read (with its own limits); name is used in errors.
+func ParseSeed(path string, raw []byte) (*Seed, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var seed Seed

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
@@ -137,6 +138,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	})
 }
 
+// maxSeedBytes caps a seed file: a demo tenant of 10,000 devices is about 5 MB.
+const maxSeedBytes = 64 << 20
+
 func loadSeed(s string) (*graphmock.Seed, error) {
 	switch s {
 	case "demo":
@@ -144,7 +148,11 @@ func loadSeed(s string) (*graphmock.Seed, error) {
 	case "empty", "":
 		return nil, nil
 	}
-	seed, err := graphmock.LoadSeed(s)
+	raw, err := safefile.ReadFile(s, maxSeedBytes)
+	if err != nil {
+		return nil, &cmdutil.InputError{Err: fmt.Errorf("--seed: %w", err)}
+	}
+	seed, err := graphmock.ParseSeed(s, raw)
 	if err != nil {
 		return nil, &cmdutil.InputError{Err: err}
 	}

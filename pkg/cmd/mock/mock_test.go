@@ -130,7 +130,8 @@ func TestServeFlagsAreValidated(t *testing.T) {
 		{[]string{"--addr", "0.0.0.0:8080"}, `invalid --addr "0.0.0.0:8080": the mock serves plain http, so only loopback addresses are allowed`},
 		{[]string{"--fault-rate", "2"}, "--fault-rate must be between 0 and 1, got 2"},
 		{[]string{"--write-limit", "5"}, "--write-limit and --window go together"},
-		{[]string{"--seed", "/nonexistent.json", "--addr", "127.0.0.1:0"}, "open /nonexistent.json: no such file or directory"},
+		{[]string{"--seed", "/nonexistent.json", "--addr", "127.0.0.1:0"}, "--seed: stat /nonexistent.json: no such file or directory"},
+		{[]string{"--seed", "/dev/zero", "--addr", "127.0.0.1:0"}, "--seed: /dev/zero is not a regular file (a device)"},
 	} {
 		f, _, _ := testFactory()
 		err := execute(context.Background(), NewCmdServe(f, nil), tt.args...)
