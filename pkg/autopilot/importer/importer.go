@@ -513,50 +513,112 @@ func (r *run) applyOverrides(d *hashcsv.Device) {
 // fate unknown (503, 504, a lost connection).
 const unknownOutcomeTries = 5
 
-// submitBatch sends one import request, journaling before and after. A request the service finds too large is
-// split; an answer that leaves unknown whether the records were created (503, 504, lost connection) is checked
-// by listing this run's records before the devices not found are sent again.
+// submitBatch sends one import request (see send); when the service refuses it outright, isolate finds the
+// rows it was refused for.
 func (r *run) submitBatch(ctx context.Context, batch []row) error {
-	for try := 1; ; try++ {
-		if err := r.pacer.Wait(ctx, 1); err != nil {
+	refused, err := r.send(ctx, batch)
+	if err != nil || refused == nil {
+		return err
+	}
+	return r.isolate(ctx, batch, refused)
+}
+
+// isolate settles a request the service refused outright (nothing was created). The service refuses a whole
+// request for one row it will not take, so the others are sent again without it: a row the answer names is
+// taken out at once; otherwise each half is sent on its own. When both halves are refused as well, the fault
+// is not one row's, and every row fails with the service's answer.
+func (r *run) isolate(ctx context.Context, batch []row, refused *graph.Error) error {
+	if len(batch) == 1 {
+		return r.settle(batch, nil, refused)
+	}
+	if i := namedRow(batch, refused); i >= 0 {
+		if err := r.settle(batch[i:i+1], nil, refused); err != nil {
 			return err
 		}
-		if err := r.markSubmitting(batch); err != nil {
+		return r.submitBatch(ctx, append(slices.Clone(batch[:i]), batch[i+1:]...))
+	}
+	halves := [][]row{batch[:len(batch)/2], batch[len(batch)/2:]}
+	var answers [2]*graph.Error
+	for i, half := range halves {
+		var err error
+		if answers[i], err = r.send(ctx, half); err != nil {
 			return err
+		}
+	}
+	switch {
+	case answers[0] != nil && answers[1] != nil:
+		if err := r.settle(halves[0], nil, answers[0]); err != nil {
+			return err
+		}
+		return r.settle(halves[1], nil, answers[1])
+	case answers[0] != nil:
+		return r.isolate(ctx, halves[0], answers[0])
+	case answers[1] != nil:
+		return r.isolate(ctx, halves[1], answers[1])
+	}
+	return nil
+}
+
+// namedRow is the index of the one row whose serial number or user the refusal's message names, or -1.
+func namedRow(batch []row, refused *graph.Error) int {
+	msg, found := strings.ToUpper(refused.Message), -1
+	for i, d := range batch {
+		for _, v := range []string{d.SerialNumber, d.AssignedUser} {
+			if len(v) >= 4 && strings.Contains(msg, strings.ToUpper(v)) {
+				if found >= 0 && found != i {
+					return -1 // several rows named: not one row's fault to take out
+				}
+				found = i
+			}
+		}
+	}
+	return found
+}
+
+// send sends one import request, journaling before and after, and returns the service's answer when it
+// refused the request outright (nothing created; the rows are not settled yet). A request the service finds
+// too large is split; an answer that leaves unknown whether the records were created (503, 504, lost
+// connection) is checked by listing this run's records before the devices not found are sent again.
+func (r *run) send(ctx context.Context, batch []row) (*graph.Error, error) {
+	for try := 1; ; try++ {
+		if err := r.pacer.Wait(ctx, 1); err != nil {
+			return nil, err
+		}
+		if err := r.markSubmitting(batch); err != nil {
+			return nil, err
 		}
 		post := graph.NotifyThrottle(graph.RetryThrottledOnly(ctx), r.pacer.Throttled)
 		resp, err := r.importBuilder().PostAsImportPostResponse(post, importBody(batch, r.journal.RunID), nil)
 		if err == nil {
-			return r.settle(batch, recordIDs(resp), nil)
+			return nil, r.settle(batch, recordIDs(resp), nil)
 		}
 		err = graph.Translate(err)
 		var ge *graph.Error
 		isGraph := errors.As(err, &ge)
 		switch {
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return nil, ctx.Err()
 		case isGraph && tooLarge(ge) && len(batch) > 1:
 			for _, part := range split(batch, allowedBatch(ge, len(batch))) {
 				if err := r.submitBatch(ctx, part); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			return nil
+			return nil, nil
 		case isGraph && ge.IsAuth():
 			// Refused before anything was created: these devices were not submitted, and a journal holding
 			// nothing submitted does not stand in the way of the next run.
 			if uerr := r.unmarkSubmitting(batch); uerr != nil {
-				return uerr
+				return nil, uerr
 			}
-			return err
+			return nil, err
 		case isGraph && ge.Status >= 400 && ge.Status < 500 && ge.Status != http.StatusTooManyRequests:
-			// The service refused this request outright: nothing was created, so the answer is final.
-			return r.settle(batch, nil, ge)
+			return ge, nil // refused outright: nothing was created
 		case try == unknownOutcomeTries:
-			return &LostAnswerError{Devices: len(batch), Err: err}
+			return nil, &LostAnswerError{Devices: len(batch), Err: err}
 		}
 		if err := r.sleep(ctx, min(30*time.Second, 2*time.Second<<(try-1))); err != nil {
-			return err
+			return nil, err
 		}
 		serials := make([]string, len(batch))
 		for i, d := range batch {
@@ -564,7 +626,7 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 		}
 		found, ferr := r.findOurs(ctx, serials)
 		if ferr != nil {
-			return &LostAnswerError{Devices: len(batch), Err: fmt.Errorf("%w; then checking what arrived: %w", err, ferr)}
+			return nil, &LostAnswerError{Devices: len(batch), Err: fmt.Errorf("%w; then checking what arrived: %w", err, ferr)}
 		}
 		var arrived, missing []row
 		for _, d := range batch {
@@ -575,10 +637,10 @@ func (r *run) submitBatch(ctx context.Context, batch []row) error {
 			}
 		}
 		if err := r.settle(arrived, found, nil); err != nil {
-			return err
+			return nil, err
 		}
 		if batch = missing; len(batch) == 0 {
-			return nil
+			return nil, nil
 		}
 	}
 }

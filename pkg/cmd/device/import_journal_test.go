@@ -1,8 +1,11 @@
 package device
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -219,5 +222,81 @@ func TestImportRefusedTokenLeavesNothingToResume(t *testing.T) {
 	}
 	if n := count(env, importRoute, 0); n != 1 {
 		t.Errorf("%d import requests reached the mock, want 1", n)
+	}
+}
+
+// refuseRow answers 400 to any import request that holds serial, as the service refuses a whole request for
+// one row it will not take; named puts the serial in the message.
+type refuseRow struct {
+	next   http.RoundTripper
+	serial string
+	named  bool
+	sent   *int // import requests seen
+}
+
+func (rt refuseRow) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != "POST" || !strings.HasSuffix(r.URL.Path, "/import") {
+		return rt.next.RoundTrip(r)
+	}
+	*rt.sent++
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			return nil, err
+		}
+	}
+	if !strings.Contains(string(body), `"`+rt.serial+`"`) {
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		r.Header.Del("Content-Encoding")
+		return rt.next.RoundTrip(r)
+	}
+	msg := "One or more properties are invalid."
+	if rt.named {
+		msg = "The value of assignedUserPrincipalName for device " + rt.serial + " is invalid."
+	}
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "BadRequest", "message": msg}})
+	return &http.Response{StatusCode: 400, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(b)), ContentLength: -1, Request: r}, nil
+}
+
+// One row the service will not take fails alone: the others are sent again without it, and nothing is sent
+// twice (a refused request created nothing).
+func TestImportRefusedRowFailsAlone(t *testing.T) {
+	for _, tt := range []struct {
+		named          bool
+		sent, accepted int // import requests sent, and accepted by the service
+	}{{false, 7, 3}, {true, 2, 1}} {
+		env, _ := newImportEnv(t, graphmock.Options{})
+		client := *env.Mock.Client()
+		sent := 0
+		client.Transport = refuseRow{next: client.Transport, serial: "BAD-3", named: tt.named, sent: &sent}
+		env.Factory.HTTPClient = &client
+		var rows []string
+		for i := range 8 {
+			serial := fmt.Sprintf("OK-%d", i)
+			if i == 3 {
+				serial = "BAD-3"
+			}
+			rows = append(rows, serial+",,"+hash(serial, 100)+",,")
+		}
+		csv := writeCSV(t, "d.csv", false, fullHeader, rows...)
+		code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
+		r := decodeReport(t, env.Stdout.String())
+		if code != 3 || statuses(r) != "OK-0=imported OK-1=imported OK-2=imported BAD-3=failed OK-4=imported OK-5=imported OK-6=imported OK-7=imported" {
+			t.Fatalf("named %v: exit %d %s\n%s", tt.named, code, statuses(r), env.Stderr)
+		}
+		if !strings.Contains(r.Devices[3].Error, "BadRequest") {
+			t.Errorf("named %v: BAD-3's error %q", tt.named, r.Devices[3].Error)
+		}
+		if sent != tt.sent || count(env, importRoute, 200) != tt.accepted {
+			t.Errorf("named %v: %d import requests sent, %d accepted", tt.named, sent, count(env, importRoute, 200))
+		}
 	}
 }
