@@ -629,3 +629,25 @@ func TestImportDetailJoinsOnlyWhatIsThere(t *testing.T) {
 		t.Errorf("detail %q, want %q", got, want)
 	}
 }
+
+// A hash whose base64 lost its final "=" (admins fix the portal's Edm.Binary error by adding it back) is
+// imported, and what reaches the service is the padded form.
+func TestImportUnpaddedHashIsSentPadded(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{})
+	padded := hash("p", 100) // 100 bytes: base64 ends in "="
+	if !strings.HasSuffix(padded, "=") {
+		t.Fatal("the test hash needs padding")
+	}
+	csv := writeCSV(t, "d.csv", false, fullHeader, "PAD-1,,"+strings.TrimRight(padded, "=")+",,")
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, env.Stdout, env.Stderr)
+	}
+	for _, r := range env.Mock.Requests() {
+		if r.Route == importRoute && !strings.Contains(string(r.Body), `"hardwareIdentifier":"`+padded+`"`) {
+			t.Errorf("import body lacks the padded hash: %s", r.Body)
+		}
+	}
+	if count(env, importRoute, 200) != 1 {
+		t.Error("no import request was accepted")
+	}
+}
