@@ -1,0 +1,158 @@
+// Package yamlfile reads the YAML files admins write for autopilotctl (an ESP, a profile, a device-preparation
+// policy, a whole layout): one mapping per file, strictly — an unknown key, a value of the wrong type or a file
+// that is not a mapping is an error naming the file, the line and the key, before anything is sent.
+package yamlfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
+)
+
+// MaxBytes caps a file: a whole tenant's layout is a few kilobytes.
+const MaxBytes = 4 << 20
+
+// Error is one problem in a file: where and what.
+type Error struct {
+	File string
+	Line int // 0 when the problem is the file as a whole
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// Errors lists every problem found in a file.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// ReadFile reads path (a regular file of at most MaxBytes) and decodes it into v; see Decode.
+func ReadFile(path string, v any) error {
+	data, err := safefile.ReadFile(path, MaxBytes)
+	if err != nil {
+		return &Error{File: path, Msg: err.Error()}
+	}
+	return Decode(path, data, v)
+}
+
+// Decode decodes one YAML mapping from data into v (a pointer to a struct whose yaml tags are the keys). name
+// is the file's name in errors. Unknown keys and wrong types are all reported, as Errors.
+func Decode(name string, data []byte, v any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return &Error{File: name, Line: syntaxLine(err), Msg: "not valid YAML: " + stripLine(err.Error())}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return &Error{File: name, Msg: "the file is empty: it must be a mapping of keys to values"}
+	}
+	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
+		return &Error{File: name, Line: root.Line, Msg: "the file must be a mapping of keys to values, not " + kindName(root)}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	err := dec.Decode(v)
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return &Error{File: name, Msg: err.Error()}
+	}
+	var es Errors
+	for _, msg := range te.Errors {
+		es = append(es, &Error{File: name, Line: syntaxLine(errors.New(msg)), Msg: reword(stripLine(msg))})
+	}
+	return es
+}
+
+var (
+	lineRe    = regexp.MustCompile(`line (\d+)`)
+	unknownRe = regexp.MustCompile(`^field (\S+) not found in type `)
+	typeRe    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+)
+
+func syntaxLine(err error) int {
+	if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+		var n int
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 0
+}
+
+func stripLine(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "line ") {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// reword turns yaml's Go-flavoured messages into the admin's words.
+func reword(msg string) string {
+	if m := unknownRe.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("unknown key %q", m[1])
+	}
+	if m := typeRe.FindStringSubmatch(msg); m != nil {
+		want := m[3]
+		switch {
+		case strings.HasPrefix(want, "int"), strings.HasPrefix(want, "uint"):
+			want = "a whole number"
+		case want == "bool":
+			want = "true or false"
+		case want == "string":
+			want = "a string"
+		case strings.HasPrefix(want, "[]"):
+			want = "a list"
+		case strings.HasPrefix(want, "map["), !strings.Contains(want, "."):
+		default:
+			want = "a mapping"
+		}
+		return fmt.Sprintf("%q is %s, but this key takes %s", m[2], yamlKind(m[1]), want)
+	}
+	return msg
+}
+
+func yamlKind(tag string) string {
+	switch tag {
+	case "str":
+		return "a string"
+	case "int", "float":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	}
+	return tag
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a single value"
+	}
+	return "this"
+}
