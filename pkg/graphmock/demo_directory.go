@@ -26,6 +26,7 @@ type DirectorySeed struct {
 	EnrollmentConfigurations []map[string]any `json:"enrollmentConfigurations,omitempty"` // POST …/deviceEnrollmentConfigurations bodies
 	DeploymentProfiles       []map[string]any `json:"deploymentProfiles,omitempty"`       // POST …/windowsAutopilotDeploymentProfiles bodies
 	ConfigurationPolicies    []map[string]any `json:"configurationPolicies,omitempty"`    // POST …/configurationPolicies bodies
+	MobileApps               []SeedMobileApp  `json:"mobileApps,omitempty"`               // the app catalogue, before the ESPs that block on apps
 }
 
 // SeedUser is a user that can be bound as a group owner or member.
@@ -47,6 +48,9 @@ func demoDirectorySeed(seed *Seed) {
 	allDevices := []string{"Autopilot - All devices"}
 	seed.DirectorySeed = DirectorySeed{
 		ServicePrincipals: []string{provisioningClientAppID},
+		MobileApps: []SeedMobileApp{{DisplayName: "Company Portal", Publisher: "Microsoft Corporation", Type: "windowsUniversalAppX"},
+			{DisplayName: "Microsoft 365 Apps for enterprise", Publisher: "Microsoft", Type: "officeSuiteApp"},
+			{DisplayName: "Contoso VPN", Publisher: "Contoso"}},
 		Groups: []map[string]any{
 			dynamicGroup(allDevices[0], "autopilot-all-devices", "All Autopilot-registered devices", rule.AllAutopilotDevices()),
 			dynamicGroup("Autopilot - Sales", "autopilot-sales", "Autopilot devices with group tag Sales", rule.GroupTag("Sales")),
@@ -80,6 +84,11 @@ func (s *Server) seedDirectory() error {
 		}
 		if _, err := s.seedPost("/servicePrincipals", map[string]any{"appId": appID}); err != nil {
 			return fmt.Errorf("servicePrincipals[%d] %q: %w", i, appID, err)
+		}
+	}
+	for i, app := range seed.MobileApps {
+		if err := s.addMobileApp(app); err != nil {
+			return fmt.Errorf("mobileApps[%d] %q: %w", i, app.DisplayName, err)
 		}
 	}
 	lists := []struct {

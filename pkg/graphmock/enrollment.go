@@ -27,9 +27,31 @@ type policyState struct {
 	esps     []*enrollmentConfig
 	profiles []*deploymentProfile // creation order: the oldest wins when several target a device
 	policies []*configurationPolicy
+	apps     []*SeedMobileApp // the app catalogue (mobileapps.go)
 	// appOnlyCaller reproduces the known 500 of set/clearEnrollmentTimeDeviceMembershipTarget under
 	// application-only tokens (docs/graph.md#device-preparation-and-enrollment-time-grouping); tests set it.
 	appOnlyCaller bool
+	// ignored are properties ESP and profile writes accept and silently drop, as the v1.0 endpoint drops
+	// most ESP properties (docs/graph.md#enrollment-status-page); tests set it through IgnoreProperty.
+	ignored map[string]bool
+}
+
+// IgnoreProperty makes ESP and deployment-profile writes accept the property and silently not keep it, so a
+// test can check that a client's read-back notices a dropped field.
+func (s *Server) IgnoreProperty(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policy.ignored == nil {
+		s.policy.ignored = map[string]bool{}
+	}
+	s.policy.ignored[name] = true
+}
+
+// dropIgnored removes the ignored properties from a write's body.
+func (s *Server) dropIgnored(body map[string]any) {
+	for k := range s.policy.ignored {
+		delete(body, k)
+	}
 }
 
 type enrollmentConfig struct {
@@ -148,7 +170,8 @@ var (
 		map[string]field{
 			"displayName": {kind: kindString}, "description": {kind: kindString}, "roleScopeTagIds": {kind: kindStrings},
 			"customErrorMessage": {kind: kindString, max: 10000}, "selectedMobileAppIds": {kind: kindStrings},
-			"installProgressTimeoutInMinutes": {kind: kindInt, min: 1, max: 1440},
+			// 0 is what the built-in default holds; with the page shown the service wants 1–1440 (espRefusal).
+			"installProgressTimeoutInMinutes": {kind: kindInt, min: 0, max: 1440},
 		})}
 
 	oobeSettingSchema = &schema{name: "outOfBoxExperienceSetting", fields: withFields(boolFields(
@@ -257,6 +280,7 @@ func (s *Server) registerEnrollment() {
 	s.policy = &policyState{}
 	s.registerESPs()
 	s.registerProfiles()
+	s.registerMobileApps()
 	s.deploymentProfileEntity = func(id string) (map[string]any, bool) {
 		if p := s.profile(id); p != nil {
 			return s.profileEntity(p), true
@@ -270,27 +294,28 @@ func (s *Server) registerEnrollment() {
 func (s *Server) registerESPs() {
 	withESP := byID(s.esp, intuneMissing("deviceEnrollmentConfiguration"))
 	now := s.opts.Clock.Now()
+	// The built-in default as captured from live tenants: priority 0, no creation time, no scope tags, the
+	// page off with a 0-minute timeout and retry blocked (docs/graph.md#enrollment-status-page).
 	s.policy.esps = []*enrollmentConfig{{
-		id: s.newID() + "_DefaultWindows10EnrollmentCompletionPageConfiguration", isDefault: true, version: 1, created: now, modified: now,
+		id: s.newID() + "_DefaultWindows10EnrollmentCompletionPageConfiguration", isDefault: true, version: 1, modified: now,
 		props: map[string]any{"displayName": "All users and all devices",
-			"description": "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership."},
+			"description":     "This is the default enrollment status screen configuration applied with the lowest priority to all users and all devices regardless of group membership.",
+			"roleScopeTagIds": []any{}, "installProgressTimeoutInMinutes": 0, "blockDeviceSetupRetryByUser": true},
 	}}
-	s.handle("GET "+espPath, func(c *call) {
-		if _, ok := c.filterTerm(); !ok {
-			return
-		}
+	s.handle("GET "+espPath, filteredList(func() []map[string]any {
 		items := make([]map[string]any, 0, len(s.policy.esps))
 		for _, e := range s.sortedESPs() {
 			items = append(items, s.espEntity(e))
 		}
-		c.Page(items)
-	})
+		return items
+	}, "eq:deviceEnrollmentConfigurationType"))
 	s.handle("POST "+espPath, func(c *call) {
 		// priority and version are read-only: the service assigns them and ignores what is sent.
 		body, ok := c.Decode(nil, append(espSchema.names(), "priority", "version"))
 		if !ok {
 			return
 		}
+		s.dropIgnored(body)
 		e, err := s.createESP(c.Now(), body)
 		c.created("deviceManagement/deviceEnrollmentConfigurations/$entity", err, func() map[string]any { return s.espEntity(e) })
 	})
@@ -306,11 +331,32 @@ func (s *Server) registerESPs() {
 			c.fail(intuneBadRequest("Priority can't be updated with PATCH; use the setPriority action."))
 			return
 		}
+		// A PATCH carrying only some properties fails model validation on the live service: the whole
+		// typed object must be sent (docs/graph.md#enrollment-status-page).
+		for _, k := range append([]string{"@odata.type"}, espSchema.names()...) {
+			if _, sent := body[k]; !sent {
+				c.fail(&apiError{status: http.StatusBadRequest, code: "ModelValidationFailure", intune: true,
+					message: fmt.Sprintf("Model validation failed: '%s' is missing; send the complete %s.", k, espSchema.name)})
+				return
+			}
+		}
+		if typ, _ := body["@odata.type"].(string); typ != espType {
+			c.fail(&apiError{status: http.StatusBadRequest, code: "ModelValidationFailure", intune: true,
+				message: fmt.Sprintf("Model validation failed: @odata.type '%s' is not %s.", typ, espType)})
+			return
+		}
+		s.dropIgnored(body)
 		if err := espSchema.check(body); err != nil {
 			c.fail(err)
 			return
 		}
-		setProps(e.props, body)
+		merged := cloneMap(e.props)
+		setProps(merged, body)
+		if err := s.espRefusal(merged); err != nil {
+			c.fail(err)
+			return
+		}
+		e.props = merged
 		e.version++
 		e.modified = c.Now()
 		c.NoContent()
@@ -349,6 +395,13 @@ func (s *Server) registerESPs() {
 	s.handle("GET "+espPath+"/{id}/assignments", withESP(func(c *call, e *enrollmentConfig) {
 		c.Page(s.assignmentEntities("get-enrollmentConfigurationAssignment", e.id, e.assignments))
 	}))
+	// The assignments navigation can be read, but not written: only /assign changes them
+	// (docs/graph.md#enrollment-status-page).
+	noRoute := func(c *call) {
+		c.fail(intuneBadRequest("No OData route exists that match template ~/singleton/navigation/key/navigation with http verb %s for request %s.", c.R.Method, c.path))
+	}
+	s.handle("POST "+espPath+"/{id}/assignments", noRoute)
+	s.handle("DELETE "+espPath+"/{id}/assignments/{aid}", noRoute)
 	s.handle("POST "+espPath+"/{id}/setPriority", withESP(func(c *call, e *enrollmentConfig) {
 		body, ok := c.Decode([]string{"priority"}, nil)
 		if !ok {
@@ -362,6 +415,10 @@ func (s *Server) registerESPs() {
 			c.fail(intuneBadRequest("The default Enrollment Status Page configuration always has priority 0."))
 		case n < 1 || n != math.Trunc(n):
 			c.fail(intuneBadRequest("Priority must be a whole number of at least 1; got %v.", n))
+		case int(n) == e.priority:
+			// Asking for the priority a configuration already has draws a generic error
+			// (docs/graph.md#enrollment-status-page).
+			c.fail(intuneBadRequest("An error has occurred"))
 		default:
 			s.moveESP(e, int(n))
 			c.NoContent()
@@ -381,6 +438,9 @@ func (s *Server) createESP(now time.Time, body map[string]any) (*enrollmentConfi
 	if name, _ := body["displayName"].(string); name == "" {
 		return nil, intuneBadRequest("displayName is required.")
 	}
+	if err := s.espRefusal(body); err != nil {
+		return nil, err
+	}
 	e := &enrollmentConfig{id: s.newID() + "_Windows10EnrollmentCompletionPageConfiguration", version: 1, created: now, modified: now, props: map[string]any{}}
 	setProps(e.props, body)
 	for _, o := range s.policy.esps {
@@ -388,6 +448,37 @@ func (s *Server) createESP(now time.Time, body map[string]any) (*enrollmentConfi
 	}
 	s.policy.esps = append(s.policy.esps, e)
 	return e, nil
+}
+
+// espRefusal applies the rules the service enforces across an ESP's properties (docs/graph.md#enrollment-status-page):
+// with blockDeviceSetupRetryByUser, no blocking apps and no reset, use or non-blocking install on failure
+// (an opaque 400 on the live service); a shown page needs a timeout; blocking apps must exist.
+func (s *Server) espRefusal(props map[string]any) *apiError {
+	apps, _ := stringList(props, espSchema.name, "selectedMobileAppIds")
+	if props["blockDeviceSetupRetryByUser"] == true && (len(apps) > 0 || props["allowDeviceResetOnInstallFailure"] == true ||
+		props["allowDeviceUseOnInstallFailure"] == true || props["allowNonBlockingAppInstallation"] == true) {
+		return intuneBadRequest("An error has occurred")
+	}
+	if timeout, _ := number(props["installProgressTimeoutInMinutes"]); props["showInstallationProgress"] == true && timeout < 1 {
+		return intuneBadRequest("installProgressTimeoutInMinutes must be from 1 to 1440 when showInstallationProgress is true.")
+	}
+	for _, id := range apps {
+		if s.mobileApp(id) == nil {
+			return intuneBadRequest("Mobile app '%s' was not found.", id)
+		}
+	}
+	return nil
+}
+
+// number reads a JSON number, as decoded (float64) or as set in Go (int).
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // setProps copies body's properties except @odata.type.
@@ -426,11 +517,8 @@ func (s *Server) esp(id string) *enrollmentConfig {
 }
 
 func (s *Server) espEntity(e *enrollmentConfig) map[string]any {
-	kind := "windows10EnrollmentCompletionPageConfiguration"
-	if e.isDefault {
-		kind = "defaultWindows10EnrollmentCompletionPageConfiguration"
-	}
-	overlay := map[string]any{"id": e.id, "priority": e.priority, "version": e.version, "deviceEnrollmentConfigurationType": kind,
+	// The default reports the ordinary type too (docs/graph.md#enrollment-status-page).
+	overlay := map[string]any{"id": e.id, "priority": e.priority, "version": e.version, "deviceEnrollmentConfigurationType": "windows10EnrollmentCompletionPageConfiguration",
 		"createdDateTime": graphTime(e.created), "lastModifiedDateTime": graphTime(e.modified)}
 	for k, v := range e.props {
 		overlay[k] = v
@@ -472,6 +560,7 @@ func (s *Server) registerProfiles() {
 		if !ok {
 			return
 		}
+		s.dropIgnored(body)
 		p, err := s.createProfile(c.Now(), body)
 		c.created("deviceManagement/windowsAutopilotDeploymentProfiles/$entity", err, func() map[string]any { return s.profileEntity(p) })
 	})
@@ -485,6 +574,7 @@ func (s *Server) registerProfiles() {
 		if !ok {
 			return
 		}
+		s.dropIgnored(body)
 		if err := s.setProfileProps(p, sc, body); err != nil {
 			c.fail(err)
 			return
@@ -568,6 +658,12 @@ var oobeAliases = map[string]string{"hidePrivacySettings": "privacySettingsHidde
 func (s *Server) setProfileProps(p *deploymentProfile, sc *schema, body map[string]any) *apiError {
 	if err := sc.check(body); err != nil {
 		return err
+	}
+	// A self-deploying (shared) profile that names a userType is refused (docs/graph.md#deployment-profiles).
+	for _, key := range []string{"outOfBoxExperienceSetting", "outOfBoxExperienceSettings"} {
+		if oobe, _ := body[key].(map[string]any); oobe["deviceUsageType"] == "shared" && oobe["userType"] != nil {
+			return intuneBadRequest("userType can't be set on a profile whose deviceUsageType is shared.")
+		}
 	}
 	if tmpl, _ := body["deviceNameTemplate"].(string); tmpl != "" {
 		if p.odataType != "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile" {
@@ -680,6 +776,21 @@ func (s *Server) assignProfile(p *deploymentProfile, body map[string]any) (map[s
 		if targetKey(a) == targetKey(t) {
 			return nil, intuneBadRequest("Deployment profile '%s' is already assigned to '%s'.", p.id, targetKey(t))
 		}
+	}
+	// One profile only may hold All Devices, and it takes no exclusions (docs/graph.md#deployment-profiles).
+	has := func(p *deploymentProfile, typ string) bool {
+		return slices.ContainsFunc(p.assignments, func(a map[string]any) bool { return a["@odata.type"] == typ })
+	}
+	const allDev, excl = "#microsoft.graph.allDevicesAssignmentTarget", "#microsoft.graph.exclusionGroupAssignmentTarget"
+	if t["@odata.type"] == allDev {
+		for _, o := range s.policy.profiles {
+			if o != p && has(o, allDev) {
+				return nil, intuneBadRequest("Another Profile %s is already assigned to All Devices.", o.id)
+			}
+		}
+	}
+	if t["@odata.type"] == allDev && has(p, excl) || t["@odata.type"] == excl && has(p, allDev) {
+		return nil, intuneBadRequest("Exclusions aren't supported when a profile is assigned to All Devices.")
 	}
 	p.assignments = append(p.assignments, t)
 	s.applyProfileAssignments()

@@ -37,9 +37,13 @@ func espPriorities(t *testing.T, s *Server) string {
 }
 
 func TestEnrollmentStatusPages(t *testing.T) {
-	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	seed := tenantSeed()
+	seed.MobileApps = []SeedMobileApp{{DisplayName: "Company Portal"}}
+	s, _ := startFake(t, Options{Seed: seed})
 	list := send(t, s, "GET", espPath, nil).want(t, 200).values()
-	if len(list) != 1 || list[0]["deviceEnrollmentConfigurationType"] != "defaultWindows10EnrollmentCompletionPageConfiguration" || list[0]["priority"] != 0.0 {
+	// The default as live tenants show it: the ordinary type, priority 0, no creation time, retry blocked.
+	if len(list) != 1 || list[0]["deviceEnrollmentConfigurationType"] != "windows10EnrollmentCompletionPageConfiguration" || list[0]["priority"] != 0.0 ||
+		list[0]["createdDateTime"] != "0001-01-01T00:00:00Z" || list[0]["blockDeviceSetupRetryByUser"] != true || list[0]["installProgressTimeoutInMinutes"] != 0.0 {
 		t.Fatalf("built-in default ESP: %v", list)
 	}
 	defaultID := list[0]["id"].(string)
@@ -70,10 +74,21 @@ func TestEnrollmentStatusPages(t *testing.T) {
 		assigned[0]["target"].(map[string]any)["deviceAndAppManagementAssignmentFilterType"] != "none" {
 		t.Errorf("assignments: %v", assigned)
 	}
-	send(t, s, "PATCH", espPath+"/"+defaultID, map[string]any{"@odata.type": espType, "showInstallationProgress": true}).want(t, 204)
+	// The default is updated with the whole typed object.
+	full := fullESPBody(t, s, defaultID)
+	full["showInstallationProgress"], full["installProgressTimeoutInMinutes"] = true, 30
+	send(t, s, "PATCH", espPath+"/"+defaultID, full).want(t, 204)
 	if got := send(t, s, "GET", espPath+"/"+defaultID, nil).want(t, 200); got.str("showInstallationProgress") != "true" || got.str("version") != "2" {
 		t.Errorf("default ESP after PATCH: %s", got.raw)
 	}
+	typeFilter := "?$filter=" + queryEscape("deviceEnrollmentConfigurationType eq 'windows10EnrollmentCompletionPageConfiguration'")
+	if got := len(send(t, s, "GET", espPath+typeFilter, nil).want(t, 200).values()); got != 3 {
+		t.Errorf("type filter: %d ESPs, want 3", got)
+	}
+	blocked := fullESPBody(t, s, b.str("id"))
+	blocked["blockDeviceSetupRetryByUser"], blocked["allowDeviceUseOnInstallFailure"] = true, true
+	unshown := fullESPBody(t, s, b.str("id"))
+	unshown["installProgressTimeoutInMinutes"] = 0
 	refusals := []struct {
 		name, method, path string
 		body               any
@@ -81,6 +96,20 @@ func TestEnrollmentStatusPages(t *testing.T) {
 		want               string
 	}{
 		{"PATCH priority", "PATCH", espPath + "/" + b.str("id"), map[string]any{"priority": 5}, 400, "Priority can't be updated with PATCH; use the setPriority action."},
+		{"one-property PATCH", "PATCH", espPath + "/" + b.str("id"), map[string]any{"@odata.type": espType, "showInstallationProgress": true}, 400,
+			"Model validation failed: 'allowDeviceResetOnInstallFailure' is missing; send the complete windows10EnrollmentCompletionPageConfiguration."},
+		{"PATCH refused combination", "PATCH", espPath + "/" + b.str("id"), blocked, 400, "An error has occurred"},
+		{"PATCH shown page without timeout", "PATCH", espPath + "/" + b.str("id"), unshown, 400,
+			"installProgressTimeoutInMinutes must be from 1 to 1440 when showInstallationProgress is true."},
+		{"create blocking with apps", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "blockDeviceSetupRetryByUser": true,
+			"selectedMobileAppIds": []string{s.policy.apps[0].ID}}, 400, "An error has occurred"},
+		{"unknown app", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "selectedMobileAppIds": []string{"nope"}}, 400,
+			"Mobile app 'nope' was not found."},
+		{"POST assignments", "POST", espPath + "/" + b.str("id") + "/assignments", assign["enrollmentConfigurationAssignments"].([]any)[0], 400,
+			"No OData route exists that match template ~/singleton/navigation/key/navigation with http verb POST for request " + espPath + "/" + b.str("id") + "/assignments."},
+		{"DELETE assignment", "DELETE", espPath + "/" + b.str("id") + "/assignments/" + b.str("id") + "_" + group, nil, 400,
+			"No OData route exists that match template ~/singleton/navigation/key/navigation with http verb DELETE for request " + espPath + "/" + b.str("id") + "/assignments/" + b.str("id") + "_" + group + "."},
+		{"setPriority unchanged", "POST", espPath + "/" + b.str("id") + "/setPriority", map[string]any{"priority": 2}, 400, "An error has occurred"},
 		{"delete default", "DELETE", espPath + "/" + defaultID, nil, 400, "The default Enrollment Status Page configuration can't be deleted."},
 		{"assign default", "POST", espPath + "/" + defaultID + "/assign", assign, 400, "The default Enrollment Status Page configuration applies to all users and all devices and can't be assigned."},
 		{"setPriority default", "POST", espPath + "/" + defaultID + "/setPriority", map[string]any{"priority": 2}, 400, "The default Enrollment Status Page configuration always has priority 0."},
@@ -89,8 +118,8 @@ func TestEnrollmentStatusPages(t *testing.T) {
 			"target": map[string]any{"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}}}}, 400, "Assignment target group 'nope' was not found."},
 		{"wrong type", "POST", espPath, map[string]any{"@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration", "displayName": "x"}, 400,
 			"@odata.type '#microsoft.graph.deviceEnrollmentLimitConfiguration' can't be created here: this mock creates only #microsoft.graph.windows10EnrollmentCompletionPageConfiguration."},
-		{"bad timeout", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "installProgressTimeoutInMinutes": 0}, 400,
-			"BadRequest: Property 'installProgressTimeoutInMinutes' on type 'microsoft.graph.windows10EnrollmentCompletionPageConfiguration' must be an integer from 1 to 1440."},
+		{"bad timeout", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "installProgressTimeoutInMinutes": 1441}, 400,
+			"BadRequest: Property 'installProgressTimeoutInMinutes' on type 'microsoft.graph.windows10EnrollmentCompletionPageConfiguration' must be an integer from 0 to 1440."},
 		{"unknown property", "POST", espPath, map[string]any{"@odata.type": espType, "displayName": "x", "showProgress": true}, 400,
 			"BadRequest: Property 'showProgress' does not exist on type 'microsoft.graph.deviceEnrollmentConfiguration'"},
 		{"unknown id", "GET", espPath + "/nope", nil, 404, "The deviceEnrollmentConfiguration with id 'nope' was not found."},
@@ -100,6 +129,17 @@ func TestEnrollmentStatusPages(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", r.name, got, r.want)
 		}
 	}
+}
+
+// fullESPBody is the ESP's editable properties as the tenant holds them, with @odata.type: a valid PATCH body.
+func fullESPBody(t *testing.T, s *Server, id string) map[string]any {
+	t.Helper()
+	cur := send(t, s, "GET", espPath+"/"+id, nil).want(t, 200).body
+	body := map[string]any{"@odata.type": espType}
+	for _, k := range espSchema.names() {
+		body[k] = cur[k]
+	}
+	return body
 }
 
 func profileBody(name, template string) map[string]any {
@@ -264,5 +304,54 @@ func TestDeploymentProfileFollowsDevices(t *testing.T) {
 	}
 	if got := serials(send(t, s, "GET", profilesPath+"/"+profile+"/assignedDevices", nil).want(t, 200)); got != "S5" {
 		t.Errorf("assignedDevices after the steps: %s", got)
+	}
+}
+
+func TestDeploymentProfileRefusals(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	sales := send(t, s, "POST", "/groups", groupBody("Sales", []string{"DynamicMembership"}, rule.GroupTag("Sales"))).want(t, 201).str("id")
+	first := send(t, s, "POST", profilesPath, profileBody("First", "F-%SERIAL%")).want(t, 201).str("id")
+	second := send(t, s, "POST", profilesPath, profileBody("Second", "S-%SERIAL%")).want(t, 201).str("id")
+	target := func(typ, group string) map[string]any {
+		t := map[string]any{"@odata.type": "#microsoft.graph." + typ}
+		if group != "" {
+			t["groupId"] = group
+		}
+		return map[string]any{"target": t}
+	}
+	send(t, s, "POST", profilesPath+"/"+first+"/assignments", target("allDevicesAssignmentTarget", "")).want(t, 201)
+	shared := profileBody("Kiosk", "K-%SERIAL%")
+	shared["outOfBoxExperienceSetting"] = map[string]any{"deviceUsageType": "shared", "userType": "standard"}
+	for _, r := range []struct {
+		name, path string
+		body       map[string]any
+		want       string
+	}{
+		{"second All Devices holder", profilesPath + "/" + second + "/assignments", target("allDevicesAssignmentTarget", ""),
+			"Another Profile " + first + " is already assigned to All Devices."},
+		{"exclusion beside All Devices", profilesPath + "/" + first + "/assignments", target("exclusionGroupAssignmentTarget", sales),
+			"Exclusions aren't supported when a profile is assigned to All Devices."},
+		{"userType on a shared profile", profilesPath, shared, "userType can't be set on a profile whose deviceUsageType is shared."},
+	} {
+		if got := send(t, s, "POST", r.path, r.body).want(t, 400).intuneMessage(t); got != r.want {
+			t.Errorf("%s:\n got %s\nwant %s", r.name, got, r.want)
+		}
+	}
+	delete(shared["outOfBoxExperienceSetting"].(map[string]any), "userType")
+	send(t, s, "POST", profilesPath, shared).want(t, 201)
+}
+
+func TestIgnoredPropertyIsDropped(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	s.IgnoreProperty("trackInstallProgressForAutopilotOnly")
+	s.IgnoreProperty("locale")
+	body := espBody("A")
+	body["trackInstallProgressForAutopilotOnly"] = true
+	esp := send(t, s, "POST", espPath, body).want(t, 201)
+	profile := profileBody("P", "P-%SERIAL%")
+	profile["locale"] = "en-US"
+	p := send(t, s, "POST", profilesPath, profile).want(t, 201)
+	if esp.str("trackInstallProgressForAutopilotOnly") != "false" || p.str("locale") != "os-default" {
+		t.Errorf("ignored properties were kept: %s / %s", esp.str("trackInstallProgressForAutopilotOnly"), p.str("locale"))
 	}
 }

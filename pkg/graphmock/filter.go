@@ -54,3 +54,13 @@ func (t filterTerm) keep(items []map[string]any) []map[string]any {
 	}
 	return out
 }
+
+// filteredList answers GET on a collection: the items entities renders, kept by the one $filter clause of the
+// supported forms the request may carry.
+func filteredList(entities func() []map[string]any, supported ...string) func(c *call) {
+	return func(c *call) {
+		if term, ok := c.filterTerm(supported...); ok {
+			c.Page(term.keep(entities()))
+		}
+	}
+}

@@ -261,9 +261,8 @@ func TestSDKEnrollmentStatusPages(t *testing.T) {
 	body.SetDisplayName(new("ESP - Kiosk"))
 	body.SetShowInstallationProgress(new(true))
 	body.SetInstallProgressTimeoutInMinutes(new(int32(90)))
-	body.SetBlockDeviceSetupRetryByUser(new(true))
 	body.SetCustomErrorMessage(new("Call the kiosk desk."))
-	body.SetSelectedMobileAppIds([]string{"e83d36e1-3ff2-4567-90d9-940919184ad5"})
+	body.SetSelectedMobileAppIds([]string{tn.s.policy.apps[0].ID})
 	created, err := esps.Post(ctx, body, nil)
 	sdkCheck(t, "create ESP", created, err)
 	if _, ok := created.(*models.Windows10EnrollmentCompletionPageConfiguration); !ok {
@@ -297,9 +296,10 @@ func TestSDKEnrollmentStatusPages(t *testing.T) {
 	}
 	espType := models.WINDOWS10ENROLLMENTCOMPLETIONPAGECONFIGURATION_DEVICEENROLLMENTCONFIGURATIONTYPE
 	want := []espView{
-		{"All users and all devices", models.DEFAULTWINDOWS10ENROLLMENTCOMPLETIONPAGECONFIGURATION_DEVICEENROLLMENTCONFIGURATIONTYPE, 0, 1, false, false, false, 60, "", 0},
+		// The built-in default reports the ordinary type (docs/graph.md#enrollment-status-page).
+		{"All users and all devices", espType, 0, 1, false, true, false, 0, "", 0},
 		{"ESP - Autopilot", espType, 1, 1, true, false, true, 60, "Setup could not finish. Contact IT.", 0},
-		{"ESP - Kiosk", espType, 2, 1, true, true, false, 90, "Call the kiosk desk.", 1},
+		{"ESP - Kiosk", espType, 2, 1, true, false, false, 90, "Call the kiosk desk.", 1},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("ESPs %+v", got)

@@ -29,6 +29,7 @@ type State struct {
 	ESPs               []stateConfig        `json:"enrollmentConfigurations"`
 	Profiles           []stateConfig        `json:"deploymentProfiles"`
 	Policies           []stateConfiguration `json:"configurationPolicies"`
+	MobileApps         []SeedMobileApp      `json:"mobileApps,omitempty"`
 }
 
 type stateImport struct {
@@ -131,6 +132,9 @@ func (s *Server) Snapshot() *State {
 		st.Profiles = append(st.Profiles, stateConfig{ID: p.id, ODataType: p.odataType, Created: p.created, Modified: p.modified,
 			Props: p.props, Assignments: p.assignments})
 	}
+	for _, a := range s.policy.apps {
+		st.MobileApps = append(st.MobileApps, *a)
+	}
 	for _, p := range s.policy.policies {
 		st.Policies = append(st.Policies, stateConfiguration{p.id, p.template.id, p.props, p.settings, p.created, p.modified,
 			p.priority, p.assignments, p.deviceGroup})
@@ -191,6 +195,9 @@ func (s *Server) Restore(st *State) error {
 		dir.servicePrincipals = append(dir.servicePrincipals, &servicePrincipal{id: sp.ID, appID: sp.AppID, extra: sp.Extra})
 	}
 	pol := &policyState{}
+	for _, a := range st.MobileApps {
+		pol.apps = append(pol.apps, &a)
+	}
 	for _, e := range st.ESPs {
 		pol.esps = append(pol.esps, &enrollmentConfig{id: e.ID, isDefault: e.IsDefault, priority: e.Priority, version: e.Version,
 			created: e.Created, modified: e.Modified, props: e.Props, assignments: e.Assignments})
@@ -210,7 +217,7 @@ func (s *Server) Restore(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// In place: routes registered at start hold method values bound to these structs.
-	pol.appOnlyCaller = s.policy.appOnlyCaller
+	pol.appOnlyCaller, pol.ignored = s.policy.appOnlyCaller, s.policy.ignored
 	s.nextID, *s.autopilot, *s.directory, *s.policy = st.NextID, *a, *dir, *pol
 	return nil
 }

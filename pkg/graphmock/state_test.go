@@ -35,6 +35,7 @@ func tenantView(t *testing.T, s *Server) map[string]string {
 	get(importsPath)
 	get("/deviceManagement/windowsAutopilotSettings")
 	get("/servicePrincipals")
+	get(mobileAppsPath)
 	for _, g := range get("/groups").values() {
 		get("/groups/" + g["id"].(string) + "?$select=membershipRuleProcessingStatus")
 		get("/groups/" + g["id"].(string) + "/members")
