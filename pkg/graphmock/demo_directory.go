@@ -103,6 +103,7 @@ func (s *Server) seedDirectory() error {
 				g := s.group(created["id"].(string))
 				now := s.opts.Clock.Now()
 				g.processing = groupProcessing{startedAt: now, doneAt: now, processed: g.membershipRule}
+				s.markReplicated(g.id)
 			}
 			return err
 		}},

@@ -63,7 +63,7 @@ func TestSeedFileWithPolicy(t *testing.T) {
 	}
 	s, _ := startFake(t, Options{Seed: seed})
 	policy := send(t, s, "GET", policiesPath, nil).want(t, 200).values()[0]["id"].(string)
-	r := send(t, s, "POST", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)
+	r := send(t, s, "GET", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)
 	if got := targetResult(r); !strings.HasPrefix(got, "true ") || !strings.HasSuffix(got, ":null") {
 		t.Errorf("seeded device group: %s", got)
 	}

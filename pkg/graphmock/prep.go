@@ -52,7 +52,7 @@ type settingTemplate struct {
 	instanceTemplateID, valueTemplateID string // valueTemplateID "" for collections
 	valueType                           string // simple settings: @odata.type of the value
 	choices                             []string
-	min, max                            int               // integer range
+	min, max                            int               // integer range; collections: at most max items
 	check                               func(string) bool // collection items
 }
 
@@ -72,9 +72,15 @@ func choice(instanceTemplateID, valueTemplateID, definition string, values ...in
 	return st
 }
 
-func collection(instanceTemplateID string, check func(string) bool) settingTemplate {
-	return settingTemplate{instance: collectionInstance, instanceTemplateID: instanceTemplateID, valueType: stringValue, check: check}
+func collection(instanceTemplateID string, limit int, check func(string) bool) settingTemplate {
+	return settingTemplate{instance: collectionInstance, instanceTemplateID: instanceTemplateID, valueType: stringValue, max: limit, check: check}
 }
+
+// A policy lists at most 25 apps (since 2026-01-30) and 10 scripts (docs/graph.md#device-preparation-and-enrollment-time-grouping).
+const (
+	maxPolicyApps    = 25
+	maxPolicyScripts = 10
+)
 
 // policyTemplates are the two device-preparation templates (IDs from Microsoft365DSC and captured
 // admin-center traffic; docs/graph.md#device-preparation-and-enrollment-time-grouping).
@@ -92,12 +98,12 @@ var policyTemplates = map[string]*policyTemplate{
 			valueTemplateID: "fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97", valueType: stringValue},
 		"enrollment_autopilot_dpp_devicesecuritygroupids": {instance: simpleInstance, instanceTemplateID: "a46a50ab-3076-4968-9366-75a40dde950e",
 			valueTemplateID: "5f7d09e1-1a90-44ad-9c9f-ad90ba509e60", valueType: stringValue},
-		"enrollment_autopilot_dpp_allowedappids":    collection("70d22a8a-a03c-4f62-b8df-dded3e327639", isAppReference),
-		"enrollment_autopilot_dpp_allowedscriptids": collection("1bc67702-800c-4271-8fd9-609351cc19cf", guidPattern.MatchString),
+		"enrollment_autopilot_dpp_allowedappids":    collection("70d22a8a-a03c-4f62-b8df-dded3e327639", maxPolicyApps, isAppReference),
+		"enrollment_autopilot_dpp_allowedscriptids": collection("1bc67702-800c-4271-8fd9-609351cc19cf", maxPolicyScripts, guidPattern.MatchString),
 	}},
 	automaticTemplateID: {id: automaticTemplateID, displayName: "Windows Autopilot device preparation", displayVersion: "1", settings: map[string]settingTemplate{
-		"enrollment_autopilot_dpp_allowedappids":    collection("a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20", isAppReference),
-		"enrollment_autopilot_dpp_allowedscriptids": collection("ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31", guidPattern.MatchString),
+		"enrollment_autopilot_dpp_allowedappids":    collection("a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20", maxPolicyApps, isAppReference),
+		"enrollment_autopilot_dpp_allowedscriptids": collection("ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31", maxPolicyScripts, guidPattern.MatchString),
 	}},
 }
 
@@ -110,7 +116,11 @@ var policySchema = &schema{name: "deviceManagementConfigurationPolicy", fields: 
 }}
 
 func (s *Server) registerPrep() {
+	s.registerPrepTenant()
 	withPolicy := byID(s.configurationPolicy, intuneMissing("deviceManagementConfigurationPolicy"))
+	s.handle("PATCH "+policiesPath+"/{id}", withPolicy(s.patchPolicy))
+	s.handle("PATCH "+policiesPath+"/{id}/settings/{sid}", withPolicy(func(c *call, _ *configurationPolicy) { c.noRoute() }))
+	s.handle("POST "+policiesPath+"/{id}/reorder", withPolicy(s.reorder))
 	s.handle("GET "+policiesPath, s.listPolicies)
 	s.handle("POST "+policiesPath, func(c *call) {
 		body, ok := c.policyBody()
@@ -261,6 +271,9 @@ func (t *policyTemplate) checkSetting(raw any) (string, error) {
 	}
 	if st.instance == collectionInstance {
 		items, _ := inst[valueKey].([]any)
+		if len(items) > st.max {
+			return def, fmt.Errorf("%s: at most %d values; got %d", def, st.max, len(items))
+		}
 		for j, item := range items {
 			if err := st.checkValue(item, fmt.Sprintf("%s[%d]", valueKey, j)); err != nil {
 				return def, fmt.Errorf("%s: %v", def, err)
@@ -434,15 +447,24 @@ func (s *Server) registerDeviceGroupActions(withPolicy func(h func(c *call, p *c
 			c.fail(err)
 			return
 		}
-		code := s.bindDeviceGroup(p, groupID)
+		code := "securityGroupNotFound" // replication: Intune does not see a group created moments ago yet
+		if !s.notReplicated(c, groupID) {
+			code = s.bindDeviceGroup(p, groupID)
+		}
 		c.JSON(http.StatusOK, s.membershipTargetResult("post-setEnrollmentTimeDeviceMembershipTarget", groupID, code))
 	}))
-	s.handle("POST "+policiesPath+"/{id}/retrieveEnrollmentTimeDeviceMembershipTarget", withPolicy(func(c *call, p *configurationPolicy) {
+	retrieve := withPolicy(func(c *call, p *configurationPolicy) {
+		if !s.retrieveAnswers(c) {
+			c.noRoute()
+			return
+		}
 		if !c.emptyBody() {
 			return
 		}
-		c.JSON(http.StatusOK, s.membershipTargetResult("post-retrieveEnrollmentTimeDeviceMembershipTarget", p.deviceGroup, s.deviceGroupProblem(p.deviceGroup)))
-	}))
+		c.JSON(http.StatusOK, s.shapedTarget(c, p.deviceGroup, s.deviceGroupProblem(p.deviceGroup)))
+	})
+	s.handle("GET "+policiesPath+"/{id}/retrieveEnrollmentTimeDeviceMembershipTarget", retrieve)
+	s.handle("POST "+policiesPath+"/{id}/retrieveEnrollmentTimeDeviceMembershipTarget", retrieve)
 	s.handle("POST "+policiesPath+"/{id}/clearEnrollmentTimeDeviceMembershipTarget", withPolicy(func(c *call, p *configurationPolicy) {
 		if s.appOnlyFailure(c) || !c.emptyBody() {
 			return
@@ -469,24 +491,30 @@ func (s *Server) registerDeviceGroupActions(withPolicy func(h func(c *call, p *c
 		c.boolResult(bound)
 	}))
 	s.handle("POST "+policiesPath+"/{id}/retrieveJustInTimeConfiguration", withPolicy(func(c *call, p *configurationPolicy) {
+		if appOnlyToken(c.R) {
+			// The legacy read refuses application-only tokens (docs/graph.md#device-preparation-and-enrollment-time-grouping).
+			c.intuneError(http.StatusForbidden, "Forbidden", "Application is not authorized to perform this operation.")
+			return
+		}
 		if !c.emptyBody() {
 			return
 		}
 		overlay := map[string]any{"targetType": "none", "target": []string{}}
-		if p.deviceGroup != "" {
-			overlay = map[string]any{"targetType": "entraSecurityGroup", "target": []string{p.deviceGroup}}
+		if g := s.legacyDeviceGroup(p); g != "" {
+			overlay = map[string]any{"targetType": "entraSecurityGroup", "target": []string{g}}
 		}
 		c.JSON(http.StatusOK, s.render("post-retrieveJustInTimeConfiguration", overlay))
 	}))
 }
 
-// appOnlyFailure answers the 500 the service gives set/clear under application-only tokens, when the
-// appOnlyCaller knob is on.
+// appOnlyFailure answers the 500 the service gives set/clear under application-only tokens (or when the
+// appOnlyCaller knob is on).
 func (s *Server) appOnlyFailure(c *call) bool {
-	if s.policy.appOnlyCaller {
+	appOnly := s.appOnlyCaller(c)
+	if appOnly {
 		c.intuneError(http.StatusInternalServerError, "InternalServerError", "An internal server error has occurred")
 	}
-	return s.policy.appOnlyCaller
+	return appOnly
 }
 
 // boolResult answers an action that returns Edm.Boolean.

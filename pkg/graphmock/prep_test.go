@@ -1,7 +1,11 @@
 package graphmock
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/pkg/rule"
@@ -139,6 +143,7 @@ func TestConfigurationPolicyRefusals(t *testing.T) {
 // deviceGroupTenant is a tenant with a user-driven policy and groups for each enrollment-time outcome.
 func deviceGroupTenant(t *testing.T) (s *Server, policy string, groups map[string]string) {
 	s, _ = startFake(t, Options{Seed: tenantSeed()})
+	s.SetReplicationRefusals(0) // TestEnrollmentTimeReplication covers the refusal
 	sp := send(t, s, "GET", "/servicePrincipals(appId='"+provisioningClientAppID+"')", nil).want(t, 200).str("id")
 	owner := []string{"https://graph.microsoft.com/beta/directoryObjects/" + sp}
 	groups = map[string]string{
@@ -190,7 +195,7 @@ func TestEnrollmentTimeDeviceGroup(t *testing.T) {
 			if got := targetResult(set); got != want {
 				t.Errorf("set: %s, want %s", got, want)
 			}
-			if got := targetResult(send(t, s, "POST", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)); got != bound {
+			if got := targetResult(send(t, s, "GET", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)); got != bound {
 				t.Errorf("retrieve: %s, want %s", got, bound)
 			}
 		})
@@ -199,6 +204,7 @@ func TestEnrollmentTimeDeviceGroup(t *testing.T) {
 
 func TestEnrollmentTimeDeviceGroupLifecycle(t *testing.T) {
 	s, policy, groups := deviceGroupTenant(t)
+	s.SetRetrieveVerbs(RetrieveBoth) // the documented POST, body refusals included
 	action := func(name string, body any, status int) reply {
 		return send(t, s, "POST", policiesPath+"/"+policy+"/"+name, body).want(t, status)
 	}
@@ -261,4 +267,166 @@ func TestEnrollmentTimeDeviceGroupLifecycle(t *testing.T) {
 	}
 	action("clearEnrollmentTimeDeviceMembershipTarget", nil, 500)
 	action("retrieveEnrollmentTimeDeviceMembershipTarget", nil, 200)
+}
+
+func TestEnrollmentTimeRetrieveVerbs(t *testing.T) {
+	for _, tt := range []struct {
+		verbs     RetrieveVerbs
+		get, post int
+	}{{RetrieveGET, 200, 400}, {RetrievePOST, 400, 200}, {RetrieveBoth, 200, 200}, {RetrieveNone, 400, 400}} {
+		t.Run(string(tt.verbs), func(t *testing.T) {
+			s, policy, _ := deviceGroupTenant(t)
+			s.SetRetrieveVerbs(tt.verbs)
+			path := policiesPath + "/" + policy + "/retrieveEnrollmentTimeDeviceMembershipTarget"
+			for verb, status := range map[string]int{"GET": tt.get, "POST": tt.post} {
+				r := send(t, s, verb, path, nil).want(t, status)
+				if status == 400 && !strings.HasPrefix(r.intuneMessage(t), "No OData route exists that match template ~/singleton/navigation/key/action with http verb "+verb+" ") {
+					t.Errorf("%s: %s", verb, r.intuneMessage(t))
+				}
+			}
+		})
+	}
+}
+
+func TestEnrollmentTimeRetrieveShapes(t *testing.T) {
+	for shape, want := range map[TargetShape]string{
+		ShapeStatuses: `"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"@odata.type":"#microsoft.graph.enrollmentTimeDeviceMembershipTargetStatus","targetId":"G","targetValidationErrorCode":null}],"validationSucceeded":true}`,
+		ShapeTargets:  `"enrollmentTimeDeviceMembershipTargets":[{"targetId":"G","targetType":"staticSecurityGroup"}]}`,
+		ShapeRoot:     `"targetId":"G","targetType":"staticSecurityGroup"}`,
+		ShapeValue:    `"value":{"@odata.type":"#microsoft.graph.enrollmentTimeDeviceMembershipTargetResult","enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"@odata.type":"#microsoft.graph.enrollmentTimeDeviceMembershipTargetStatus","targetId":"G","targetValidationErrorCode":null}],"validationSucceeded":true}}`,
+	} {
+		t.Run(string(shape), func(t *testing.T) {
+			s, policy, groups := deviceGroupTenant(t)
+			s.SetTargetShape(shape)
+			send(t, s, "POST", policiesPath+"/"+policy+"/setEnrollmentTimeDeviceMembershipTarget", setTarget(groups["valid"])).want(t, 200)
+			r := send(t, s, "GET", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)
+			delete(r.body, "@odata.context")
+			delete(r.body, "@odata.type")
+			got, _ := json.Marshal(r.body)
+			if g := strings.ReplaceAll(string(got), groups["valid"], "G"); !strings.HasSuffix(g, want) {
+				t.Errorf("got  %s\nwant …%s", g, want)
+			}
+		})
+	}
+}
+
+func TestEnrollmentTimeReplicationDelay(t *testing.T) {
+	s, clock := startFake(t, Options{Seed: tenantSeed()})
+	sp := send(t, s, "GET", "/servicePrincipals(appId='"+provisioningClientAppID+"')", nil).want(t, 200).str("id")
+	policy := send(t, s, "POST", policiesPath, userDrivenPolicy()).want(t, 201).str("id")
+	owned := func(name string) string {
+		return send(t, s, "POST", "/groups", withBind(groupBody(name, nil, ""), "owners", "https://graph.microsoft.com/beta/directoryObjects/"+sp)).want(t, 201).str("id")
+	}
+	set := func(g string) string {
+		return targetResult(send(t, s, "POST", policiesPath+"/"+policy+"/setEnrollmentTimeDeviceMembershipTarget", setTarget(g)).want(t, 200))
+	}
+	fresh := owned("Fresh")
+	if got := set(fresh); got != "false "+fresh+":securityGroupNotFound" {
+		t.Errorf("first set of a fresh group: %s", got)
+	}
+	if got := set(fresh); got != "true "+fresh+":null" {
+		t.Errorf("second set: %s", got)
+	}
+	s.SetReplicationRefusals(3)
+	slow := owned("Slow")
+	for range 3 {
+		if got := set(slow); got != "false "+slow+":securityGroupNotFound" {
+			t.Errorf("set within the refusals: %s", got)
+		}
+	}
+	old := owned("Old")
+	clock.Advance(replicationWindow)
+	if got := set(old); got != "true "+old+":null" {
+		t.Errorf("a group older than the window: %s", got)
+	}
+}
+
+// unsignedJWT is an unsigned JWT with claims, as the mock reads them.
+func unsignedJWT(claims string) string {
+	e := base64.RawURLEncoding
+	return e.EncodeToString([]byte(`{"alg":"none"}`)) + "." + e.EncodeToString([]byte(claims)) + ".sig"
+}
+
+func TestEnrollmentTimeAppOnlyTokens(t *testing.T) {
+	s, policy, groups := deviceGroupTenant(t)
+	app := "Authorization: Bearer " + unsignedJWT(`{"idtyp":"app","roles":["DeviceManagementConfiguration.ReadWrite.All"]}`)
+	user := "Authorization: Bearer " + unsignedJWT(`{"scp":"DeviceManagementConfiguration.ReadWrite.All","upn":"admin@contoso.example"}`)
+	path := policiesPath + "/" + policy + "/"
+	if got := send(t, s, "POST", path+"setEnrollmentTimeDeviceMembershipTarget", setTarget(groups["valid"]), app).want(t, 500).intuneMessage(t); got != "An internal server error has occurred" {
+		t.Errorf("app-only set: %s", got)
+	}
+	send(t, s, "POST", path+"clearEnrollmentTimeDeviceMembershipTarget", nil, app).want(t, 500)
+	send(t, s, "POST", path+"retrieveJustInTimeConfiguration", nil, app).want(t, 403)
+	send(t, s, "GET", path+"retrieveEnrollmentTimeDeviceMembershipTarget", nil, app).want(t, 200) // reads work app-only
+	send(t, s, "POST", path+"setEnrollmentTimeDeviceMembershipTarget", setTarget(groups["valid"]), user).want(t, 200)
+	send(t, s, "POST", path+"retrieveJustInTimeConfiguration", nil, user).want(t, 200)
+}
+
+func TestLegacyDeviceGroupDrift(t *testing.T) {
+	s, policy, groups := deviceGroupTenant(t)
+	send(t, s, "POST", policiesPath+"/"+policy+"/setEnrollmentTimeDeviceMembershipTarget", setTarget(groups["valid"])).want(t, 200)
+	if err := s.SetLegacyDeviceGroup(policy, groups["noOwner"]); err != nil {
+		t.Fatal(err)
+	}
+	if got := send(t, s, "POST", policiesPath+"/"+policy+"/retrieveJustInTimeConfiguration", nil).want(t, 200).str("target"); got != "["+groups["noOwner"]+"]" {
+		t.Errorf("legacy target: %s", got)
+	}
+	if got := targetResult(send(t, s, "GET", policiesPath+"/"+policy+"/retrieveEnrollmentTimeDeviceMembershipTarget", nil).want(t, 200)); got != "true "+groups["valid"]+":null" {
+		t.Errorf("current target: %s", got)
+	}
+	if err := s.SetLegacyDeviceGroup("nope", ""); err == nil {
+		t.Error("legacy group for an unknown policy")
+	}
+}
+
+func TestConfigurationPolicyLimitsReorderAndPatch(t *testing.T) {
+	s, _ := startFake(t, Options{})
+	app := func(i int) string {
+		return fmt.Sprintf(`{"id":"e83d36e1-3ff2-4567-90d9-%012d","type":"#microsoft.graph.win32LobApp"}`, i)
+	}
+	var apps []string
+	for i := range maxPolicyApps + 1 {
+		apps = append(apps, app(i))
+	}
+	send(t, s, "POST", policiesPath, userDrivenPolicy(appsSetting(apps[:maxPolicyApps]...))).want(t, 201)
+	if got := send(t, s, "POST", policiesPath, userDrivenPolicy(appsSetting(apps...))).want(t, 400).intuneMessage(t); got != "settings[0]: enrollment_autopilot_dpp_allowedappids: at most 25 values; got 26" {
+		t.Errorf("26 apps: %s", got)
+	}
+	var ids []string
+	for range 2 {
+		ids = append(ids, send(t, s, "POST", policiesPath, userDrivenPolicy()).want(t, 201).str("id"))
+	}
+	// Three user-driven policies at priorities 1, 2, 3: moving the last to 1 shifts the others down.
+	send(t, s, "POST", policiesPath+"/"+ids[1]+"/reorder", map[string]any{"priority": 1}).want(t, 204)
+	var order []string
+	for _, p := range send(t, s, "GET", policiesPath, nil).want(t, 200).values() {
+		order = append(order, fmt.Sprint(p["priorityMetaData"].(map[string]any)["priority"]))
+	}
+	if got := strings.Join(order, ","); got != "2,3,1" {
+		t.Errorf("priorities after reorder: %s", got)
+	}
+	if got := send(t, s, "POST", policiesPath+"/"+ids[1]+"/reorder", map[string]any{"priority": 4}).want(t, 400).intuneMessage(t); got != "priority must be a whole number from 1 to 3." {
+		t.Errorf("reorder past the end: %s", got)
+	}
+	if got := send(t, s, "PATCH", policiesPath+"/"+ids[0], map[string]any{"settings": []any{}}).want(t, 400).intuneMessage(t); got != "Cannot PATCH navigation property 'settings' on entity type 'microsoft.graph.deviceManagementConfigurationPolicy'." {
+		t.Errorf("PATCH settings: %s", got)
+	}
+	if got := send(t, s, "PATCH", policiesPath+"/"+ids[0]+"/settings/0", map[string]any{}).want(t, 400).intuneMessage(t); !strings.HasPrefix(got, "No OData route exists that match template ~/singleton/navigation/key/action with http verb PATCH") {
+		t.Errorf("PATCH a setting: %s", got)
+	}
+	send(t, s, "PATCH", policiesPath+"/"+ids[0], map[string]any{"description": "patched"}).want(t, 204)
+	if got := send(t, s, "GET", policiesPath+"/"+ids[0], nil).want(t, 200).str("description"); got != "patched" {
+		t.Errorf("PATCH description: %s", got)
+	}
+}
+
+func TestPlatformScripts(t *testing.T) {
+	s, _ := startFake(t, Options{})
+	id := send(t, s, "POST", scriptsPath, map[string]any{"displayName": "Set time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"}).want(t, 201).str("id")
+	if got := send(t, s, "GET", scriptsPath+"/"+id, nil).want(t, 200); got.str("runAsAccount") != "system" || got.str("displayName") != "Set time zone" {
+		t.Errorf("script: %s", got.raw)
+	}
+	send(t, s, "POST", scriptsPath, map[string]any{"displayName": "x", "fileName": "x.ps1", "scriptContent": "not base64!"}).want(t, 400)
+	send(t, s, "DELETE", scriptsPath+"/"+id, nil).want(t, 204)
+	send(t, s, "GET", scriptsPath+"/"+id, nil).want(t, 404)
 }

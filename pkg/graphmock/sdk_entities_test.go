@@ -434,6 +434,9 @@ func prepSetting(inst models.DeviceManagementConfigurationSettingInstanceable, d
 
 func TestSDKDevicePreparationPolicy(t *testing.T) {
 	tn := startSDKDemo(t)
+	// The SDK retrieves with POST, as the reference documents it; groups are bound at once.
+	tn.s.SetRetrieveVerbs(RetrievePOST)
+	tn.s.SetReplicationRefusals(0)
 	ctx := context.Background()
 	const templateID = "80d33118-b7b4-40d8-b15f-81be745e053f_1"
 

@@ -50,6 +50,7 @@ type Server struct {
 	autopilot *autopilotState
 	directory *directoryState
 	policy    *policyState
+	prep      *prepState // device-preparation knobs and scripts (prep_tenant.go)
 
 	// deploymentProfileEntity renders a deployment profile for $expand on Autopilot devices; the
 	// profile side sets it. Nil, or false, renders null.

@@ -29,6 +29,7 @@ type State struct {
 	ESPs               []stateConfig        `json:"enrollmentConfigurations"`
 	Profiles           []stateConfig        `json:"deploymentProfiles"`
 	Policies           []stateConfiguration `json:"configurationPolicies"`
+	Scripts            []stateScript        `json:"deviceManagementScripts,omitempty"`
 	MobileApps         []SeedMobileApp      `json:"mobileApps,omitempty"`
 }
 
@@ -95,6 +96,11 @@ type stateConfiguration struct {
 	DeviceGroup       string
 }
 
+type stateScript struct {
+	ID, DisplayName, FileName, RunAsAccount string
+	Created                                 time.Time
+}
+
 // Snapshot returns the tenant's state; it is safe while the server is serving.
 func (s *Server) Snapshot() *State {
 	s.mu.Lock()
@@ -138,6 +144,9 @@ func (s *Server) Snapshot() *State {
 	for _, p := range s.policy.policies {
 		st.Policies = append(st.Policies, stateConfiguration{p.id, p.template.id, p.props, p.settings, p.created, p.modified,
 			p.priority, p.assignments, p.deviceGroup})
+	}
+	for _, sc := range s.prep.scripts {
+		st.Scripts = append(st.Scripts, stateScript{sc.id, sc.displayName, sc.fileName, sc.runAsAccount, sc.created})
 	}
 	return st
 }
@@ -214,8 +223,13 @@ func (s *Server) Restore(st *State) error {
 		pol.policies = append(pol.policies, &configurationPolicy{id: p.ID, template: tmpl, props: p.Props, settings: p.Settings,
 			created: p.Created, modified: p.Modified, priority: p.Priority, assignments: p.Assignments, deviceGroup: p.DeviceGroup})
 	}
+	var scripts []*platformScript
+	for _, sc := range st.Scripts {
+		scripts = append(scripts, &platformScript{id: sc.ID, displayName: sc.DisplayName, fileName: sc.FileName, runAsAccount: sc.RunAsAccount, created: sc.Created})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.prep.scripts = scripts
 	// In place: routes registered at start hold method values bound to these structs.
 	pol.appOnlyCaller, pol.ignored = s.policy.appOnlyCaller, s.policy.ignored
 	s.nextID, *s.autopilot, *s.directory, *s.policy = st.NextID, *a, *dir, *pol

@@ -47,8 +47,11 @@ func tenantView(t *testing.T, s *Server) map[string]string {
 	for _, p := range get(profilesPath).values() {
 		get(profilesPath + "/" + p["id"].(string) + "/assignments")
 	}
+	get(scriptsPath)
 	for _, p := range get(policiesPath).values() {
 		get(policiesPath + "/" + p["id"].(string) + "/assignments")
+		get(policiesPath + "/" + p["id"].(string) + "?$expand=settings")
+		get(policiesPath + "/" + p["id"].(string) + "/retrieveEnrollmentTimeDeviceMembershipTarget")
 	}
 	return view
 }
@@ -68,6 +71,8 @@ func TestSnapshotRestoreKeepsTheTenant(t *testing.T) {
 	}
 	send(t, a, "POST", "/groups", map[string]any{"displayName": "Admins", "mailEnabled": false, "mailNickname": "admins",
 		"securityEnabled": true, "isAssignableToRole": true}).want(t, 201)
+	// A platform script a device-preparation policy may list.
+	send(t, a, "POST", scriptsPath, map[string]any{"displayName": "Set time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"}).want(t, 201)
 	clockA.Advance(time.Minute)
 	if st := send(t, a, "GET", "/groups/"+kiosk+"?$select=membershipRuleProcessingStatus", nil).body["membershipRuleProcessingStatus"]; st.(map[string]any)["status"] != "NotStarted" {
 		t.Fatalf("new group's processing: %v", st)
