@@ -169,11 +169,25 @@ func (in *Inputs) spool(ctx context.Context, name string, r io.Reader, h hash.Ha
 	}
 	in.spools = append(in.spools, f.Name())
 	in.Piped = true
-	if pf, ok := r.(*os.File); ok {
-		stop := context.AfterFunc(ctx, func() { pf.SetReadDeadline(time.Unix(1, 0)) })
-		defer stop()
+	// A blocking pipe ignores read deadlines, so the copy runs on its own and Ctrl-C (or SIGTERM) ends the wait
+	// for it; the process exits soon after, taking the blocked read with it.
+	type copied struct {
+		n   int64
+		err error
 	}
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, maxSpoolBytes+1))
+	done := make(chan copied, 1)
+	go func() {
+		n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, maxSpoolBytes+1))
+		done <- copied{n, err}
+	}()
+	var c copied
+	select {
+	case c = <-done:
+	case <-ctx.Done():
+		f.Close()
+		return nil, ctx.Err()
+	}
+	n, err := c.n, c.err
 	switch {
 	case ctx.Err() != nil:
 		f.Close()

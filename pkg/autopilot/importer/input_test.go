@@ -4,6 +4,8 @@ package importer
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,5 +87,41 @@ func TestLoadJournalVersion1(t *testing.T) {
 	}
 	if j.Devices["SN-1"].Status != "alreadyRegistered" || j.Devices["SN-2"].Status != "imported" || !j.Finished(false) || j.Version != journalVersion {
 		t.Errorf("journal %+v %+v", j, j.Devices["SN-1"])
+	}
+}
+
+// Ctrl-C (or SIGTERM) ends the wait for a pipe whose writer never finishes, and the copy is removed: a blocking
+// pipe ignores read deadlines.
+func TestOpenInputsCancelEndsABlockedPipe(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the spool goes
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.WriteString("Device Serial Number,Windows Product ID,Hardware Hash\n") // and then nothing, for ever
+	ctx, cancel := context.WithCancel(context.Background())
+	type opened struct {
+		in  *Inputs
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		// Wrapped, r stands for an inherited blocking stdin, whose reads no deadline can end.
+		in, err := OpenInputs(ctx, []string{"-"}, InputOptions{Stdin: struct{ io.Reader }{r}})
+		done <- opened{in, err}
+	}()
+	cancel()
+	select {
+	case o := <-done:
+		if !errors.Is(o.err, context.Canceled) {
+			t.Fatalf("err %v", o.err)
+		}
+	case <-time.After(10 * time.Second): // a bound on a failure, not a wait the test relies on
+		t.Fatal("the cancelled read kept waiting on the pipe")
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "autopilotctl-input-*")); len(left) != 0 {
+		t.Errorf("spool left behind: %v", left)
 	}
 }

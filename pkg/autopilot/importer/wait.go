@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ func (r *run) wait(ctx context.Context) error {
 	delay := min(firstPoll, r.opts.PollInterval)
 	for r.unsettled() > 0 {
 		if !r.opts.KeepImportRecords {
-			if err := r.cleanup(ctx); err != nil {
+			if err := r.cleanup(ctx); err != nil && !errors.Is(err, errCleanupStalled) {
 				return err
 			}
 		}
@@ -46,7 +47,9 @@ func (r *run) wait(ctx context.Context) error {
 	// Each pass re-sends what the service answered 429/503 within the batch's own rounds; passes go on while
 	// they delete something, so a throttle storm is waited out and a record that keeps failing is not.
 	for left := r.recordsLeft(); left > 0; {
-		if err := r.cleanup(ctx); err != nil {
+		if err := r.cleanup(ctx); errors.Is(err, errCleanupStalled) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		if err := r.stopped(ctx); err != nil {
@@ -230,11 +233,27 @@ func (r *run) cleanup(ctx context.Context) error {
 		}
 		r.progressLocked()
 	}})
-	if serr := r.save(); err == nil {
-		err = serr
+	var ge *graph.Error
+	if err != nil && ctx.Err() == nil && !(errors.As(graph.Translate(err), &ge) && ge.IsAuth()) {
+		// The $batch request itself failed (a 503 that outlasted the retries, say): the devices' answers
+		// stand, so each record left is reported and the phase ends; a resume deletes what is still there.
+		r.mu.Lock()
+		for _, d := range owner {
+			if d.awaitingCleanup() && d.CleanupFailed == "" {
+				d.CleanupFailed = graph.Translate(err).Error()
+			}
+		}
+		r.mu.Unlock()
+		err = errCleanupStalled
+	}
+	if serr := r.save(); serr != nil && (err == nil || errors.Is(err, errCleanupStalled)) {
+		return serr
 	}
 	return err
 }
+
+// errCleanupStalled ends the clean-up phase without failing the run: the records left are in the report.
+var errCleanupStalled = errors.New("import records left to delete")
 
 // reconcile checks the journal of a resumed run against the tenant's import records before anything is
 // sent: a record the journal names is used only if it is still there with this run's importId and the

@@ -255,3 +255,48 @@ func TestImportTimeoutDuringCleanup(t *testing.T) {
 		}
 	}
 }
+
+// batch503 answers every $batch request 503 while on, as an overloaded front end does.
+type batch503 struct {
+	next http.RoundTripper
+	on   atomic.Bool
+}
+
+func (b *batch503) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.on.Load() && strings.HasSuffix(r.URL.Path, "/$batch") {
+		body := `{"error":{"code":"ServiceUnavailable","message":"try later"}}`
+		return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}},
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
+	return b.next.RoundTrip(r)
+}
+
+// Clean-up whose $batch requests keep failing does not fail the import: every device has its answer, the
+// records left are reported with how to delete them, and a resume deletes exactly those.
+func TestImportCleanupBatchKeepsFailing(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{ProcessDelay: time.Second})
+	client := *env.Mock.Client()
+	fail := &batch503{next: client.Transport}
+	fail.on.Store(true)
+	client.Transport = fail
+	env.Factory.HTTPClient = &client
+	csv := writeCSV(t, "d.csv", false, fullHeader, "CF-1,,"+hash("a", 100)+",,", "CF-2,,"+hash("b", 100)+",,")
+	code := env.Run(NewCmdImport(env.Factory, nil), csv, "-o", "json")
+	r := decodeReport(t, env.Stdout.String())
+	if code != 0 || statuses(r) != "CF-1=imported CF-2=imported" || r.ImportRecordsLeft != 2 {
+		t.Fatalf("exit %d %s left %d\n%s", code, statuses(r), r.ImportRecordsLeft, env.Stderr)
+	}
+	want := "2 import records could not be deleted yet (see the report); delete them later with: autopilotctl device import " + csv + " --graph-url " + env.Mock.BaseURL() + " --resume\n"
+	if !strings.HasSuffix(env.Stderr.String(), want) {
+		t.Errorf("stderr %q", env.Stderr)
+	}
+	fail.on.Store(false)
+	env.Stdout.Reset()
+	env.Stderr.Reset()
+	if code := env.Run(NewCmdImport(env.Factory, nil), csv, "--resume", "-o", "json"); code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, env.Stderr)
+	}
+	if n := count(env, deleteRoute, 204); n != 2 {
+		t.Errorf("%d records deleted, want 2", n)
+	}
+}
