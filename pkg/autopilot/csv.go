@@ -53,6 +53,16 @@ func ReadDeviceList(path string) (DeviceList, error) {
 	return readDeviceList(path, r)
 }
 
+// ReadDeviceListFrom is ReadDeviceList for a stream the caller opened (standard input), named name in errors;
+// it is read once, front to back.
+func ReadDeviceListFrom(name string, rd io.Reader) (DeviceList, error) {
+	r, err := hashcsv.NewRecordReader(name, rd)
+	if err != nil {
+		return DeviceList{File: name}, err
+	}
+	return readDeviceList(name, r)
+}
+
 func readDeviceList(name string, r *hashcsv.RecordReader) (DeviceList, error) {
 	list := DeviceList{File: name}
 	header, line, err := r.Next()
@@ -90,7 +100,7 @@ func readDeviceList(name string, r *hashcsv.RecordReader) (DeviceList, error) {
 				return list, invalid(tagCol, err)
 			}
 		}
-		key := strings.ToUpper(d.SerialNumber)
+		key := hashcsv.SerialKey(d.SerialNumber)
 		if prev, dup := first[key]; dup {
 			if prev.GroupTag != d.GroupTag {
 				return list, hashcsv.Problem{File: name, Line: line, Msg: fmt.Sprintf("serial number %s is listed on line %d with group tag %s and here with %s",
@@ -100,9 +110,16 @@ func readDeviceList(name string, r *hashcsv.RecordReader) (DeviceList, error) {
 		}
 		d.SerialNumber, d.GroupTag = strings.Clone(d.SerialNumber), strings.Clone(d.GroupTag) // not the whole row
 		first[key] = d
+		if len(list.Devices) == MaxDeviceListRows {
+			return list, hashcsv.Problem{File: name, Line: line, Msg: fmt.Sprintf("more than %d devices: split the file", MaxDeviceListRows)}
+		}
 		list.Devices = append(list.Devices, d)
 	}
 }
+
+// MaxDeviceListRows bounds one device list, and so the memory and the run it starts: larger changes are
+// split into several files.
+const MaxDeviceListRows = 100_000
 
 // maxColumnName bounds the header cells compared with known names, so a column named in an error is short.
 const maxColumnName = 40

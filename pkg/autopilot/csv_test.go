@@ -2,6 +2,7 @@ package autopilot
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -25,11 +25,7 @@ func utf16(t *testing.T, s string, bom unicode.BOMPolicy) []byte {
 // readList reads a device list from r as ReadDeviceList reads a file.
 func readList(t *testing.T, r io.Reader) (DeviceList, error) {
 	t.Helper()
-	rr, err := hashcsv.NewRecordReader("t.csv", r)
-	if err != nil {
-		return DeviceList{File: "t.csv"}, err
-	}
-	return readDeviceList("t.csv", rr)
+	return ReadDeviceListFrom("t.csv", r)
 }
 
 func TestReadDeviceList(t *testing.T) {
@@ -47,6 +43,8 @@ func TestReadDeviceList(t *testing.T) {
 		{"Graph names, extra columns, serials only", []byte("Hardware Hash,serialNumber\nAAAA,X1\nBBBB,X2\n"),
 			DeviceList{File: "t.csv", Devices: []ListedDevice{{Line: 2, SerialNumber: "X1"}, {Line: 3, SerialNumber: "X2"}}}},
 		{"header only", []byte("serial,tag\n"), DeviceList{File: "t.csv", HasGroupTag: true}},
+		{"one serial in other Unicode forms counts once", []byte("serial\nab1\n\uff21B1\ncafe\u0301\ncaf\u00e9\n"),
+			DeviceList{File: "t.csv", Devices: []ListedDevice{{Line: 2, SerialNumber: "ab1"}, {Line: 4, SerialNumber: "cafe\u0301"}}}},
 		{"this tool's -o csv output, formula-safe cells read back as they were",
 			[]byte("SERIAL,GROUP TAG,USER\nSN-1,'-Kiosk,ada@contoso.com\n'=SN2,''=x,\n"),
 			DeviceList{File: "t.csv", HasGroupTag: true, Devices: []ListedDevice{
@@ -188,5 +186,18 @@ func TestValidateFlags(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A device list is bounded: past MaxDeviceListRows devices it is refused at the row that goes over.
+func TestReadDeviceListIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("serial\n")
+	for i := range MaxDeviceListRows + 1 {
+		fmt.Fprintf(&b, "S%d\n", i)
+	}
+	_, err := readList(t, strings.NewReader(b.String()))
+	if err == nil || err.Error() != fmt.Sprintf("t.csv:%d: more than 100000 devices: split the file", MaxDeviceListRows+2) {
+		t.Errorf("err %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package hashcsv
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -25,7 +26,14 @@ type Validation struct {
 	Valid    []RowRef  // rows without errors (warnings allowed), in file order
 	Invalid  []Problem // errors, in file order; a row can have several (ByRow groups them)
 	Warnings []Problem // problems worth telling that leave their rows valid: placeholder serial numbers
+	// Stopped is set when validation gave up at MaxProblems: the rows after that point were not read, so
+	// the valid rows are not all known and nothing may be imported.
+	Stopped bool
 }
+
+// MaxProblems bounds the problems (and warnings) one validation collects, and so its memory: a file with more
+// is not a hardware-hash CSV with a few bad rows, and listing them all helps nobody.
+const MaxProblems = 1000
 
 // Validate reads every file once and returns the rows without errors, every
 // error and every warning, in file order. File-level problems (cannot open,
@@ -68,6 +76,15 @@ func (v *Validator) checkRows(r *Reader, out *Validation) {
 	path := r.name
 	rows := 0
 	for {
+		if out.Stopped {
+			return
+		}
+		if len(out.Invalid)+len(out.Warnings) >= MaxProblems {
+			out.Stopped = true
+			out.Invalid = append(out.Invalid, Problem{File: path, Msg: fmt.Sprintf(
+				"stopped reading after %d problems; fix those listed (is this a hardware-hash CSV?) and run again", MaxProblems)})
+			return
+		}
 		d, err := r.Next()
 		switch {
 		case err == io.EOF:

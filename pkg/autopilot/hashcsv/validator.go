@@ -3,6 +3,7 @@ package hashcsv
 import (
 	"crypto/sha256"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"strings"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
@@ -48,7 +49,7 @@ func (v *Validator) Check(d Device) []Problem {
 	here := seenAt{file: d.File, line: d.Line, serial: strings.Clone(d.SerialNumber)}
 
 	// The service treats serial numbers without regard to case, so "abc1" and "ABC1" are one device.
-	key := strings.ToUpper(d.SerialNumber)
+	key := SerialKey(d.SerialNumber)
 	switch first, dup := v.serials[key]; {
 	case CheckSerialNumber(d.SerialNumber) != nil:
 		check(ColumnSerialNumber, CheckSerialNumber(d.SerialNumber))
@@ -92,3 +93,8 @@ func (v *Validator) Check(d Device) []Problem {
 	check(ColumnModel, safetext.Check("device model", d.Model))
 	return problems
 }
+
+// SerialKey is what two spellings of one serial number have in common: serial numbers are compared ignoring
+// case and Unicode compatibility forms (fullwidth letters, decomposed accents), so "ＡBC" and "abc", or "café"
+// typed two ways, count as one device.
+func SerialKey(serial string) string { return strings.ToUpper(norm.NFKC.String(serial)) }

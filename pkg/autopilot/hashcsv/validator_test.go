@@ -1,7 +1,9 @@
 package hashcsv
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,6 +60,9 @@ func TestValidatorCheck(t *testing.T) {
 		}},
 		{row("other.csv", 12, "5cg1234xyz", "Y2FzZSBoYXNo"), []string{ // serials are one device whatever their case
 			`other.csv:12: serial "5cg1234xyz" already appears at devices.csv:2 (column "Device Serial Number")`,
+		}},
+		{row("other.csv", 19, "\uff15CG1234XYZ", "ZnVsbHdpZHRo"), []string{ // ... or their Unicode form (fullwidth 5)
+			"other.csv:19: serial \"\uff15CG1234XYZ\" already appears at devices.csv:2 (column \"Device Serial Number\")",
 		}},
 		{row("other.csv", 10, "NEW-4", hashB), []string{
 			`other.csv:10: hardware hash already appears at devices.csv:3 for serial "VMware-56 4d 9b 2a" (column "Hardware Hash")`,
@@ -121,5 +126,23 @@ func TestValidate(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems\n got %q\nwant %q", got, want)
+	}
+}
+
+// Validation stops at MaxProblems, so a file of millions of bad rows costs bounded memory and time.
+func TestValidateStopsAtMaxProblems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Device Serial Number,Windows Product ID,Hardware Hash\n")
+	for i := range 3 * MaxProblems {
+		fmt.Fprintf(&b, "S%d,,@@\n", i)
+	}
+	path := filepath.Join(t.TempDir(), "many.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	val := Validate([]string{path})
+	if !val.Stopped || len(val.Invalid) != MaxProblems+1 || len(val.Valid) != 0 {
+		t.Fatalf("stopped %v, %d problems, %d valid", val.Stopped, len(val.Invalid), len(val.Valid))
+	}
+	if last := val.Invalid[MaxProblems].Error(); last != path+": stopped reading after 1000 problems; fix those listed (is this a hardware-hash CSV?) and run again" {
+		t.Errorf("last problem %q", last)
 	}
 }

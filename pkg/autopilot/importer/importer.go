@@ -90,7 +90,7 @@ func Check(src *Inputs, opts Options) (*Input, error) {
 		}
 	}
 	in := &Input{src: src, valid: val.Valid, invalid: append(slices.Clone(src.problems), val.Invalid...), warnings: val.Warnings}
-	if len(in.invalid) > 0 && !opts.SkipInvalid {
+	if len(in.invalid) > 0 && (!opts.SkipInvalid || val.Stopped) {
 		rep := &Report{Devices: invalidRows(in.invalid)}
 		rep.Recount()
 		return nil, &InputError{Problems: in.invalid, Report: rep}

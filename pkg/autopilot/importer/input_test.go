@@ -5,6 +5,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 )
 
 // A FIFO nobody writes to is refused after the wait, instead of hanging forever.
@@ -123,5 +126,24 @@ func TestOpenInputsCancelEndsABlockedPipe(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "autopilotctl-input-*")); len(left) != 0 {
 		t.Errorf("spool left behind: %v", left)
+	}
+}
+
+// --skip-invalid cannot import from a file whose validation stopped early: its later rows were never read.
+func TestCheckRefusesAStoppedValidationEvenWhenSkippingInvalid(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Device Serial Number,Windows Product ID,Hardware Hash\n")
+	for i := range hashcsv.MaxProblems + 5 {
+		fmt.Fprintf(&b, "S%d,,@@\n", i)
+	}
+	b.WriteString("GOOD-1,,QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n")
+	in, err := OpenInputs(context.Background(), []string{"-"}, InputOptions{Stdin: strings.NewReader(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var ie *InputError
+	if _, err := Check(in, Options{SkipInvalid: true}); !errors.As(err, &ie) || len(ie.Problems) != hashcsv.MaxProblems+1 {
+		t.Fatalf("err %v", err)
 	}
 }

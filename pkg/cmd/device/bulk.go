@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -129,4 +130,26 @@ func detail(c result.Change) string {
 		return c.Error
 	}
 	return c.Message
+}
+
+// readDeviceList reads --from-csv: a file, or standard input for "-". Its problems are bad input (exit 2).
+func readDeviceList(f *cmdutil.Factory, path string) (autopilot.DeviceList, error) {
+	if path != "-" {
+		list, err := autopilot.ReadDeviceList(path)
+		if safefile.IsNotRegular(err) {
+			err = fmt.Errorf("%w; to read a pipe, give it on standard input with --from-csv -", err)
+		}
+		if err != nil {
+			return list, &cmdutil.InputError{Err: err}
+		}
+		return list, nil
+	}
+	if f.IOStreams.IsStdinTTY() {
+		return autopilot.DeviceList{}, cmdutil.UsageErrorf("--from-csv -: standard input is a terminal; pipe the CSV in")
+	}
+	list, err := autopilot.ReadDeviceListFrom("standard input", f.IOStreams.In)
+	if err != nil {
+		return list, &cmdutil.InputError{Err: err}
+	}
+	return list, nil
 }

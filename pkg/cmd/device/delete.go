@@ -73,9 +73,9 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	serials := opts.Serials
 	if opts.FromCSV != "" {
-		list, err := autopilot.ReadDeviceList(opts.FromCSV)
+		list, err := readDeviceList(f, opts.FromCSV)
 		if err != nil {
-			return &cmdutil.InputError{Err: err}
+			return err
 		}
 		serials = make([]string, len(list.Devices))
 		for i, d := range list.Devices {

@@ -150,9 +150,9 @@ func (opts *TagOptions) targets() ([]autopilot.TagTarget, error) {
 		}
 		return targets, nil
 	}
-	list, err := autopilot.ReadDeviceList(opts.FromCSV)
+	list, err := readDeviceList(opts.Factory, opts.FromCSV)
 	if err != nil {
-		return nil, &cmdutil.InputError{Err: err}
+		return nil, err
 	}
 	if !list.HasGroupTag {
 		return nil, cmdutil.InputErrorf("%s:1: no group tag column: the header must name one, e.g. \"Group Tag\"", opts.FromCSV)

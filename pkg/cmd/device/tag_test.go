@@ -362,3 +362,17 @@ func TestTagPlaceholderSerial(t *testing.T) {
 		t.Errorf("by id: %v\nwant:\n%s", got, want)
 	}
 }
+
+// --from-csv - reads the list from standard input; a pipe given by name is refused with that hint.
+func TestTagFromCSVOnStandardInput(t *testing.T) {
+	env := tenant(t, graphmock.Options{}, tagged("5CG1", "Sales"))
+	env.Factory.IOStreams.In = strings.NewReader("serialNumber,groupTag\n5CG1,Kiosk\n")
+	got := runCmd(env, "tag", "--from-csv", "-")
+	if got.code != 0 || got.stdout != lines("5CG1\tSales\tKiosk\tupdated\t") {
+		t.Errorf("stdin: %v", got)
+	}
+	got = runCmd(env, "tag", "--from-csv", "/dev/null")
+	if got.code != 2 || got.stderr != "error: /dev/null: not a regular file (a device); to read a pipe, give it on standard input with --from-csv -\n" {
+		t.Errorf("device file: %v", got)
+	}
+}
