@@ -2,13 +2,19 @@ package device
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
+
+// maxDisplayName bounds --display-name (addressableUserName): Graph documents no limit, and setup shows the
+// name on one line, so anything longer is a paste gone wrong.
+const maxDisplayName = 256
 
 // AssignUserOptions holds `device assign-user`'s arguments and flags.
 type AssignUserOptions struct {
@@ -37,6 +43,12 @@ func NewCmdAssignUser(f *cmdutil.Factory, runF func(*AssignUserOptions) error) *
 			}
 			if err := autopilot.ValidateUPN(opts.UPN); err != nil {
 				return &cmdutil.UsageError{Err: err}
+			}
+			if err := safetext.Check("--display-name", opts.DisplayName); err != nil {
+				return &cmdutil.UsageError{Err: err}
+			}
+			if n := utf8.RuneCountInString(opts.DisplayName); n > maxDisplayName {
+				return cmdutil.UsageErrorf("--display-name is %d characters long; the limit is %d", n, maxDisplayName)
 			}
 			if runF != nil {
 				return runF(opts)

@@ -126,6 +126,22 @@ func TestAssignUserResult(t *testing.T) {
 	}
 }
 
+// --display-name follows the rule every value shares: no control or format characters, a bounded length.
+func TestAssignUserDisplayNameIsChecked(t *testing.T) {
+	env := cmdtest.New(t, graphmock.Options{})
+	for name, want := range map[string]string{
+		"Adele\u202eevil":        "error: --display-name contains U+202E (RIGHT-TO-LEFT OVERRIDE)\n",
+		"Adele\x1b]0;x\a":        "error: --display-name contains U+001B (ESCAPE)\n",
+		strings.Repeat("a", 257): "error: --display-name is 257 characters long; the limit is 256\n",
+	} {
+		env.Stderr.Reset()
+		code := env.Run(NewCmdAssignUser(env.Factory, nil), "5CG1", "a@contoso.example", "--display-name", name)
+		if code != 2 || !strings.HasPrefix(env.Stderr.String(), want) || len(env.Mock.Requests()) != 0 {
+			t.Errorf("%q: exit %d %q", name, code, env.Stderr)
+		}
+	}
+}
+
 func TestUserFlags(t *testing.T) {
 	env := cmdtest.New(t, graphmock.Options{})
 	var assign AssignUserOptions
