@@ -63,7 +63,10 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit { // refused before reading a byte
+		return nil, &TooLargeError{Path: path, Limit: limit}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1)) // and capped, should it grow while read
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func (o Overrides) equal(p Overrides) bool {
 const journalVersion = 2
 
 // maxJournalBytes caps what is read back: a journal of 100,000 devices is about 20 MB.
-const maxJournalBytes = 256 << 20
+const maxJournalBytes = 64 << 20
 
 // JournalPath is where the journal of inputs with digest lives in dir.
 func JournalPath(dir, digest string) string {
