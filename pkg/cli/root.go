@@ -10,8 +10,10 @@ import (
 
 	authcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/auth"
 	devicecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/device"
+	espcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/esp"
 	groupcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/group"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
+	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
@@ -34,7 +36,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
 		&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"},
 	)
-	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f)} {
+	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f), espcmd.NewCmdESP(f), profilecmd.NewCmdProfile(f)} {
 		c.GroupID = "autopilot"
 		root.AddCommand(c)
 	}
