@@ -98,6 +98,17 @@ func (e *OtherTargetError) Error() string {
 		e.Path, where(e.JournalTenant, e.JournalHost), where(e.Tenant, e.Host))
 }
 
+// TenantBusyError: another run on this machine is importing into the same tenant.
+type TenantBusyError struct{ Host, Tenant string }
+
+func (e *TenantBusyError) Error() string {
+	tenant := e.Tenant
+	if tenant == "" {
+		tenant = "(unknown tenant)"
+	}
+	return fmt.Sprintf("another import into tenant %s on %s is running on this machine", tenant, e.Host)
+}
+
 // LockedError: another run of the same input holds the journal.
 type LockedError struct {
 	Path   string

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -149,6 +150,12 @@ func Run(ctx context.Context, client *graph.Client, opts Options, in *Input) (*R
 	if err != nil {
 		return nil, err
 	}
+	tl, err := lockTenant(r.lockDir(path), r.graphHost(), opts.Tenant)
+	if err != nil {
+		lk.release(false)
+		return nil, err
+	}
+	defer tl.release(true)
 	if err := r.openJournal(path); err != nil {
 		lk.release(false)
 		return nil, err
@@ -282,10 +289,7 @@ func (r *run) openJournal(path string) error {
 	if err != nil {
 		return &JournalError{Path: path, Err: err}
 	}
-	host := r.opts.GraphHost
-	if host == "" {
-		host = graphHost(r.client.BaseURL)
-	}
+	host := r.graphHost()
 	switch {
 	case r.opts.Resume && j == nil:
 		return &NoJournalError{Path: path}
@@ -314,6 +318,25 @@ func (r *run) openJournal(path string) error {
 	}
 	r.journal = j
 	return r.save()
+}
+
+// graphHost names the Graph service the records live in: Options.GraphHost, else the base URL's host.
+func (r *run) graphHost() string {
+	if r.opts.GraphHost != "" {
+		return r.opts.GraphHost
+	}
+	return graphHost(r.client.BaseURL)
+}
+
+// lockDir is where the tenant lock lives: the journal directory, whatever --journal names.
+func (r *run) lockDir(journalPath string) string {
+	if r.opts.JournalDir != "" {
+		return r.opts.JournalDir
+	}
+	if dir, err := DefaultJournalDir(); err == nil && osMkdirAll(dir) == nil {
+		return dir
+	}
+	return filepath.Dir(journalPath)
 }
 
 // graphHost is the host (and port) of a Graph base URL.

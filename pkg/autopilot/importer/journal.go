@@ -1,12 +1,15 @@
 package importer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -190,15 +193,31 @@ type lock struct{ fl *flock.Flock }
 // lockJournal takes the lock file next to the journal, or returns a *LockedError naming the holder (read from
 // the journal, which the holder writes right after locking).
 func lockJournal(journalPath string) (*lock, error) {
-	path := journalPath + ".lock"
+	return takeLock(journalPath+".lock", func() error {
+		return &LockedError{Path: journalPath, Holder: holderOf(journalPath)}
+	})
+}
+
+// lockTenant takes the lock on one tenant's imports from this user account, held for a whole run: imports
+// into one tenant share its write budget, and the same devices in two differently written files (other line
+// endings, say) would otherwise be submitted twice. dir holds the lock file.
+func lockTenant(dir, host, tenant string) (*lock, error) {
+	sum := sha256.Sum256([]byte(strings.ToLower(host) + "|" + strings.ToLower(tenant)))
+	return takeLock(filepath.Join(dir, "tenant-"+hex.EncodeToString(sum[:8])+".lock"), func() error {
+		return &TenantBusyError{Host: host, Tenant: tenant}
+	})
+}
+
+// takeLock locks the file at path without waiting; busy words the refusal when another process holds it.
+func takeLock(path string, busy func() error) (*lock, error) {
 	for try := 0; try < 3; try++ {
 		fl := flock.New(path, flock.SetPermissions(0o600))
 		ok, err := fl.TryLock()
 		if err != nil {
-			return nil, &JournalError{Path: journalPath, Err: err}
+			return nil, &JournalError{Path: path, Err: err}
 		}
 		if !ok {
-			return nil, &LockedError{Path: journalPath, Holder: holderOf(journalPath)}
+			return nil, busy()
 		}
 		// A finishing run removes the lock file while holding it: lock again if the file we locked is gone.
 		held, err1 := fl.Stat()
@@ -208,7 +227,7 @@ func lockJournal(journalPath string) (*lock, error) {
 		}
 		fl.Close()
 	}
-	return nil, &JournalError{Path: journalPath, Err: errors.New("its lock file keeps being replaced")}
+	return nil, &JournalError{Path: path, Err: errors.New("its lock file keeps being replaced")}
 }
 
 // release removes the lock file (while still holding it) and unlocks; remove is false when the journal stays.

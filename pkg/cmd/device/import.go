@@ -310,6 +310,7 @@ func invalidInput(f *cmdutil.Factory, err error) error {
 func journalError(opts *ImportOptions, err error) error {
 	var (
 		locked    *importer.LockedError
+		busy      *importer.TenantBusyError
 		none      *importer.NoJournalError
 		other     *importer.OtherInputError
 		overrides *importer.OtherOverridesError
@@ -320,6 +321,8 @@ func journalError(opts *ImportOptions, err error) error {
 	switch {
 	case errors.As(err, &locked):
 		return cmdutil.UsageErrorf("%v; wait for it to finish, or stop it (Ctrl-C) and continue with --resume", err)
+	case errors.As(err, &busy):
+		return cmdutil.UsageErrorf("%v; imports into one tenant share its write budget, so run them one after the other", err)
 	case errors.As(err, &none):
 		return cmdutil.UsageErrorf("--resume: no import journal for this input at %s (pass --journal if it was kept elsewhere; the input must be the same bytes as the interrupted run's)", none.Path)
 	case errors.As(err, &other):

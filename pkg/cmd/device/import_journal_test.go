@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,4 +300,57 @@ func TestImportRefusedRowFailsAlone(t *testing.T) {
 			t.Errorf("named %v: %d import requests sent, %d accepted", tt.named, sent, count(env, importRoute, 200))
 		}
 	}
+}
+
+// Two imports into one tenant at once are refused even when their inputs differ (the same devices written
+// with other line endings would otherwise be submitted twice, and the runs share the write budget).
+func TestImportOneRunPerTenant(t *testing.T) {
+	env, _ := newImportEnv(t, graphmock.Options{})
+	var rows []string
+	for i := range 3 {
+		rows = append(rows, fmt.Sprintf("TN-%d,,%s,,", i, hash(fmt.Sprint(i), 100)))
+	}
+	crlf := writeCSV(t, "crlf.csv", false, fullHeader, rows...)
+	lf := filepath.Join(t.TempDir(), "lf.csv")
+	b, _ := os.ReadFile(crlf)
+	os.WriteFile(lf, bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), 0o644)
+
+	// The first run is held inside its first import request while the second starts.
+	client := *env.Mock.Client()
+	entered, release := make(chan struct{}), make(chan struct{})
+	client.Transport = holdFirstImport{next: client.Transport, entered: entered, release: release, once: &sync.Once{}}
+	env.Factory.HTTPClient = &client
+	first := make(chan int)
+	go func() { first <- env.Run(NewCmdImport(env.Factory, nil), crlf) }()
+	<-entered
+	second := cmdtest.New(t, graphmock.Options{}) // its own output; the first's tenant and journal directory
+	second.Factory.Env, second.Factory.HTTPClient = env.Factory.Env, env.Mock.Client()
+	code := second.Run(NewCmdImport(second.Factory, nil), lf, "--graph-url", env.Mock.BaseURL())
+	close(release)
+	if code != 2 || !strings.Contains(second.Stderr.String(), "another import into tenant") {
+		t.Errorf("second run: exit %d %s", code, second.Stderr)
+	}
+	if code := <-first; code != 0 {
+		t.Errorf("first run: exit %d %s", code, env.Stderr)
+	}
+	if n := count(env, importRoute, 0); n != 1 {
+		t.Errorf("%d import requests, want 1", n)
+	}
+}
+
+// holdFirstImport holds the first import request until release is closed, after saying it has arrived.
+type holdFirstImport struct {
+	next             http.RoundTripper
+	entered, release chan struct{}
+	once             *sync.Once
+}
+
+func (h holdFirstImport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/import") {
+		h.once.Do(func() {
+			close(h.entered)
+			<-h.release
+		})
+	}
+	return h.next.RoundTrip(r)
 }
