@@ -40,11 +40,15 @@ type Env struct {
 // Epoch is where simulated time starts.
 var Epoch = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
-// New starts a mock with opts (its Token and Clock are set for you) and a Factory pointed at it.
+// New starts a mock with opts (its Clock is set for you; its Token, and the command's, is Token unless opts
+// names one, e.g. a JWT with the claims a test needs) and a Factory pointed at it.
 func New(t testing.TB, opts graphmock.Options) *Env {
 	t.Helper()
 	clock := graphmock.NewFakeClock(Epoch)
-	opts.Token, opts.Clock = Token, clock
+	if opts.Token == "" {
+		opts.Token = Token
+	}
+	opts.Clock = clock
 	mock := graphmock.Start(t, opts)
 	e := &Env{Mock: mock, Clock: clock, Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Stdin: strings.NewReader("")}
 	ios, _, _, _ := iostreams.Test()
@@ -52,7 +56,7 @@ func New(t testing.TB, opts graphmock.Options) *Env {
 	f := cmdutil.New(ios)
 	f.Env = func(k string) string {
 		if k == graph.AccessTokenEnv {
-			return Token
+			return opts.Token
 		}
 		return ""
 	}

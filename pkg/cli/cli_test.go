@@ -193,7 +193,7 @@ func TestMockAuthStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.stdout), &st); err != nil || got.code != 0 {
 		t.Fatalf("code %d: %v\n%s%s", got.code, err, got.stdout, got.stderr)
 	}
-	if st.Credential != "access-token" || st.TenantID != cmdutil.DemoTenantID || !st.AppOnly || !strings.HasPrefix(st.GraphURL, "http://127.0.0.1:") {
+	if st.Credential != "access-token" || st.TenantID != cmdutil.DemoTenantID || st.AppOnly || !strings.HasPrefix(st.GraphURL, "http://127.0.0.1:") {
 		t.Errorf("status %+v", st)
 	}
 	if got.stderr != "Using the embedded mock Graph server (demo tenant in "+state+"; `autopilotctl mock reset` starts over); nothing leaves this machine.\n" {

@@ -13,6 +13,7 @@ import (
 	espcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/esp"
 	groupcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/group"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
+	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
@@ -36,7 +37,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
 		&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"},
 	)
-	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f), espcmd.NewCmdESP(f), profilecmd.NewCmdProfile(f)} {
+	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f), prepcmd.NewCmdPrep(f), espcmd.NewCmdESP(f), profilecmd.NewCmdProfile(f)} {
 		c.GroupID = "autopilot"
 		root.AddCommand(c)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,9 @@ import (
 const DemoTenantID = "00000000-0000-0000-0000-0000000de110"
 
 // MockToken is an unsigned JWT-shaped token for the demo tenant, holding every permission the commands need,
-// so that `--mock auth status` shows what a well-configured app looks like. Only the mock accepts it.
+// so that `--mock auth status` shows what a well-configured sign-in looks like. It is a delegated token (an
+// admin signed in to the app), as an interactive sign-in gives: binding a device-preparation group refuses
+// app-only tokens (docs/graph.md#device-preparation-and-enrollment-time-grouping). Only the mock accepts it.
 func MockToken(root *cobra.Command, now time.Time) (string, error) {
 	nonce := make([]byte, 8)
 	if _, err := rand.Read(nonce); err != nil {
@@ -30,7 +33,8 @@ func MockToken(root *cobra.Command, now time.Time) (string, error) {
 	})
 	claims := map[string]any{
 		"tid": DemoTenantID, "appid": "00000000-0000-0000-0000-00000000a11c", "app_displayname": "autopilotctl demo",
-		"idtyp": "app", "exp": now.Add(time.Hour).Unix(), "roles": slices.Sorted(maps.Keys(roles)), "nonce": hex.EncodeToString(nonce),
+		"idtyp": "user", "upn": "admin@contoso.example", "exp": now.Add(time.Hour).Unix(),
+		"scp": strings.Join(slices.Sorted(maps.Keys(roles)), " "), "nonce": hex.EncodeToString(nonce),
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
