@@ -23,13 +23,13 @@ type Check struct {
 
 // Verification is every check of one policy. Checks that do not apply are left out.
 type Verification struct {
-	PolicyID   string   `json:"policyId"`
-	PolicyName string   `json:"policyName"`
-	Mode       Mode     `json:"mode"`
-	OK         bool     `json:"ok"`
-	Checks     []Check  `json:"checks"`
-	Binding    *Binding `json:"-"`
-	Group      *groups.Group
+	PolicyID   string        `json:"policyId"`
+	PolicyName string        `json:"policyName"`
+	Mode       Mode          `json:"mode"`
+	OK         bool          `json:"ok"`
+	Checks     []Check       `json:"checks"`
+	Binding    *Binding      `json:"-"`
+	Group      *groups.Group `json:"-"`
 }
 
 // Failed lists the names of the checks that failed.

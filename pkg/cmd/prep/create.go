@@ -202,4 +202,3 @@ func printReport(f *cmdutil.Factory, rep *prep.Report, dryRun bool) error {
 	fmt.Fprintln(w, line)
 	return nil
 }
-
