@@ -104,6 +104,12 @@ func Quote(s string) string {
 	return strconv.Quote(s)
 }
 
+// Short is a value for prose in a message (an id, a device model): Quote's escapes and cut, without the quotes.
+func Short(s string) string {
+	q := Quote(s)
+	return q[1 : len(q)-1]
+}
+
 // formulaStart lists what makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection":
 // https://owasp.org/www-community/attacks/CSV_Injection).
 const formulaStart = "=+-@\t\r"

@@ -77,6 +77,18 @@ func TestQuote(t *testing.T) {
 	}
 }
 
+func TestShort(t *testing.T) {
+	for in, want := range map[string]string{
+		"00000000-0000-4000-8000-000000000001": "00000000-0000-4000-8000-000000000001",
+		"Contoso\x1b]0;t\a\u202e":              `Contoso\x1b]0;t\a\u202e`,
+		strings.Repeat("x", 41):                strings.Repeat("x", 40) + "…",
+	} {
+		if got := Short(in); got != want {
+			t.Errorf("Short(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestSpreadsheetSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"5CG1234XYZ":                 "5CG1234XYZ",

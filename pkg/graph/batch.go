@@ -104,7 +104,7 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 				a.Err = raErr
 				results[index[a.ID]] = a
 			}
-			if retryableItem(a) && raErr == nil && round < opts.MaxRounds {
+			if retryableItem(a, round) && raErr == nil && round < opts.MaxRounds {
 				retry = append(retry, pending[i])
 				if !present {
 					d = c.retry.Backoff(round)
@@ -130,8 +130,11 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 }
 
 // retryableItem: the item was throttled or unavailable, or its $batch never got an answer (the items are all
-// idempotent writes, so sending them again is safe).
-func retryableItem(a BatchResponse) bool {
+// idempotent writes, so sending them again is safe), or the answer left it out (for a few rounds only).
+func retryableItem(a BatchResponse, round int) bool {
+	if errors.Is(a.Err, errNoItemAnswer) {
+		return round < maxMissingRounds
+	}
 	return Retryable(a.Status) || (a.Status == 0 && a.Err != nil)
 }
 
@@ -189,32 +192,49 @@ func fail(items []BatchRequest, out []BatchResponse, err error) {
 // sendBatch sends one $batch; it returns Graph's refusal of the whole request, and marks the items of a request
 // that got no answer at all (network) for another round.
 func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []BatchResponse) error {
-	var answer struct {
-		Responses []BatchResponse `json:"responses"`
-	}
-	if err := c.Do(ctx, "POST", "/$batch", map[string]any{"requests": items}, &answer); err != nil {
-		fail(items, out, err)
-		var ge *Error
-		var le *LimitError
-		if errors.As(err, &ge) || errors.As(err, &le) {
-			return err // Graph refused the $batch, or its answer broke a limit: sending it again won't help
+	b, err := c.send(ctx, "POST", "/$batch", map[string]any{"requests": items})
+	if err == nil {
+		// Read one response at a time, and no more than were asked for: a bloated answer is refused, not kept.
+		byID := make(map[string]BatchResponse, len(items))
+		_, err = eachElement(b, "responses", len(items), func(raw json.RawMessage) error {
+			var r BatchResponse
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("Graph's $batch answer is not the expected JSON: %w", err)
+			}
+			byID[r.ID] = r
+			return nil
+		})
+		if err == errTooManyElements {
+			err = &LimitError{Method: "POST", URL: shortPath(c.BaseURL + "/$batch"),
+				What: fmt.Sprintf("Graph's answer holds more than %d responses for %d requests", len(items), len(items))}
 		}
-		return nil
-	}
-	byID := make(map[string]BatchResponse, len(answer.Responses))
-	for _, r := range answer.Responses {
-		byID[r.ID] = r
-	}
-	for i, it := range items {
-		r, ok := byID[it.ID]
-		if !ok {
-			r = BatchResponse{ID: it.ID, Err: fmt.Errorf("$batch answer has no response for item %q", it.ID)}
+		if err == nil {
+			for i, it := range items {
+				r, ok := byID[it.ID]
+				if !ok {
+					r = BatchResponse{ID: it.ID, Err: errNoItemAnswer}
+				}
+				r.Headers = canonicalHeaders(r.Headers)
+				out[i] = r
+			}
+			return nil
 		}
-		r.Headers = canonicalHeaders(r.Headers)
-		out[i] = r
 	}
-	return nil
+	fail(items, out, err)
+	var ge *Error
+	var le *LimitError
+	if errors.As(err, &ge) || errors.As(err, &le) {
+		return err // Graph refused the $batch, or its answer broke a limit: sending it again won't help
+	}
+	return nil // no answer (network), or one that did not parse: the items go again
 }
+
+// errNoItemAnswer marks an item a $batch answer left out. Graph answers every item, so one left out is
+// re-sent only a few rounds (maxMissingRounds), not the full MaxRounds of backoff.
+var errNoItemAnswer = errors.New("the $batch answer left this item out")
+
+// maxMissingRounds bounds the rounds for an item the answers keep leaving out.
+const maxMissingRounds = 3
 
 // canonicalHeaders lets callers look up "Retry-After" whatever case the service used.
 func canonicalHeaders(h map[string]string) map[string]string {

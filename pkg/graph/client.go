@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -20,6 +22,8 @@ import (
 	textser "github.com/microsoft/kiota-serialization-text-go"
 	"github.com/microsoftgraph/msgraph-beta-sdk-go/devicemanagement"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 )
 
 // sdkVersion is the pinned msgraph-beta-sdk-go version, reported in the SDK's telemetry header.
@@ -41,6 +45,7 @@ type Config struct {
 type Client struct {
 	Adapter *msgraphgocore.GraphRequestAdapterBase
 	BaseURL string
+	origin  string // scheme://host:port of BaseURL: requests go there and nowhere else
 	retry   RetryPolicy
 	limits  Limits
 }
@@ -48,8 +53,8 @@ type Client struct {
 // New wires the adapter. It performs no I/O.
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("invalid Graph base URL %q", cfg.BaseURL)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("invalid Graph base URL %s", safetext.Quote(cfg.BaseURL))
 	}
 	limits := cfg.Limits.withDefaults()
 	var parent http.RoundTripper
@@ -89,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 	write.ContentTypeAssociatedFactories["application/json"] = jsonser.NewJsonSerializationWriterFactory()
 	write.ContentTypeAssociatedFactories["text/plain"] = textser.NewTextSerializationWriterFactory()
 
-	auth := &bearerAuth{cred: cfg.Credential, scopes: cfg.Scopes, host: u.Host}
+	auth := &bearerAuth{cred: cfg.Credential, scopes: cfg.Scopes, origin: origin(u)}
 	adapter, err := msgraphgocore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
 		auth, msgraphgocore.GraphClientOptions{GraphServiceVersion: "beta", GraphServiceLibraryVersion: sdkVersion},
 		parse, write, httpClient)
@@ -97,15 +102,47 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	adapter.SetBaseUrl(cfg.BaseURL)
-	return &Client{Adapter: adapter, BaseURL: cfg.BaseURL, retry: retry, limits: limits}, nil
+	return &Client{Adapter: adapter, BaseURL: cfg.BaseURL, origin: origin(u), retry: retry, limits: limits}, nil
 }
 
-// bearerAuth sends the credential's token to the configured Graph host and nowhere else. Unlike kiota's Azure
-// provider it has no built-in host allow-list, so a loopback mock or a national cloud gets the token too.
+// origin is u's scheme, host and port, lower-cased and with the default port made explicit: what the token is
+// scoped to. "https://graph.microsoft.com" and "https://GRAPH.microsoft.com:443" are one origin;
+// "http://graph.microsoft.com" and "https://graph.microsoft.com:8443" are others.
+func origin(u *url.URL) string {
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// OriginError is an absolute URL (a nextLink) outside the configured Graph URL's scheme, host and port. It is
+// never requested: the token must not travel in clear text or to another host, and Graph's own links stay on
+// the host they came from (docs/graph.md#paging).
+type OriginError struct {
+	URL  string // the refused URL, for messages: no userinfo, escaped, cut short
+	Want string // the configured origin
+}
+
+func (e *OriginError) Error() string {
+	return fmt.Sprintf("%s is outside the configured Graph URL %s (scheme, host and port must match); not followed", e.URL, e.Want)
+}
+
+// checkOrigin refuses u unless it has the configured Graph URL's scheme, host and port.
+func (c *Client) checkOrigin(u *url.URL) error {
+	if origin(u) != c.origin {
+		return &OriginError{URL: shortPath(u.String()), Want: c.origin}
+	}
+	return nil
+}
+
+// bearerAuth sends the credential's token to the configured Graph URL's scheme, host and port and nowhere else
+// (never over http when the Graph URL is https). Unlike kiota's Azure provider it has no built-in host
+// allow-list, so a loopback mock or a national cloud gets the token too.
 type bearerAuth struct {
 	cred   azcore.TokenCredential
 	scopes []string
-	host   string
+	origin string
 }
 
 func (a *bearerAuth) AuthenticateRequest(ctx context.Context, ri *abs.RequestInformation, _ map[string]any) error {
@@ -116,7 +153,7 @@ func (a *bearerAuth) AuthenticateRequest(ctx context.Context, ri *abs.RequestInf
 	if err != nil {
 		return err
 	}
-	if u.Host != a.host {
+	if origin(u) != a.origin {
 		return nil
 	}
 	tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: a.scopes})
@@ -139,11 +176,13 @@ func (d *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := d.next.RoundTrip(req)
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		fmt.Fprintf(d.w, "graph: %s %s -> error after %s: %v\n", req.Method, redactURL(req.URL), took, err)
+		fmt.Fprintf(d.w, "graph: %s %s -> error after %s: %s\n", req.Method, safetext.Escape(redactURL(req.URL)), took,
+			safetext.Escape(err.Error()))
 		return nil, err
 	}
-	fmt.Fprintf(d.w, "graph: %s %s -> %d in %s request-id=%s\n", req.Method, redactURL(req.URL), resp.StatusCode, took,
-		resp.Header.Get("request-id"))
+	// The request-id is the server's text: escaped, and cut short, like every value from Graph in a log line.
+	fmt.Fprintf(d.w, "graph: %s %s -> %d in %s request-id=%s\n", req.Method, safetext.Escape(redactURL(req.URL)), resp.StatusCode, took,
+		safetext.Escape(truncate(resp.Header.Get("request-id"), maxIDBytes)))
 	return resp, nil
 }
 

@@ -64,6 +64,10 @@ func BaseURL(c Cloud, override string) (string, error) {
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("invalid Graph URL %s: want an absolute URL such as https://graph.microsoft.com/beta", quoted)
 	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(override, "#") {
+		// Paths are appended to the base URL: a query or fragment there would swallow them.
+		return "", fmt.Errorf("invalid Graph URL %s: it must not have a query (?…) or fragment (#…); give the version root, such as https://graph.microsoft.com/beta", quoted)
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":

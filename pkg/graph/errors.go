@@ -10,6 +10,8 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-beta-sdk-go/models/odataerrors"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 )
 
 // Error is a Graph error answer, reduced to what a person can act on.
@@ -20,17 +22,30 @@ type Error struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
+// The parts of Graph's error text a message quotes: codes and request ids are short, messages a sentence or
+// two (Intune's run to a few hundred characters).
+const (
+	maxIDBytes      = 100
+	maxMessageBytes = 1000
+)
+
+// Error is one line. Code, message and request-id are the server's text: control and format characters are
+// escaped (safetext's rule: no forged lines, terminal titles or reversed text) and each is cut short.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Graph answered %d %s", e.Status, http.StatusText(e.Status))
+	if e.Status == 0 {
+		b.WriteString("no answer from Graph") // the request (or its $batch item) never got a status
+	} else {
+		fmt.Fprintf(&b, "Graph answered %d %s", e.Status, http.StatusText(e.Status))
+	}
 	if e.Code != "" {
-		b.WriteString(": " + e.Code)
+		b.WriteString(": " + safetext.Escape(truncate(e.Code, maxIDBytes)))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + safetext.Escape(truncate(e.Message, maxMessageBytes)))
 	}
 	if e.RequestID != "" {
-		b.WriteString(" (request-id " + e.RequestID + ")")
+		b.WriteString(" (request-id " + safetext.Escape(truncate(e.RequestID, maxIDBytes)) + ")")
 	}
 	return b.String()
 }

@@ -31,11 +31,16 @@ type Limits struct {
 	AttemptTimeout        time.Duration // one HTTP attempt, headers and body; retries each get their own
 	MaxBodyBytes          int64         // bytes read from one answer, counted after gzip inflation
 	MaxPages              int           // pages one List follows
+	MaxPageItems          int           // items one page may hold (Graph's hold at most 1,000)
+	MaxItems              int           // items one List hands out over all its pages
 }
 
 // DefaultLimits: Graph's own gateway gives up after about 100 s, so an answer slower than that is not coming; a
 // page of 1,000 import records with their hashes is about 4 MB, so 64 MiB leaves room without letting a hostile or
-// broken server fill memory; 10,000 pages of 1,000 is more than any tenant holds.
+// broken server fill memory; 10,000 pages of 1,000 is more than any tenant holds. Graph's pages of these
+// collections hold at most 1,000 items, so a page of more than 10,000 is not Graph's (a 60 MB page of "{}" is
+// 20 million items, gigabytes once decoded); a million devices is past the largest Autopilot tenants, and
+// keeps a listing's memory near a gigabyte at most.
 var DefaultLimits = Limits{
 	ConnectTimeout:        30 * time.Second,
 	TLSHandshakeTimeout:   15 * time.Second,
@@ -44,6 +49,8 @@ var DefaultLimits = Limits{
 	AttemptTimeout:        5 * time.Minute,
 	MaxBodyBytes:          64 << 20,
 	MaxPages:              10_000,
+	MaxPageItems:          10_000,
+	MaxItems:              1_000_000,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -63,6 +70,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxPages <= 0 {
 		l.MaxPages = d.MaxPages
+	}
+	if l.MaxPageItems <= 0 {
+		l.MaxPageItems = d.MaxPageItems
+	}
+	if l.MaxItems <= 0 {
+		l.MaxItems = d.MaxItems
 	}
 	return l
 }
@@ -85,7 +98,7 @@ type LimitError struct {
 	What   string
 }
 
-func (e *LimitError) Error() string { return e.Method + " " + e.URL + ": " + e.What }
+func (e *LimitError) Error() string { return e.Method + " " + safetext.Escape(e.URL) + ": " + e.What }
 
 // guard sits right above the network, so it sees every attempt (retries included) and bodies after the transport
 // has inflated them. It bounds each attempt in time and size and gives non-JSON error answers a readable form.
