@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
@@ -36,7 +37,7 @@ func PlanDeletes(ctx context.Context, c *graph.Client, serials []string) ([]*Del
 		case d.Enrolled():
 			plan[i].Status, plan[i].Error = result.Failed, "still enrolled in Intune: the service refuses to deregister an enrolled device"
 			plan[i].Message = enrolledAdvice(d)
-			if d.ManagedDeviceID != nilGUID {
+			if knownManagedDevice(d) {
 				plan[i].ManagedDeviceID = d.ManagedDeviceID
 			}
 		default:
@@ -46,16 +47,25 @@ func PlanDeletes(ctx context.Context, c *graph.Client, serials []string) ([]*Del
 	return plan, nil
 }
 
-// enrolledAdvice says how to delete the Intune managed device first. Graph sends the nil GUID (or nothing)
-// when it does not know the managed device: that id is never offered as something to delete.
+// knownManagedDevice reports whether Graph named the device's Intune managed device: a GUID other than the
+// nil GUID, which (like nothing) Graph sends when it does not know it. Anything else is never offered as
+// something to delete.
+func knownManagedDevice(d Device) bool {
+	return graph.IsGUID(d.ManagedDeviceID) && d.ManagedDeviceID != nilGUID
+}
+
+// enrolledAdvice says how to delete the Intune managed device first. The serial number is the tenant's text:
+// escaped.
 func enrolledAdvice(d Device) string {
-	if id := d.ManagedDeviceID; id != "" && id != nilGUID {
+	if knownManagedDevice(d) {
+		id := d.ManagedDeviceID
 		return fmt.Sprintf("delete managed device %s first, in the Intune admin center (Devices > All devices) or with "+
 			"DELETE /deviceManagement/managedDevices/%s, then run this again", id, id)
 	}
+	serial := safetext.Short(d.SerialNumber)
 	return fmt.Sprintf("its managed device id is unknown: find the device in the Intune admin center (Devices > All devices, "+
 		"search for serial number %s) or with GET /deviceManagement/managedDevices?$filter=serialNumber eq %s, "+
-		"delete it there, then run this again", d.SerialNumber, odataString(d.SerialNumber))
+		"delete it there, then run this again", serial, odataString(serial))
 }
 
 // ApplyDeletes deletes the planned devices (wouldDelete) and records each answer.
@@ -64,8 +74,7 @@ func ApplyDeletes(ctx context.Context, c *graph.Client, plan []*DeleteResult, op
 	var reqs []graph.BatchRequest
 	for i := range plan {
 		if plan[i].Status == result.WouldDelete {
-			planned = append(planned, &plan[i].Change)
-			reqs = append(reqs, deviceRequest("DELETE", plan[i].ID, "", nil))
+			planned, reqs = addWrite(planned, reqs, &plan[i].Change, "DELETE", "", nil)
 		}
 	}
 	return sendWrites(ctx, c, planned, reqs, result.Deleted, opts)

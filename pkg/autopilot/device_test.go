@@ -45,6 +45,10 @@ func TestFilterValidate(t *testing.T) {
 		{Filter{ProfileStatus: "assignedInSync"}, `invalid profile status "assignedInSync": use one of assigned, notAssigned, pending, failed, unknown`},
 		{Filter{EnrollmentState: "Enrolled"}, `invalid enrollment state "Enrolled": use one of unknown, enrolled, pendingReset, failed, notContacted, blocked`},
 		{Filter{Limit: -2}, "invalid limit -2: must be 0 (all) or more"},
+		// The value rule of flags and CSV cells holds for filters too.
+		{Filter{Serial: "x\x1b"}, "serial number contains U+001B (ESCAPE)"},
+		{Filter{GroupTag: "x\u202e"}, "group tag contains U+202E (RIGHT-TO-LEFT OVERRIDE)"},
+		{Filter{GroupTag: strings.Repeat("t", 129)}, "group tag is 129 characters long; the limit is 128"},
 	}
 	for _, tt := range tests {
 		err := tt.f.Validate()
@@ -71,7 +75,7 @@ func TestEnrolledAdviceNeverOffersANilID(t *testing.T) {
 	if want := "delete managed device 3f2a9c1e-6b7d-4e52-9a10-1c2d3e4f5a60 first, in the Intune admin center (Devices > All devices) or with DELETE /deviceManagement/managedDevices/3f2a9c1e-6b7d-4e52-9a10-1c2d3e4f5a60, then run this again"; known != want {
 		t.Errorf("known id: %s", known)
 	}
-	for _, id := range []string{"", nilGUID} {
+	for _, id := range []string{"", nilGUID, "../managedDevices/x"} {
 		got := enrolledAdvice(Device{SerialNumber: "O'Neil-1", ManagedDeviceID: id})
 		want := "its managed device id is unknown: find the device in the Intune admin center (Devices > All devices, search for serial number O'Neil-1) or with GET /deviceManagement/managedDevices?$filter=serialNumber eq 'O''Neil-1', delete it there, then run this again"
 		if got != want || strings.Contains(got, nilGUID) {

@@ -17,8 +17,17 @@ type Filter struct {
 	Limit           int    // stop after this many matches; 0 = all
 }
 
-// Validate checks the enumerated fields, naming the accepted values.
+// Validate checks the values by the rule every value follows (ValidateSerial, ValidateGroupTag: no control
+// or format characters, bounded length) and the enumerated fields, naming the accepted values.
 func (f Filter) Validate() error {
+	if f.Serial != "" {
+		if err := ValidateSerial(f.Serial); err != nil {
+			return err
+		}
+	}
+	if err := ValidateGroupTag(f.GroupTag); err != nil {
+		return err
+	}
 	if f.ProfileStatus != "" && !slices.Contains(ProfileStatuses, f.ProfileStatus) {
 		return fmt.Errorf("invalid profile status %q: use one of %s", f.ProfileStatus, strings.Join(ProfileStatuses, ", "))
 	}

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
@@ -58,13 +58,25 @@ type NotFoundError struct {
 	Similar []string
 }
 
+// The similar serial numbers a NotFoundError names at most: a short serial can be part of thousands.
+const maxSimilar = 10
+
+// Error names the serial number and the similar ones, escaped and cut short: they are the tenant's text.
 func (e *NotFoundError) Error() string {
 	if e.ByID {
-		return "no Autopilot device has id " + e.Serial
+		return "no Autopilot device has id " + safetext.Short(e.Serial)
 	}
-	msg := fmt.Sprintf("no Autopilot device has serial number %q", e.Serial)
+	msg := "no Autopilot device has serial number " + safetext.Quote(e.Serial)
 	if len(e.Similar) > 0 {
-		msg += "; serial numbers containing it: " + strings.Join(e.Similar, ", ")
+		quoted := make([]string, 0, maxSimilar+1)
+		for i, s := range e.Similar {
+			if i == maxSimilar {
+				quoted = append(quoted, fmt.Sprintf("and %d more", len(e.Similar)-maxSimilar))
+				break
+			}
+			quoted = append(quoted, safetext.Short(s))
+		}
+		msg += "; serial numbers containing it: " + strings.Join(quoted, ", ")
 	}
 	return msg
 }
@@ -82,30 +94,29 @@ func (e *AmbiguousSerialError) Error() string { return e.Reason() + "; " + e.Adv
 
 // Reason says what is wrong: several devices answer to the serial number, and why when it is a placeholder.
 func (e *AmbiguousSerialError) Reason() string {
-	msg := fmt.Sprintf("serial number %q matches %d Autopilot devices", e.Serial, len(e.Matches))
+	msg := fmt.Sprintf("serial number %s matches %d Autopilot devices", safetext.Quote(e.Serial), len(e.Matches))
 	if e.Placeholder {
 		msg += ": it is a firmware placeholder, not a real serial number, so these devices can't be told apart by serial"
 	}
 	return msg
 }
 
-// Advice lists the matching devices' ids, to name one instead.
+// Advice lists the matching devices' ids, to name one instead. Ids, group tags and hardware names are the
+// tenant's text: escaped and cut short.
 func (e *AmbiguousSerialError) Advice() string {
 	ids := make([]string, len(e.Matches))
 	for i, d := range e.Matches {
 		about := "no group tag"
 		if d.GroupTag != "" {
-			about = fmt.Sprintf("group tag %q", d.GroupTag)
+			about = "group tag " + safetext.Quote(d.GroupTag)
 		}
 		if hw := strings.TrimSpace(d.Manufacturer + " " + d.Model); hw != "" {
-			about += ", " + hw
+			about += ", " + safetext.Short(hw)
 		}
-		ids[i] = fmt.Sprintf("%s (%s)", d.ID, about)
+		ids[i] = fmt.Sprintf("%s (%s)", safetext.Short(d.ID), about)
 	}
 	return "name one by its id: " + strings.Join(ids, ", ")
 }
-
-var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // FindDevice finds one device by its id or its whole serial number (ignoring case), with its assigned and
 // intended deployment profiles expanded.
@@ -117,19 +128,22 @@ func FindDevice(ctx context.Context, c *graph.Client, serialOrID string) (Device
 // expanding the profiles one more request by id.
 func lookupDevice(ctx context.Context, c *graph.Client, serialOrID string, expandProfiles bool) (Device, error) {
 	id := serialOrID
-	if !guidPattern.MatchString(serialOrID) {
+	if !graph.IsGUID(serialOrID) {
 		d, err := newResolver(c, 1).resolve(ctx, serialOrID)
 		if err != nil || !expandProfiles {
 			return d, err
 		}
 		id = d.ID
 	}
-	path := devicesPath + "/" + id
+	path, err := devicePath(id, "")
+	if err != nil {
+		return Device{}, err
+	}
 	if expandProfiles {
 		path += "?$expand=deploymentProfile,intendedDeploymentProfile"
 	}
 	var d Device
-	err := c.Do(ctx, "GET", path, nil, &d)
+	err = c.Do(ctx, "GET", path, nil, &d)
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
 		return Device{}, &NotFoundError{Serial: id, ByID: true}
@@ -157,7 +171,7 @@ func newResolver(c *graph.Client, serials int) *resolver {
 // resolve returns the one device whose serial number is serial, ignoring case, or whose id it is: an id is
 // how to name one of several devices that share a serial number.
 func (r *resolver) resolve(ctx context.Context, serial string) (Device, error) {
-	if guidPattern.MatchString(serial) {
+	if graph.IsGUID(serial) {
 		return lookupDevice(ctx, r.c, serial, false)
 	}
 	candidates, err := r.candidates(ctx, serial)
@@ -178,7 +192,7 @@ func (r *resolver) resolve(ctx context.Context, serial string) (Device, error) {
 	case 0:
 		return Device{}, &NotFoundError{Serial: serial, Similar: similar}
 	case 1:
-		return exact[0], nil
+		return exact[0], checkID(exact[0])
 	}
 	return Device{}, &AmbiguousSerialError{Serial: serial, Placeholder: placeholderSerial(serial), Matches: exact}
 }

@@ -29,6 +29,8 @@ func resolveSerials(ctx context.Context, c *graph.Client, serials []string) ([]D
 			entries[i] = result.Change{Kind: Kind, SerialNumber: serial, Status: result.NotFound, Error: err.Error()}
 		case errors.As(err, &amb):
 			entries[i] = result.Change{Kind: Kind, SerialNumber: serial, Status: result.Failed, Error: amb.Reason(), Message: amb.Advice()}
+		case errors.As(err, new(*graph.IDError)):
+			entries[i] = result.Change{Kind: Kind, SerialNumber: serial, Status: result.Failed, Error: err.Error()}
 		case err != nil:
 			return nil, nil, err
 		default:
@@ -76,13 +78,34 @@ func sendWrites(ctx context.Context, c *graph.Client, planned []*result.Change, 
 	return err
 }
 
-// deviceRequest is the batch item for a device ("" action) or one of its actions.
-func deviceRequest(method, id, action string, body []byte) graph.BatchRequest {
-	url := devicesPath + "/" + id
-	if action != "" {
-		url += "/" + action
+// devicePath is the URL path of a device ("" action) or one of its actions. The id comes from Graph (or was
+// checked as one): it must be a GUID, so that no id can turn a write into a request on another path.
+func devicePath(id, action string) (string, error) {
+	seg, err := graph.IDSegment("Autopilot device", id)
+	if err != nil {
+		return "", err
 	}
-	return graph.BatchRequest{Method: method, URL: url, Body: body}
+	path := devicesPath + "/" + seg
+	if action != "" {
+		path += "/" + action
+	}
+	return path, nil
+}
+
+// checkID refuses a device whose id Graph gave as something other than a GUID: nothing is sent for it.
+func checkID(d Device) error {
+	_, err := devicePath(d.ID, "")
+	return err
+}
+
+// addWrite adds the batch item for entry e's device, or marks e failed when its id cannot be put in a URL.
+func addWrite(planned []*result.Change, reqs []graph.BatchRequest, e *result.Change, method, action string, body []byte) ([]*result.Change, []graph.BatchRequest) {
+	path, err := devicePath(e.ID, action)
+	if err != nil {
+		e.Status, e.Error = result.Failed, err.Error()
+		return planned, reqs
+	}
+	return append(planned, e), append(reqs, graph.BatchRequest{Method: method, URL: path, Body: body})
 }
 
 // uniqueFold drops serial numbers listed before, ignoring case.

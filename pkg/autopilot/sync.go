@@ -76,44 +76,62 @@ func (e *SyncRefusedError) advice() string {
 }
 
 // Sync asks the service to sync Autopilot devices from the device directory. A refusal comes back at once as
-// a *SyncRefusedError saying when to try again; it is never waited out. With dryRun it only checks whether
-// the service would accept a request now.
+// a *SyncRefusedError saying when to try again; it is never waited out: every request here is sent once
+// (graph.WithoutRetry), so a 429 with a long Retry-After, on the settings read as on the sync itself, is
+// reported with its time, not slept through. With dryRun it only checks whether the service would accept a
+// request now.
 func Sync(ctx context.Context, c *graph.Client, now func() time.Time, dryRun bool) (SyncResult, error) {
-	settings := c.DeviceManagement().WindowsAutopilotSettings()
+	ctx = graph.WithoutRetry(ctx)
 	if dryRun {
 		if err := checkSyncAllowed(ctx, c, now(), time.Time{}); err != nil {
 			return SyncResult{}, err
 		}
 		return SyncResult{Change: result.Change{Kind: SyncKind, Status: result.WouldUpdate, Message: "the service would accept a sync request now"}}, nil
 	}
-	err := settings.Sync().Post(graph.WithoutRetry(ctx), nil)
-	var oe *odataerrors.ODataError
-	if !errors.As(err, &oe) || (oe.ResponseStatusCode != http.StatusConflict && oe.ResponseStatusCode != http.StatusTooManyRequests) {
-		if err != nil {
-			return SyncResult{}, graph.Translate(err)
-		}
+	err := c.DeviceManagement().WindowsAutopilotSettings().Sync().Post(ctx, nil)
+	if err == nil {
 		return SyncResult{Change: result.Change{Kind: SyncKind, Status: result.Updated, Message: "Autopilot sync requested"}, RequestedAt: now().UTC()}, nil
 	}
-	var retryAt time.Time
-	if oe.ResponseHeaders != nil {
-		if v := oe.ResponseHeaders.Get("Retry-After"); len(v) > 0 {
-			if d, ok := graph.RetryAfter(v[0], now()); ok {
-				retryAt = now().Add(d)
-			}
-		}
+	status, retryAt := refusal(err, now())
+	if status == 0 {
+		return SyncResult{}, graph.Translate(err)
 	}
 	if err := checkSyncAllowed(ctx, c, now(), retryAt); err != nil {
 		return SyncResult{}, err
 	}
 	// The settings say a sync may start, yet the service refused: report its answer with Retry-After.
-	return SyncResult{}, &SyncRefusedError{Running: oe.ResponseStatusCode == http.StatusConflict, RetryAt: retryAt, Now: now()}
+	return SyncResult{}, &SyncRefusedError{Running: status == http.StatusConflict, RetryAt: retryAt, Now: now()}
+}
+
+// refusal reads a "not now" from Graph: a 409 (a sync is running) or 429 (too soon, or throttled), with the
+// time its Retry-After names (zero when it names none). status is 0 for any other answer.
+func refusal(err error, now time.Time) (status int, retryAt time.Time) {
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || (oe.ResponseStatusCode != http.StatusConflict && oe.ResponseStatusCode != http.StatusTooManyRequests) {
+		return 0, time.Time{}
+	}
+	if oe.ResponseHeaders != nil {
+		if v := oe.ResponseHeaders.Get("Retry-After"); len(v) > 0 {
+			if d, ok := graph.RetryAfter(v[0], now); ok {
+				retryAt = now.Add(d)
+			}
+		}
+	}
+	return oe.ResponseStatusCode, retryAt
 }
 
 // checkSyncAllowed reads windowsAutopilotSettings and returns a *SyncRefusedError when a sync is running or
-// was requested within SyncCooldown. retryAt, when not zero, is Graph's own Retry-After and wins.
+// was requested within SyncCooldown, or when Graph throttles the read itself. retryAt, when not zero, is
+// Graph's own Retry-After and wins.
 func checkSyncAllowed(ctx context.Context, c *graph.Client, now, retryAt time.Time) error {
 	s, err := c.DeviceManagement().WindowsAutopilotSettings().Get(ctx, nil)
 	if err != nil {
+		if status, at := refusal(err, now); status == http.StatusTooManyRequests {
+			if at.IsZero() {
+				at = retryAt
+			}
+			return &SyncRefusedError{RetryAt: at, Now: now}
+		}
 		return graph.Translate(err)
 	}
 	refused := &SyncRefusedError{RetryAt: retryAt, Now: now}

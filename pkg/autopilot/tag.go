@@ -61,7 +61,11 @@ func PlanRetag(ctx context.Context, c *graph.Client, from, to string) ([]*TagRes
 	}
 	plan := make([]*TagResult, len(devices))
 	for i, d := range devices {
-		plan[i] = planTag(result.Change{Kind: Kind, SerialNumber: d.SerialNumber, ID: d.ID}, d, to)
+		e := result.Change{Kind: Kind, SerialNumber: d.SerialNumber, ID: d.ID}
+		if err := checkID(d); err != nil {
+			e.Status, e.Error = result.Failed, err.Error()
+		}
+		plan[i] = planTag(e, d, to)
 	}
 	return plan, nil
 }
@@ -91,8 +95,7 @@ func ApplyTags(ctx context.Context, c *graph.Client, plan []*TagResult, opts Wri
 		if err != nil {
 			return err
 		}
-		planned = append(planned, &plan[i].Change)
-		reqs = append(reqs, deviceRequest("POST", plan[i].ID, "updateDeviceProperties", body))
+		planned, reqs = addWrite(planned, reqs, &plan[i].Change, "POST", "updateDeviceProperties", body)
 	}
 	return sendWrites(ctx, c, planned, reqs, result.Updated, opts)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
@@ -72,8 +73,12 @@ func postAction(ctx context.Context, c *graph.Client, e *result.Change, action s
 		e.Status = result.WouldUpdate
 		return nil
 	}
-	if err := c.Do(ctx, "POST", devicesPath+"/"+e.ID+"/"+action, body, nil); err != nil {
-		return fmt.Errorf("%s on device %s (serial number %s): %w", action, e.ID, e.SerialNumber, err)
+	path, err := devicePath(e.ID, action)
+	if err == nil {
+		err = c.Do(ctx, "POST", path, body, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("%s on device %s (serial number %s): %w", action, safetext.Short(e.ID), safetext.Quote(e.SerialNumber), err)
 	}
 	e.Status = result.Updated
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +82,7 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
-	s := fmt.Sprintf("group %s (%s) %s", safetext.Quote(e.Name), e.ID, e.Reason)
+	s := fmt.Sprintf("group %s (%s) %s", safetext.Quote(e.Name), safetext.Short(e.ID), e.Reason)
 	for _, c := range e.Changes {
 		s += fmt.Sprintf("\n  %s: %v → %v", c.Field, quoteValue(c.From), quoteValue(c.To))
 	}
@@ -254,7 +253,10 @@ func Apply(ctx context.Context, c *graph.Client, p *Plan, opts ApplyOptions) (*C
 				body.MembershipRuleProcessingState = d.processingState()
 			}
 		}
-		path := "/groups/" + url.PathEscape(p.Current.ID)
+		path, err := groupPath(p.Current.ID, "")
+		if err != nil {
+			return failed(ch, err, notes), nil
+		}
 		if body != (updateBody{}) {
 			reqs = append(reqs, Request{Method: "PATCH", Path: path, Body: body})
 		}

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -87,8 +86,12 @@ type AmbiguousError struct {
 }
 
 func (e *AmbiguousError) Error() string {
+	ids := make([]string, len(e.IDs))
+	for i, id := range e.IDs {
+		ids[i] = safetext.Short(id) // the tenant's text
+	}
 	return fmt.Sprintf("%d groups are named %s (ids %s); rename or delete all but one, or name the group by id",
-		len(e.IDs), safetext.Quote(e.Name), strings.Join(e.IDs, ", "))
+		len(e.IDs), safetext.Quote(e.Name), strings.Join(ids, ", "))
 }
 
 // CheckDisplayName applies the value rule and Graph's length limit to a group name.
@@ -132,8 +135,15 @@ func MailNickname(displayName string) string {
 	return base + suffix
 }
 
-// isGUID matches Graph object ids.
-var isGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// groupPath is the URL path of a group, and of one of its parts ("/owners", "?$select=…") when rest is not
+// empty. Group ids are GUIDs: one that is not (a hostile or broken listing) is refused, never put in a URL.
+func groupPath(id, rest string) (string, error) {
+	seg, err := graph.IDSegment("group", id)
+	if err != nil {
+		return "", err
+	}
+	return "/groups/" + seg + rest, nil
+}
 
 // groupSelect is what every group read asks for.
 const groupSelect = "id,displayName,description,mailNickname,mailEnabled,securityEnabled,groupTypes,membershipRule,membershipRuleProcessingState,isAssignableToRole"
@@ -176,7 +186,11 @@ func Current(ctx context.Context, c *graph.Client, name string) (*Group, error) 
 // Get reads the group with id; a *NotFoundError when there is none.
 func Get(ctx context.Context, c *graph.Client, id string) (*Group, error) {
 	var g Group
-	err := c.Do(ctx, "GET", "/groups/"+url.PathEscape(id)+"?"+query("$select", groupSelect), nil, &g)
+	path, err := groupPath(id, "?"+query("$select", groupSelect))
+	if err != nil {
+		return nil, err
+	}
+	err = c.Do(ctx, "GET", path, nil, &g)
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
 		return nil, &NotFoundError{NameOrID: id}
@@ -190,7 +204,7 @@ func Get(ctx context.Context, c *graph.Client, id string) (*Group, error) {
 // Resolve finds the group an argument names: by id when it looks like one (and a group has it), else by
 // exact display name. None is a *NotFoundError, several an *AmbiguousError.
 func Resolve(ctx context.Context, c *graph.Client, nameOrID string) (*Group, error) {
-	if isGUID.MatchString(nameOrID) {
+	if graph.IsGUID(nameOrID) {
 		g, err := Get(ctx, c, nameOrID)
 		var nf *NotFoundError
 		if !errors.As(err, &nf) {
@@ -236,7 +250,11 @@ func (g *Group) TargetsAutopilot() bool {
 
 // Delete deletes the group.
 func Delete(ctx context.Context, c *graph.Client, id string) error {
-	return c.Do(ctx, "DELETE", "/groups/"+url.PathEscape(id), nil, nil)
+	path, err := groupPath(id, "")
+	if err != nil {
+		return err
+	}
+	return c.Do(ctx, "DELETE", path, nil, nil)
 }
 
 // query encodes name/value pairs for a Graph URL: spaces as %20 and '$' left as is.

@@ -24,7 +24,11 @@ type Owner struct {
 // Owners lists the group's owners, every page.
 func Owners(ctx context.Context, c *graph.Client, groupID string) ([]Owner, error) {
 	var out []Owner
-	err := c.List(ctx, "/groups/"+url.PathEscape(groupID)+"/owners", func(raw json.RawMessage) error {
+	path, err := groupPath(groupID, "/owners")
+	if err != nil {
+		return nil, err
+	}
+	err = c.List(ctx, path, func(raw json.RawMessage) error {
 		var o struct {
 			Type        string `json:"@odata.type"`
 			ID          string `json:"id"`
@@ -47,6 +51,15 @@ type ServicePrincipal struct {
 	DisplayName string `json:"displayName"`
 }
 
+// checkServicePrincipal refuses a service principal Graph gave an id that is not a GUID: the id goes into
+// owner references (directoryObjectURL).
+func checkServicePrincipal(sp *ServicePrincipal) (*ServicePrincipal, error) {
+	if _, err := graph.IDSegment("service principal", sp.ID); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
 // FindServicePrincipal looks an application's service principal up by appId (never by display name:
 // docs/graph.md#dynamic-device-groups); nil when the tenant has none.
 func FindServicePrincipal(ctx context.Context, c *graph.Client, appID string) (*ServicePrincipal, error) {
@@ -59,7 +72,7 @@ func FindServicePrincipal(ctx context.Context, c *graph.Client, appID string) (*
 	if err != nil {
 		return nil, fmt.Errorf("looking up the service principal of app %s: %w", appID, err)
 	}
-	return &sp, nil
+	return checkServicePrincipal(&sp)
 }
 
 // CreateServicePrincipal creates the service principal of an application the tenant does not have yet.
@@ -68,17 +81,18 @@ func CreateServicePrincipal(ctx context.Context, c *graph.Client, appID string) 
 	if err := c.Do(ctx, "POST", "/servicePrincipals", map[string]string{"appId": appID}, &sp); err != nil {
 		return nil, fmt.Errorf("creating the service principal of app %s: %w", appID, err)
 	}
-	return &sp, nil
+	return checkServicePrincipal(&sp)
 }
 
-// directoryObjectURL is the reference Graph takes in owners@odata.bind and $ref bodies.
+// directoryObjectURL is the reference Graph takes in owners@odata.bind and $ref bodies. id is a service
+// principal's id checked as a GUID (checkServicePrincipal), or a dry run's newServicePrincipal.
 func directoryObjectURL(c *graph.Client, id string) string {
 	return strings.TrimSuffix(c.BaseURL, "/") + "/directoryObjects/" + id
 }
 
 // CheckAppID checks an application (client) id is a GUID.
 func CheckAppID(appID string) error {
-	if !isGUID.MatchString(appID) {
+	if !graph.IsGUID(appID) {
 		return fmt.Errorf("app id %s is not a GUID (an application's client id, e.g. f1346770-5b25-470b-88bd-d5744ab7952c)", safetext.Quote(appID))
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -109,7 +108,10 @@ func PreviewRule(ctx context.Context, c *graph.Client, r *rule.Rule, text string
 
 // Members pages through the group's members.
 func Members(ctx context.Context, c *graph.Client, groupID string, each func(Member) error) error {
-	path := "/groups/" + url.PathEscape(groupID) + "/members?" + query("$select", "id,displayName,deviceId", "$top", "999")
+	path, err := groupPath(groupID, "/members?"+query("$select", "id,displayName,deviceId", "$top", "999"))
+	if err != nil {
+		return err
+	}
 	return c.List(ctx, path, func(raw json.RawMessage) error {
 		var m struct {
 			Type        string `json:"@odata.type"`

@@ -3,7 +3,6 @@ package groups
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -29,7 +28,11 @@ func Processing(ctx context.Context, c *graph.Client, groupID string) (*Processi
 	var g struct {
 		Status *ProcessingStatus `json:"membershipRuleProcessingStatus"`
 	}
-	err := c.Do(ctx, "GET", "/groups/"+url.PathEscape(groupID)+"?"+query("$select", "membershipRuleProcessingStatus"), nil, &g)
+	path, err := groupPath(groupID, "?"+query("$select", "membershipRuleProcessingStatus"))
+	if err != nil {
+		return nil, err
+	}
+	err = c.Do(ctx, "GET", path, nil, &g)
 	return g.Status, err
 }
 

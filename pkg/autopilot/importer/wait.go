@@ -210,7 +210,12 @@ func (r *run) cleanup(ctx context.Context) error {
 	owner := map[string]*JournalDevice{}
 	for _, d := range r.journal.Devices {
 		if d.awaitingCleanup() {
-			reqs = append(reqs, graph.BatchRequest{ID: d.RecordID, Method: http.MethodDelete, URL: importsPath + "/" + d.RecordID})
+			seg, err := graph.IDSegment("import record", d.RecordID) // a GUID, never a path of Graph's choosing
+			if err != nil {
+				d.CleanupError = err.Error()
+				continue
+			}
+			reqs = append(reqs, graph.BatchRequest{ID: d.RecordID, Method: http.MethodDelete, URL: importsPath + "/" + seg})
 			owner[d.RecordID] = d
 		}
 	}

@@ -34,6 +34,15 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			"  autopilotctl device list --enrollment-state enrolled --limit 20",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The value rule for flags and CSV cells alike, naming the flag.
+			if cmd.Flags().Changed("serial") {
+				if err := autopilot.ValidateSerial(opts.Filter.Serial); err != nil {
+					return cmdutil.UsageErrorf("--serial: %v", err)
+				}
+			}
+			if err := autopilot.ValidateGroupTag(opts.Filter.GroupTag); err != nil {
+				return cmdutil.UsageErrorf("--group-tag: %v", err)
+			}
 			if err := opts.Filter.Validate(); err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}

@@ -124,3 +124,21 @@ func TestListMachineOutputKeepsGraphNames(t *testing.T) {
 		t.Errorf("csv:\n%s\nwant:\n%s", got.stdout, want)
 	}
 }
+
+// --serial and --group-tag follow the value rule of every flag and CSV cell: nothing is sent.
+func TestListRefusesUnsafeFilterValues(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"list", "--serial", "x\x1b"}, "error: --serial: serial number contains U+001B (ESCAPE)\nRun 'autopilotctl device list --help' for usage.\n"},
+		{[]string{"list", "--group-tag", "x\u202e"}, "error: --group-tag: group tag contains U+202E (RIGHT-TO-LEFT OVERRIDE)\nRun 'autopilotctl device list --help' for usage.\n"},
+		{[]string{"list", "--serial", ""}, "error: --serial: serial number is missing\nRun 'autopilotctl device list --help' for usage.\n"},
+	} {
+		env := tenant(t, graphmock.Options{}, tagged("5CG1", "Sales"))
+		got := runCmd(env, tt.args...)
+		if got.code != 2 || got.stdout != "" || got.stderr != tt.stderr || len(queries(env, listRoute)) != 0 {
+			t.Errorf("%q: %v, %d listings", tt.args, got, len(queries(env, listRoute)))
+		}
+	}
+}

@@ -87,3 +87,23 @@ func TestShowDeploymentProfiles(t *testing.T) {
 		}
 	}
 }
+
+// Tenant values in messages (serial numbers, group tags, manufacturers, models) are escaped: a hostile
+// device cannot forge lines, retitle the terminal or reverse the text.
+func TestShowEscapesTenantText(t *testing.T) {
+	env := tenant(t, graphmock.Options{},
+		graphmock.SeedAutopilotDevice{SerialNumber: "DUP", GroupTag: "T\r\nerror: forged", Manufacturer: "\x1b]0;pwned\aHP", Model: "M\u202eodel"},
+		graphmock.SeedAutopilotDevice{SerialNumber: "dup", Manufacturer: "N\u0085EL"},
+		graphmock.SeedAutopilotDevice{SerialNumber: "SIM\x1b[2JX"},
+	)
+	for _, tt := range []struct{ arg, stderr string }{
+		{"DUP", `error: serial number "DUP" matches 2 Autopilot devices; name one by its id: ` + deviceID(1) +
+			` (group tag "T\r\nerror: forged", \x1b]0;pwned\aHP M\u202eodel), ` + deviceID(2) + ` (no group tag, N\u0085EL)` + "\n"},
+		{"SIM", `error: no Autopilot device has serial number "SIM"; serial numbers containing it: SIM\x1b[2JX` + "\n"},
+	} {
+		got := runCmd(env, "show", tt.arg)
+		if got.code != 1 || got.stderr != tt.stderr {
+			t.Errorf("show %s: %v\nwant stderr %s", tt.arg, got, tt.stderr)
+		}
+	}
+}

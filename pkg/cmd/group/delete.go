@@ -60,7 +60,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	ch := &groups.Change{Change: result.Change{Kind: groups.Kind, Name: g.DisplayName, ID: g.ID, Status: result.WouldDelete},
 		DisplayName: g.DisplayName, MembershipRule: g.MembershipRule}
 	if !opts.DryRun {
-		question := fmt.Sprintf("Delete %s group %s (%s)?", g.Type(), safetext.Quote(g.DisplayName), g.ID)
+		question := fmt.Sprintf("Delete %s group %s (%s)?", g.Type(), safetext.Quote(g.DisplayName), safetext.Short(g.ID))
 		if err := cmdutil.Confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
 			return err
 		}

@@ -113,10 +113,10 @@ func previewRun(ctx context.Context, opts *PreviewOptions) error {
 		fmt.Fprintf(w, "group %s has %d members; %d matched devices are not members yet (processing pending), %d members no longer match\n",
 			safetext.Escape(g.DisplayName), *p.Members, len(p.NotYetMembers), len(p.NoLongerMatched))
 		for _, d := range p.NotYetMembers {
-			fmt.Fprintf(w, "  not yet a member: %s (%s)\n", safetext.Escape(d.SerialNumber), d.ID)
+			fmt.Fprintf(w, "  not yet a member: %s (%s)\n", safetext.Escape(d.SerialNumber), safetext.Short(d.ID))
 		}
 		for _, m := range p.NoLongerMatched {
-			fmt.Fprintf(w, "  no longer matched: %s (%s)\n", safetext.Escape(m.DisplayName), m.ID)
+			fmt.Fprintf(w, "  no longer matched: %s (%s)\n", safetext.Escape(m.DisplayName), safetext.Short(m.ID))
 		}
 	}
 	return nil
