@@ -144,7 +144,11 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	if failed > 0 {
 		return fmt.Errorf("%d of %d device-preparation policies failed verification", failed, len(res.Policies))
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "%d device-preparation policies verified\n", len(res.Policies))
+	noun := "policies"
+	if len(res.Policies) == 1 {
+		noun = "policy"
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "%d device-preparation %s verified\n", len(res.Policies), noun)
 	return nil
 }
 
