@@ -206,7 +206,7 @@ func (r *resolver) candidates(ctx context.Context, serial string) ([]Device, err
 		}
 	}
 	if r.bySerial != nil {
-		if exact := r.bySerial[strings.ToUpper(serial)]; len(exact) > 0 {
+		if exact := r.bySerial[hashcsv.SerialKey(serial)]; len(exact) > 0 {
 			return exact, nil
 		}
 		return r.all, nil
@@ -241,7 +241,7 @@ func (r *resolver) listAll(ctx context.Context) error {
 func (r *resolver) keep(all []Device) {
 	r.all, r.bySerial = all, map[string][]Device{}
 	for _, d := range all {
-		key := strings.ToUpper(d.SerialNumber)
+		key := hashcsv.SerialKey(d.SerialNumber)
 		r.bySerial[key] = append(r.bySerial[key], d)
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
@@ -113,7 +113,7 @@ func uniqueFold(serials []string) []string {
 	seen := map[string]bool{}
 	out := serials[:0:0]
 	for _, s := range serials {
-		if key := strings.ToUpper(s); !seen[key] {
+		if key := hashcsv.SerialKey(s); !seen[key] {
 			seen[key] = true
 			out = append(out, s)
 		}

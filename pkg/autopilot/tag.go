@@ -3,7 +3,6 @@ package autopilot
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/hashcsv"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -36,8 +35,8 @@ func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]*Tag
 	want := map[string]string{}
 	serials := make([]string, 0, len(targets))
 	for _, t := range targets {
-		if _, dup := want[strings.ToUpper(t.SerialNumber)]; !dup {
-			want[strings.ToUpper(t.SerialNumber)] = t.GroupTag
+		if _, dup := want[hashcsv.SerialKey(t.SerialNumber)]; !dup {
+			want[hashcsv.SerialKey(t.SerialNumber)] = t.GroupTag
 		}
 		serials = append(serials, t.SerialNumber)
 	}
@@ -48,7 +47,7 @@ func PlanTags(ctx context.Context, c *graph.Client, targets []TagTarget) ([]*Tag
 	}
 	plan := make([]*TagResult, len(serials))
 	for i, e := range entries {
-		plan[i] = planTag(e, devices[i], want[strings.ToUpper(serials[i])])
+		plan[i] = planTag(e, devices[i], want[hashcsv.SerialKey(serials[i])])
 	}
 	return plan, nil
 }
