@@ -50,7 +50,7 @@ func TestWalkthrough(t *testing.T) {
 	script.WriteString("cd $REPO\n")
 	// What the page says the checks show: the device has the Marketing profile, which holds the ten devices.
 	checks := map[string][]string{
-		"autopilotctl --mock device show DEMO-0001": {`stdout '^deploymentProfileAssignmentStatus\tassigned'`, `stdout '^deploymentProfile\tAutopilot Marketing \('`},
+		"autopilotctl --mock device show DEMO-0001":  {`stdout '^deploymentProfileAssignmentStatus\tassigned'`, `stdout '^deploymentProfile\tAutopilot Marketing \('`},
 		"autopilotctl --mock profile list --devices": {`stdout '^Autopilot Marketing\tuser-driven\tentra\t.*\tAutopilot - Marketing\t10$'`},
 	}
 	for _, c := range cmds {
