@@ -26,6 +26,8 @@ type Globals struct {
 	Cloud    string
 	GraphURL string
 	Output   string
+	JQ       string // --jq: a jq filter applied to the JSON output
+	Template string // --template: a Go template applied to the JSON output
 	Debug    bool
 	Mock     bool
 }
@@ -68,13 +70,39 @@ func (f *Factory) OutputFormat() (output.Format, error) {
 	return fmtv, nil
 }
 
-// Print writes a result in the chosen format to stdout.
+// Query is the parsed --jq or --template, nil when neither was given. The root's pre-run parses it before
+// anything is sent, so a bad expression is a usage error (exit 2) with nothing changed.
+func (f *Factory) Query() (*output.Query, error) {
+	var q *output.Query
+	var err error
+	switch g := f.Globals; {
+	case g.JQ != "" && g.Template != "":
+		return nil, UsageErrorf("--jq and --template both shape the output: pass one")
+	case g.JQ != "":
+		q, err = output.ParseJQ(g.JQ)
+	case g.Template != "":
+		q, err = output.ParseTemplate(g.Template)
+	}
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	return q, nil
+}
+
+// Print writes a result in the chosen format to stdout: through --jq or --template when given; a table fitted
+// to the terminal, with coloured status words where colour is allowed.
 func (f *Factory) Print(r output.Result) error {
 	format, err := f.OutputFormat()
 	if err != nil {
 		return err
 	}
-	return output.Write(f.IOStreams.Out, f.IOStreams.IsStdoutTTY(), format, r)
+	q, err := f.Query()
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	return output.Write(ios.Out, output.Options{Format: format, TTY: ios.IsStdoutTTY(), Width: ios.TerminalWidth(),
+		Color: ios.ColorEnabled(), Query: q}, r)
 }
 
 // Cloud is the validated --cloud value.

@@ -23,7 +23,7 @@ func NewRoot(f *Factory, use string) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := f.OutputFormat(); err != nil {
+			if err := checkQuery(f, cmd); err != nil {
 				return err
 			}
 			if f.Globals.Mock {
@@ -51,12 +51,36 @@ func NewRoot(f *Factory, use string) *cobra.Command {
 	pf.StringVar(&g.Cloud, "cloud", or(g.Cloud, "global"), "Microsoft cloud: global, usgov, usgovdod, china")
 	pf.StringVar(&g.GraphURL, "graph-url", g.GraphURL, "Graph base URL including version (env AUTOPILOTCTL_GRAPH_URL); http only for loopback")
 	pf.StringVarP(&g.Output, "output", "o", or(g.Output, string(output.Table)), "output format of commands that print results: "+strings.Join(output.Formats, ", "))
+	pf.StringVarP(&g.JQ, "jq", "q", g.JQ, "filter the JSON output with a jq expression (implies -o json; strings print without quotes)")
+	pf.StringVar(&g.Template, "template", g.Template, "format the JSON output with a Go template, e.g. '{{range .}}{{println .serialNumber}}{{end}}' (implies -o json)")
 	pf.BoolVar(&g.Debug, "debug", g.Debug, "log each Graph request (method, URL, status, duration, request-id) to stderr")
 	pf.BoolVar(&g.Mock, "mock", g.Mock, MockFlagHelp)
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("cloud", cobra.FixedCompletions([]string{"global", "usgov", "usgovdod", "china"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authModes(), cobra.ShellCompDirectiveNoFileComp))
 	return root
+}
+
+// checkQuery validates -o, --jq and --template before the command runs. --jq and --template read the JSON
+// output, so they make -o json the format, and an -o that names another format is refused.
+func checkQuery(f *Factory, cmd *cobra.Command) error {
+	format, err := f.OutputFormat()
+	if err != nil {
+		return err
+	}
+	q, err := f.Query()
+	if err != nil || q == nil {
+		return err
+	}
+	if cmd.Flags().Changed("output") && format != output.JSON {
+		flag := "--jq"
+		if f.Globals.Template != "" {
+			flag = "--template"
+		}
+		return UsageErrorf("%s reads the JSON output: drop -o %s", flag, format)
+	}
+	f.Globals.Output = string(output.JSON)
+	return nil
 }
 
 // MockFlagHelp is the --mock flag's help.

@@ -23,6 +23,8 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	noColor   bool
+	// termWidth is the terminal's width in columns, asked of the terminal on each call unless a test set one.
+	termWidth func() int
 }
 
 // System returns the process's streams with terminal detection. A non-empty NO_COLOR switches colour off
@@ -35,6 +37,13 @@ func System() *IOStreams {
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		noColor:   noColor || os.Getenv("TERM") == "dumb",
+		termWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stdout.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
 	}
 }
 
@@ -47,6 +56,20 @@ func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 // SetTTY marks the streams as terminals or not (tests use it to exercise the human paths).
 func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+}
+
+// SetColorEnabled switches colour on or off (tests; System decides from NO_COLOR and TERM).
+func (s *IOStreams) SetColorEnabled(on bool) { s.noColor = !on }
+
+// SetTerminalWidth fixes the terminal width tables are fitted to (tests).
+func (s *IOStreams) SetTerminalWidth(columns int) { s.termWidth = func() int { return columns } }
+
+// TerminalWidth is the width in columns of the terminal stdout is, 0 when it is not one or cannot say.
+func (s *IOStreams) TerminalWidth() int {
+	if !s.stdoutTTY || s.termWidth == nil {
+		return 0
+	}
+	return s.termWidth()
 }
 
 func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }

@@ -75,3 +75,36 @@ func TestNoColorFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Colour follows NO_COLOR (no-color.org: set and non-empty) and TERM=dumb, and needs a terminal stdout.
+func TestColourFollowsNoColor(t *testing.T) {
+	for _, tt := range []struct {
+		noColor, term string
+		tty, want     bool
+	}{
+		{"", "xterm-256color", true, true},
+		{"1", "xterm-256color", true, false},
+		{"", "dumb", true, false},
+		{"", "xterm-256color", false, false},
+	} {
+		t.Setenv("NO_COLOR", tt.noColor)
+		t.Setenv("TERM", tt.term)
+		s := System()
+		s.SetTTY(false, tt.tty, false)
+		if got := s.ColorEnabled(); got != tt.want {
+			t.Errorf("NO_COLOR=%q TERM=%q tty=%v: colour %v", tt.noColor, tt.term, tt.tty, got)
+		}
+	}
+}
+
+func TestTerminalWidthOnlyForATerminal(t *testing.T) {
+	s, _, _, _ := Test()
+	s.SetTerminalWidth(72)
+	if w := s.TerminalWidth(); w != 0 {
+		t.Errorf("a buffer has width %d", w)
+	}
+	s.SetTTY(false, true, false)
+	if w := s.TerminalWidth(); w != 72 {
+		t.Errorf("width %d, want 72", w)
+	}
+}

@@ -42,10 +42,13 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("invalid output format %q: use one of %s", s, strings.Join(Formats, ", "))
 }
 
-// Rows is the table view of a result: column headers and one string per cell.
+// Rows is the table view of a result: column headers and one string per cell. CSVHeader, when set, replaces
+// Header in -o csv: the Graph property names a CSV promises (and other commands read back) rather than the
+// words a person reads at a terminal.
 type Rows struct {
-	Header []string
-	Rows   [][]string
+	Header    []string
+	CSVHeader []string
+	Rows      [][]string
 }
 
 // Result is what a command prints: Data (marshalled with its json tags for json and yaml) and its table view.
@@ -54,13 +57,26 @@ type Result struct {
 	Table Rows
 }
 
-// Write prints r to w. Humans on a terminal get an aligned table with headers; pipes get tab-separated rows
-// without a header, so `cut` and `awk` work. JSON and YAML use the same (camelCase, json-tagged) property names.
+// Options say how Write prints: the format, and for tables what the terminal allows.
+type Options struct {
+	Format Format
+	TTY    bool   // stdout is a terminal: an aligned table with headers instead of tab-separated rows
+	Width  int    // the terminal's columns; a table on a TTY is fitted to it (0: no limit)
+	Color  bool   // status words in a table are coloured
+	Query  *Query // --jq or --template: applied to the JSON data instead of Format
+}
+
+// Write prints r to w. Humans on a terminal get an aligned table with headers, fitted to the terminal's width
+// (long cells cut with "…"; JSON and CSV keep every value whole); pipes get tab-separated rows without a
+// header, so `cut` and `awk` work. JSON and YAML use the same (camelCase, json-tagged) property names.
 // Whatever the source of a value (the tenant's data included), nothing can drive the reader's terminal or
 // spreadsheet: tables and tab-separated rows show control and format characters as escapes (\r, \x1b,
 // \u202e), JSON and YAML escape them, and CSV cells that would start a formula are prefixed with a quote.
-func Write(w io.Writer, tty bool, f Format, r Result) error {
-	switch f {
+func Write(w io.Writer, o Options, r Result) error {
+	if o.Query != nil {
+		return o.Query.write(w, o.TTY, r.Data)
+	}
+	switch o.Format {
 	case JSON:
 		return writeJSON(w, r.Data)
 	case YAML:
@@ -69,7 +85,7 @@ func Write(w io.Writer, tty bool, f Format, r Result) error {
 		return writeCSV(w, r.Table)
 	default:
 		rows := mapCells(r.Table, safetext.Escape)
-		if !tty {
+		if !o.TTY {
 			for _, row := range rows.Rows {
 				if _, err := fmt.Fprintln(w, strings.Join(row, "\t")); err != nil {
 					return err
@@ -77,13 +93,17 @@ func Write(w io.Writer, tty bool, f Format, r Result) error {
 			}
 			return nil
 		}
+		rows = fitTable(rows, o.Width)
+		if o.Color {
+			colorStatuses(rows.Rows)
+		}
 		return writeTable(w, rows)
 	}
 }
 
 // mapCells returns a copy of rows with f applied to every cell, header included.
 func mapCells(rows Rows, f func(string) string) Rows {
-	out := Rows{Header: make([]string, len(rows.Header)), Rows: make([][]string, len(rows.Rows))}
+	out := Rows{Header: make([]string, len(rows.Header)), CSVHeader: rows.CSVHeader, Rows: make([][]string, len(rows.Rows))}
 	for i, h := range rows.Header {
 		out.Header[i] = f(h)
 	}
@@ -100,6 +120,9 @@ func mapCells(rows Rows, f func(string) string) Rows {
 // such as a group tag "=HYPERLINK(…)" must not become a live formula when an admin opens the export in Excel.
 // Values are otherwise kept exactly; encoding/csv quotes cells holding commas, quotes or line breaks.
 func writeCSV(w io.Writer, table Rows) error {
+	if table.CSVHeader != nil {
+		table.Header = table.CSVHeader
+	}
 	table = mapCells(table, safetext.SpreadsheetSafe)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(table.Header); err != nil {

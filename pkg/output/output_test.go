@@ -38,7 +38,7 @@ func TestWrite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Write(&buf, tt.tty, tt.format, sample); err != nil {
+			if err := Write(&buf, Options{Format: tt.format, TTY: tt.tty}, sample); err != nil {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != tt.want {
@@ -139,7 +139,7 @@ nel\u0085	+1+1
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Write(&buf, tt.tty, tt.format, r); err != nil {
+			if err := Write(&buf, Options{Format: tt.format, TTY: tt.tty}, r); err != nil {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != tt.want {
