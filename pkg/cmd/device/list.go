@@ -26,8 +26,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Long: "Pages through every registered Autopilot device. Graph filters by serial number (contains) and group tag\n" +
 			"(equals) where it can; a serial number Graph cannot filter on (one with a hyphen) and the state filters\n" +
 			"are matched here. --profile-status assigned covers every assigned state (in sync, out of sync, unknown).\n" +
-			"-o json|yaml give every property under Graph's names; -o csv gives the table's columns, which\n" +
-			"device tag --from-csv and device delete --from-csv read back.",
+			"-o json|yaml give every property under Graph's names. -o csv gives the table's columns under Graph's\n" +
+			"names (serialNumber, groupTag, userPrincipalName, deploymentProfileAssignmentStatus, enrollmentState,\n" +
+			"lastContactedDateTime), which device tag --from-csv and device delete --from-csv read back.",
 		Example: "  autopilotctl device list\n" +
 			"  autopilotctl device list --group-tag Sales --profile-status notAssigned\n" +
 			"  autopilotctl device list --serial 5CG2461 -o json\n" +
@@ -79,7 +80,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	return opts.Factory.Print(output.Result{Data: devices, Table: output.Rows{
 		Header: []string{"SERIAL", "GROUP TAG", "USER", "PROFILE STATUS", "ENROLLMENT STATE", "LAST CONTACT"},
-		Rows:   rows,
+		CSVHeader: []string{"serialNumber", "groupTag", "userPrincipalName", "deploymentProfileAssignmentStatus",
+			"enrollmentState", "lastContactedDateTime"},
+		Rows: rows,
 	}})
 }
 

@@ -119,7 +119,8 @@ func TestListMachineOutputKeepsGraphNames(t *testing.T) {
 		t.Errorf("empty list printed %q", got.stdout)
 	}
 	got = runCmd(env, "list", "--serial", "KX8", "-o", "csv")
-	want := "SERIAL,GROUP TAG,USER,PROFILE STATUS,ENROLLMENT STATE,LAST CONTACT\n5CG2461KX8,Sales,,notAssigned,enrolled,never\n"
+	want := "serialNumber,groupTag,userPrincipalName,deploymentProfileAssignmentStatus,enrollmentState,lastContactedDateTime\n" +
+		"5CG2461KX8,Sales,,notAssigned,enrolled,never\n"
 	if got.stdout != want {
 		t.Errorf("csv:\n%s\nwant:\n%s", got.stdout, want)
 	}
