@@ -161,8 +161,11 @@ func (p *Plan) Check(update bool) error {
 	if p.Current == nil || len(p.Changes) == 0 || update {
 		return nil
 	}
-	return &ConflictError{Name: p.Current.DisplayName, ID: p.Current.ID, Changes: p.Changes,
-		Reason: "exists and differs; pass --update to change it (a new rule restarts membership processing):"}
+	reason := "exists and differs; pass --update to change it:"
+	if slices.ContainsFunc(p.Changes, func(c result.FieldChange) bool { return c.Field == "membershipRule" }) {
+		reason = "exists and differs; pass --update to change it (a new rule restarts membership processing):"
+	}
+	return &ConflictError{Name: p.Current.DisplayName, ID: p.Current.ID, Changes: p.Changes, Reason: reason}
 }
 
 // Request is one write Apply sends (or, in a dry run, would send).
@@ -218,6 +221,7 @@ func Apply(ctx context.Context, c *graph.Client, p *Plan, opts ApplyOptions) (*C
 	ch := &Change{Change: result.Change{Kind: Kind, Name: d.DisplayName}, DisplayName: d.DisplayName, MembershipRule: d.Rule}
 	if p.Current != nil {
 		ch.ID = p.Current.ID
+		ch.Name, ch.DisplayName = p.Current.DisplayName, p.Current.DisplayName // as the tenant spells it
 		ch.Changes = p.Changes
 		if len(p.Changes) == 0 {
 			ch.Status, ch.MembershipRule = result.Unchanged, p.Current.MembershipRule
@@ -347,7 +351,7 @@ func readBack(ctx context.Context, c *graph.Client, id string, d Desired, opts A
 		return err
 	}
 	var diffs []string
-	if g.DisplayName != d.DisplayName {
+	if !strings.EqualFold(g.DisplayName, d.DisplayName) { // names match without case, as Graph matches them
 		diffs = append(diffs, "displayName is "+safetext.Quote(g.DisplayName))
 	}
 	if g.Dynamic() != d.Dynamic {

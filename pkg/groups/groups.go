@@ -148,8 +148,8 @@ func groupPath(id, rest string) (string, error) {
 // groupSelect is what every group read asks for.
 const groupSelect = "id,displayName,description,mailNickname,mailEnabled,securityEnabled,groupTypes,membershipRule,membershipRuleProcessingState,isAssignableToRole"
 
-// FindByName returns every group whose display name is exactly name. Graph's eq compares without case, so
-// the answer is filtered again here (docs/graph.md#dynamic-device-groups).
+// FindByName returns every group whose display name is name, ignoring case as Graph's eq does (the answer is
+// filtered again here all the same, in case a service answers more; docs/graph.md#dynamic-device-groups).
 func FindByName(ctx context.Context, c *graph.Client, name string) ([]*Group, error) {
 	var out []*Group
 	err := c.List(ctx, "/groups?"+query("$filter", "displayName eq "+odataString(name), "$select", groupSelect), func(raw json.RawMessage) error {
@@ -157,7 +157,7 @@ func FindByName(ctx context.Context, c *graph.Client, name string) ([]*Group, er
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return fmt.Errorf("reading a group from Graph: %w", err)
 		}
-		if g.DisplayName == name {
+		if strings.EqualFold(g.DisplayName, name) {
 			out = append(out, &g)
 		}
 		return nil

@@ -49,9 +49,6 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			if err != nil {
 				return err
 			}
-			if opts.Update && opts.Source.Assigned {
-				return cmdutil.UsageErrorf("--update changes a dynamic group's rule; an assigned group has none")
-			}
 			d := &opts.Desired
 			d.DisplayName, d.Dynamic, d.Rule = args[0], src.Dynamic, src.Rule
 			if opts.Desired.Paused && !d.Dynamic {
@@ -98,11 +95,11 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	return printChange(f, ch, opts.DryRun)
 }
 
-// planError makes the refusals of a plan usage errors (exit 2): nothing was sent.
+// planError makes the refusals of a plan input errors (exit 2, nothing was sent; the command line was right).
 func planError(err error) error {
 	switch err.(type) {
 	case *groups.ConflictError, *groups.AmbiguousError:
-		return &cmdutil.UsageError{Err: err}
+		return &cmdutil.InputError{Err: err}
 	}
 	return err
 }

@@ -157,6 +157,32 @@ func TestCreateIsIdempotentAndUpdates(t *testing.T) {
 	}
 }
 
+// An assigned group's description and owners can be changed with --update, and its name is matched without
+// case, as Graph matches it.
+func TestUpdateAssignedGroup(t *testing.T) {
+	e := cmdtest.New(t, graphmock.Options{})
+	if code := run(e, "create", "DPP devices", "--assigned", "--description", "old"); code != 0 {
+		t.Fatalf("create: exit %d: %s", code, e.Stderr)
+	}
+	e.Stderr.Reset()
+	writes := len(e.Writes())
+	if code := run(e, "create", "dpp DEVICES", "--assigned", "--description", "new"); code != 2 {
+		t.Fatalf("conflict: exit %d", code)
+	}
+	want := `error: group "DPP devices" (` + groupID(t, e, "DPP devices") + `) exists and differs; pass --update to change it:
+  description: "old" → "new"
+`
+	if e.Stderr.String() != want || len(e.Writes()) != writes {
+		t.Errorf("stderr:\n%s\nwant\n%s", e.Stderr, want)
+	}
+	if code := run(e, "create", "dpp DEVICES", "--assigned", "--description", "new", "--update"); code != 0 {
+		t.Fatalf("update: exit %d: %s", code, e.Stderr)
+	}
+	if w := e.Writes()[writes:]; len(w) != 1 || w[0].Method != "PATCH" || string(w[0].Body) != `{"description":"new"}` {
+		t.Errorf("update sent %v", w)
+	}
+}
+
 // groupID is the id of the one group named name.
 func groupID(t *testing.T, e *cmdtest.Env, name string) string {
 	t.Helper()
@@ -244,7 +270,6 @@ func TestBadInput(t *testing.T) {
 		{[]string{"create", "G\u202e", "--all-autopilot"}, "error: group name contains U+202E (RIGHT-TO-LEFT OVERRIDE)"},
 		{[]string{"create", "G", "--group-tag", "Sales", "--all-autopilot"}, "error: --all-autopilot and --group-tag are different rule sources"},
 		{[]string{"create", "G"}, "error: say which devices the group holds: one of --all-autopilot, --group-tag, --purchase-order, --enrollment-profile, --rule, --assigned"},
-		{[]string{"create", "G", "--assigned", "--update"}, "error: --update changes a dynamic group's rule; an assigned group has none"},
 		{[]string{"create", "Static", "--all-autopilot"}, `is assigned, not dynamic; its type can't be changed here`},
 		{[]string{"create", "G", "--purchase-order", "PO\x1b"}, "error: --purchase-order: purchase order contains U+001B (ESCAPE)"},
 		{[]string{"create", "G", "--prefix", "--all-autopilot"}, "error: --prefix goes with --group-tag"},
