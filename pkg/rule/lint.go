@@ -37,7 +37,8 @@ type Linted struct {
 //   - a lambda without parentheses (`-any _ -eq "…"`), which the Entra portal refuses ("Invalid operands
 //     found for operator"): it is sent in its parenthesised form;
 //   - `-contains "[ZTDId]"` (any physical-id prefix) on devicePhysicalIds, which matches the text anywhere in
-//     an id: -startsWith is suggested, and the rule is sent as written.
+//     an id: -startsWith is suggested, and the rule is sent as written;
+//   - `-eq "[ZTDId]"` (a physical-id type with no value), which never matches: -startsWith is suggested.
 func Lint(text string) (*Linted, error) {
 	r, err := Parse(text)
 	if err != nil {
@@ -50,6 +51,11 @@ func Lint(text string) (*Linted, error) {
 			lambda := text[c.lambdaOff:c.lambdaEnd]
 			l.warn(text, c.lambdaOff, fmt.Sprintf("the -%s lambda is not in parentheses, a form the Entra portal refuses (\"Invalid operands found for operator\"); it is sent as (%s)", c.quantifier, lambda), "")
 			inserts = append(inserts, c.lambdaOff, c.lambdaEnd)
+		}
+		if c.prop.kind == kindStrings && strings.EqualFold(c.prop.name, "devicePhysicalIds") && c.op.name == "eq" &&
+			c.val.kind == valString && bareIDType(c.val.text) {
+			l.warn(text, c.opOff, fmt.Sprintf("-eq %s never matches: a physical id is its type followed by a value, like %s", quote(c.val.text), quote(c.val.text+":…")),
+				"-startsWith "+quote(c.val.text))
 		}
 		if c.prop.kind == kindStrings && strings.EqualFold(c.prop.name, "devicePhysicalIds") && c.op.name == "contains" &&
 			c.val.kind == valString && strings.HasPrefix(c.val.text, "[") {
@@ -73,6 +79,11 @@ func Lint(text string) (*Linted, error) {
 		}
 	}
 	return l, nil
+}
+
+// bareIDType reports a physical-id type alone, like "[ZTDId]" or "[OrderID]", with no value after it.
+func bareIDType(v string) bool {
+	return len(v) > 2 && v[0] == '[' && strings.IndexByte(v, ']') == len(v)-1
 }
 
 func (l *Linted) warn(text string, off int, msg, suggestion string) {

@@ -34,6 +34,9 @@ func TestLintDocumentedRules(t *testing.T) {
 		{"contains [ZTDId]", `(device.devicePhysicalIds -any (_ -contains "[ZTDId]"))`, `(device.devicePhysicalIds -any (_ -contains "[ZTDId]"))`,
 			[]string{`rule:1:35: -contains "[ZTDId]" matches the text anywhere in a physical id; physical ids start with their type, so -startsWith is exact and cheaper; write -startsWith "[ZTDId]"`}},
 		{"contains on another property is fine", `device.displayName -contains "[ZTDId]"`, `device.displayName -contains "[ZTDId]"`, nil},
+		{"eq a type alone never matches", `(device.devicePhysicalIds -any (_ -eq "[ZTDId]"))`, `(device.devicePhysicalIds -any (_ -eq "[ZTDId]"))`,
+			[]string{`rule:1:35: -eq "[ZTDId]" never matches: a physical id is its type followed by a value, like "[ZTDId]:…"; write -startsWith "[ZTDId]"`}},
+		{"eq a full id is fine", `(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))`, `(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))`, nil},
 		{"property names in any case", `(device.DEVICEPHYSICALIDS -any (_ -eq "[OrderID]:x")) -and device.EnrollmentProfileName -ne null`,
 			`(device.DEVICEPHYSICALIDS -any (_ -eq "[OrderID]:x")) -and device.EnrollmentProfileName -ne null`, nil},
 	}
