@@ -12,6 +12,7 @@ import (
 	devicecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/device"
 	espcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/esp"
 	groupcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/group"
+	layoutcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/layout"
 	mockcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/mock"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
@@ -37,7 +38,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		&cobra.Group{ID: "autopilot", Title: "Autopilot:"},
 		&cobra.Group{ID: "tool", Title: "Sign-in and tooling:"},
 	)
-	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f), prepcmd.NewCmdPrep(f), espcmd.NewCmdESP(f), profilecmd.NewCmdProfile(f)} {
+	for _, c := range []*cobra.Command{devicecmd.NewCmdDevice(f), groupcmd.NewCmdGroup(f), prepcmd.NewCmdPrep(f), espcmd.NewCmdESP(f), profilecmd.NewCmdProfile(f),
+		layoutcmd.NewCmdPlan(f), layoutcmd.NewCmdApply(f), layoutcmd.NewCmdExport(f)} {
 		c.GroupID = "autopilot"
 		root.AddCommand(c)
 	}

@@ -16,6 +16,7 @@ const (
 	ExitUsage   = 2 // invalid usage or input; nothing was changed
 	ExitPartial = 3 // some items failed or are still pending; the output says which
 	ExitAuth    = 4 // authentication or permission problem
+	ExitChanges = 5 // plan --detailed-exitcode: the run succeeded and changes are pending
 )
 
 // UsageError is bad flags, arguments or input files: exit 2, and the command changed nothing.
@@ -42,6 +43,12 @@ type PartialError struct{ Msg string }
 
 func (e *PartialError) Error() string { return e.Msg }
 
+// ChangesPendingError is a successful plan that found changes, under --detailed-exitcode: exit 5, so CI can
+// tell "no changes" (0) from "changes pending" (5) from an error. Msg is the summary line.
+type ChangesPendingError struct{ Msg string }
+
+func (e *ChangesPendingError) Error() string { return e.Msg }
+
 // PermissionError means the signed-in identity may not do what was asked (found without Graph answering 403,
 // e.g. from the token's claims). Exit 4.
 type PermissionError struct{ Msg string }
@@ -57,6 +64,7 @@ func ExitCode(err error) int {
 	var usage *UsageError
 	var input *InputError
 	var partial *PartialError
+	var pending *ChangesPendingError
 	var auth *graph.AuthError
 	var perm *PermissionError
 	var ge *graph.Error
@@ -67,6 +75,8 @@ func ExitCode(err error) int {
 		return ExitAuth
 	case errors.As(err, &partial):
 		return ExitPartial
+	case errors.As(err, &pending):
+		return ExitChanges
 	}
 	return ExitError
 }

@@ -155,7 +155,8 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 	w := f.IOStreams.ErrOut
 	err = graph.Translate(err)
 	var partial *PartialError
-	if errors.As(err, &partial) {
+	var pending *ChangesPendingError
+	if errors.As(err, &partial) || errors.As(err, &pending) {
 		fmt.Fprintln(w, err) // the result was printed; this is the summary line
 		return
 	}

@@ -299,9 +299,11 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 		ch.Status, ch.Error, ch.Message = result.Failed, err.Error(), strings.Join(notes, "; ")
 		return ch
 	}
+	priority := p.Priority
 	if p.Body != nil {
 		var created struct {
-			ID string `json:"id"`
+			ID       string `json:"id"`
+			Priority int    `json:"priority"`
 		}
 		if p.Current == nil {
 			if err := send("POST", espPath, p.Body, &created); err != nil {
@@ -309,16 +311,21 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 			}
 			if !dryRun {
 				id, ch.ID = created.ID, created.ID
+				if created.Priority == priority {
+					// The service gave the new ESP the priority asked; setPriority to it would fail
+					// (docs/graph.md#enrollment-status-page).
+					priority = 0
+				}
 			}
 		} else if err := send("PATCH", espPath+"/"+escape(id), p.Body, nil); err != nil {
 			return fail(err)
 		}
 	}
-	if p.Priority > 0 {
+	if priority > 0 {
 		if p.PriorityMsg != "" {
 			notes = append(notes, p.PriorityMsg)
 		}
-		if err := send("POST", espPath+"/"+escape(id)+"/setPriority", map[string]any{"priority": p.Priority}, nil); err != nil {
+		if err := send("POST", espPath+"/"+escape(id)+"/setPriority", map[string]any{"priority": priority}, nil); err != nil {
 			return fail(err)
 		}
 	}

@@ -1,0 +1,309 @@
+package layout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/groups"
+	"github.com/autopilotctl/autopilotctl/pkg/prep"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
+)
+
+// Report is what an apply did, object by object in the plan's order.
+type Report struct {
+	Objects []*result.Change `json:"objects"`
+	Summary result.Summary   `json:"summary"`
+	Message string           `json:"message,omitempty"`
+}
+
+// ApplyOptions are how Apply runs.
+type ApplyOptions struct {
+	// Sleep waits between read-backs of objects the service has not replicated yet.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Progress, when set, hears of each object before it is applied.
+	Progress func(done, total int, ch *Change)
+}
+
+// Apply carries out plan in its order — groups, ESPs (create, priority, assign), profiles (create, assign),
+// device preparation (device group owner, policy, binding, assignments), then deletions — through the domain
+// packages' Apply functions. Each object is planned again against the tenant just before its writes, so
+// references to groups created earlier in the run resolve. Objects the plan found unchanged send nothing. The
+// first failure stops the run: the objects after it are reported pending, and the message says what was done.
+func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts ApplyOptions) *Report {
+	p := newPlanner(ctx, c, l)
+	rep := &Report{}
+	failed := false
+	var done []string
+	for n, ch := range plan.all {
+		entry := &result.Change{Kind: ch.Kind, Name: ch.Name, ID: ch.ID}
+		rep.Objects = append(rep.Objects, entry)
+		switch {
+		case failed:
+			entry.Status, entry.Message = result.Pending, "not done: an earlier object failed"
+			continue
+		case ch.Action == Unchanged:
+			entry.Status = result.Unchanged
+			if ch.section == SectionGroups {
+				p.groupIDs[strings.ToLower(ch.Name)] = &groups.Group{ID: ch.ID, DisplayName: ch.Name}
+			}
+			continue
+		}
+		if opts.Progress != nil {
+			opts.Progress(n, len(plan.all), ch)
+		}
+		if err := p.applyOne(ch, entry, opts); err != nil {
+			entry.Status, entry.Error = result.Failed, err.Error()
+		}
+		if entry.Status == result.Failed {
+			failed = true
+			continue
+		}
+		done = append(done, ch.Action+" "+describe(ch))
+	}
+	rep.Summary = result.Summarize(rep.Objects)
+	if failed {
+		what := "nothing"
+		if len(done) > 0 {
+			what = strings.Join(done, ", ")
+		}
+		rep.Message = "done: " + what + ". Fix the cause and run apply again: it plans against the tenant and picks up where this run stopped."
+	}
+	return rep
+}
+
+// describe names an object in messages: its kind in words and its name.
+func describe(ch *Change) string {
+	return KindWord(ch.Kind) + " " + fmt.Sprintf("%q", ch.Name)
+}
+
+// KindWord is a kind as admins say it.
+func KindWord(kind string) string {
+	switch kind {
+	case KindGroup:
+		return "group"
+	case KindESP:
+		return "ESP"
+	case KindProfile:
+		return "profile"
+	case KindPrep:
+		return "device-preparation policy"
+	}
+	return kind
+}
+
+func (p *planner) applyOne(ch *Change, entry *result.Change, opts ApplyOptions) error {
+	if ch.Action == Delete {
+		return p.delete(ch, entry)
+	}
+	switch ch.section {
+	case SectionGroups:
+		return p.applyGroup(ch.index, entry, opts)
+	case SectionESPs:
+		return p.applyESP(ch.index, entry)
+	case SectionProfiles:
+		return p.applyProfile(ch.index, entry)
+	case SectionPrep:
+		return p.applyPrep(ch.index, entry, opts)
+	}
+	return fmt.Errorf("nothing applies %s", describe(ch))
+}
+
+// copyChange fills the report's entry from a domain package's result.
+func copyChange(entry *result.Change, from *result.Change) error {
+	name := entry.Name
+	*entry = *from
+	if entry.Name == "" {
+		entry.Name = name
+	}
+	if entry.Status == result.Failed {
+		return errors.New(entry.Error)
+	}
+	return nil
+}
+
+func (p *planner) applyGroup(i int, entry *result.Change, opts ApplyOptions) error {
+	gp, err := p.planGroup(i)
+	if err != nil {
+		return err
+	}
+	ch, err := groups.Apply(p.ctx, p.c, gp, groups.ApplyOptions{Sleep: opts.Sleep})
+	if err != nil {
+		return err
+	}
+	if ch.ID != "" {
+		p.groupIDs[strings.ToLower(gp.Desired.DisplayName)] = &groups.Group{ID: ch.ID, DisplayName: gp.Desired.DisplayName}
+	}
+	return copyChange(entry, &ch.Change)
+}
+
+// resolveGroups makes sure every group reference is known (an earlier object of this run may have made it).
+func (p *planner) resolveGroups() error {
+	if err := p.resolveRefs(nil); err != nil {
+		return err
+	}
+	for k, g := range p.groupIDs {
+		if g == nil {
+			return fmt.Errorf("group %q has no id: it was not created", k)
+		}
+	}
+	return nil
+}
+
+func (p *planner) applyESP(i int, entry *result.Change) error {
+	if err := p.resolveGroups(); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		var err error
+		if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err != nil {
+			return err
+		}
+		ep, stale, _, err := p.planESP(i)
+		if err != nil {
+			return err
+		}
+		if len(stale) > 0 && attempt == 0 {
+			// Assignments the file doesn't list go first; the ESP is then planned again from what is left.
+			ch, err := enrollment.UnassignESP(p.ctx, p.c, ep.Current, stale, false)
+			if err != nil {
+				return err
+			}
+			if ch.Status == result.Failed {
+				return copyChange(entry, &ch.Change)
+			}
+			continue
+		}
+		ch := enrollment.ApplyESP(p.ctx, p.c, ep, false)
+		if err := copyChange(entry, &ch.Change); err != nil || len(stale) == 0 || entry.Status != result.Unchanged {
+			return err
+		}
+		entry.Status = result.Updated // only assignments were removed
+		return nil
+	}
+}
+
+func (p *planner) applyProfile(i int, entry *result.Change) error {
+	if err := p.resolveGroups(); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		var err error
+		if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err != nil {
+			return err
+		}
+		pp, stale, _, err := p.planProfile(i)
+		if err != nil {
+			return err
+		}
+		if len(stale) > 0 && attempt == 0 {
+			if ch := enrollment.UnassignProfile(p.ctx, p.c, pp.Current, stale, false); ch.Status == result.Failed {
+				return copyChange(entry, &ch.Change)
+			}
+			continue
+		}
+		ch := enrollment.ApplyProfile(p.ctx, p.c, pp, false)
+		if err := copyChange(entry, &ch.Change); err != nil || len(stale) == 0 || entry.Status != result.Unchanged {
+			return err
+		}
+		entry.Status = result.Updated
+		return nil
+	}
+}
+
+func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) error {
+	if err := p.resolveGroups(); err != nil {
+		return err
+	}
+	pp, _, old, err := p.prepPlan(i)
+	if err != nil {
+		return err
+	}
+	replaced := old != nil
+	if replaced {
+		// Another template: the policy can't be converted, so the old one goes and a new one is made.
+		if err := prep.Delete(p.ctx, p.c, old.ID); err != nil {
+			return fmt.Errorf("deleting the policy to replace it: %w", err)
+		}
+		if pp, _, _, err = p.prepPlan(i); err != nil {
+			return err
+		}
+	}
+	rep := prep.Apply(p.ctx, p.c, p.reader, pp, prep.ApplyOptions{Sleep: opts.Sleep})
+	entry.ID = rep.ID
+	var changes []result.FieldChange
+	status := result.Unchanged
+	for _, st := range rep.Steps {
+		changes = append(changes, st.Changes...)
+		switch {
+		case st.Status == result.Failed:
+			return fmt.Errorf("%s: %s", st.Step, st.Error)
+		case st.Step == "policy" && st.Status == result.Created:
+			status = result.Created
+		case status == result.Unchanged && (st.Status == result.Created || st.Status == result.Updated):
+			status = result.Updated
+		}
+	}
+	entry.Changes, entry.Status = changes, status
+	if replaced {
+		entry.Status, entry.Message = result.Replaced, "replaced "+old.ID
+	}
+	if v := rep.Verification; v != nil && !v.OK {
+		var failed []string
+		for _, c := range v.Checks {
+			if !c.OK {
+				failed = append(failed, c.Name+": "+c.Detail)
+			}
+		}
+		return fmt.Errorf("read back as prep verify does: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// delete removes an object the file no longer lists; the plan only offers marked ones.
+func (p *planner) delete(ch *Change, entry *result.Change) error {
+	switch ch.Kind {
+	case KindPrep:
+		if err := prep.Delete(p.ctx, p.c, ch.ID); err != nil {
+			return err
+		}
+	case KindProfile:
+		list, err := enrollment.ListProfiles(p.ctx, p.c, true)
+		if err != nil {
+			return err
+		}
+		pr, err := enrollment.FindProfile(list, ch.ID)
+		if err != nil {
+			return err
+		}
+		if d := enrollment.DeleteProfile(p.ctx, p.c, pr, false); d.Status == result.Failed {
+			return errors.New(d.Error)
+		}
+	case KindESP:
+		list, err := enrollment.ListESPs(p.ctx, p.c, false)
+		if err != nil {
+			return err
+		}
+		e, err := enrollment.FindESP(list, ch.ID)
+		if err != nil {
+			return err
+		}
+		d, err := enrollment.DeleteESP(p.ctx, p.c, e, false)
+		if err != nil {
+			return err
+		}
+		if d.Status == result.Failed {
+			return errors.New(d.Error)
+		}
+	case KindGroup:
+		if err := groups.Delete(p.ctx, p.c, ch.ID); err != nil {
+			return err
+		}
+	}
+	entry.Status = result.Deleted
+	return nil
+}

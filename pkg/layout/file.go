@@ -1,0 +1,390 @@
+// Package layout owns the whole Autopilot layout as one file (docs/architecture.md#one-shape-for-every-kind-of-object):
+// groups, Enrollment Status Pages, deployment profiles and device-preparation policies, referring to each
+// other by name. It reads the file strictly (every problem named by file, line and key before any request),
+// and composes the domain packages' Desired, Current, Diff and Apply in dependency order for plan, apply and
+// export: there is no second code path for the declarative way. It knows nothing of cobra or terminals.
+package layout
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/yamlfile"
+	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
+	"github.com/autopilotctl/autopilotctl/pkg/groups"
+	"github.com/autopilotctl/autopilotctl/pkg/prep"
+	"github.com/autopilotctl/autopilotctl/pkg/rule"
+)
+
+// File is a layout: the sections of autopilot.yaml. Settings carry Graph's property names, and the words
+// the commands take for modes, joins and account types.
+type File struct {
+	Groups            []Group   `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema_description:"Entra ID security groups: dynamic from a rule (groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule) or assigned"`
+	ESPs              []ESP     `yaml:"esps,omitempty" json:"esps,omitempty" jsonschema_description:"Enrollment Status Pages; displayName default is the built-in default ESP"`
+	Profiles          []Profile `yaml:"profiles,omitempty" json:"profiles,omitempty" jsonschema_description:"Autopilot deployment profiles"`
+	DevicePreparation []Prep    `yaml:"devicePreparation,omitempty" json:"devicePreparation,omitempty" jsonschema_description:"Autopilot device-preparation policies with their enrollment-time device group"`
+}
+
+// Group is a security group. One rule source at most: none makes an assigned group.
+type Group struct {
+	DisplayName                   string   `yaml:"displayName" json:"displayName"`
+	Description                   string   `yaml:"description,omitempty" json:"description,omitempty"`
+	GroupTag                      string   `yaml:"groupTag,omitempty" json:"groupTag,omitempty" jsonschema_description:"devices with this group tag (as group create --group-tag)"`
+	PurchaseOrder                 string   `yaml:"purchaseOrder,omitempty" json:"purchaseOrder,omitempty" jsonschema_description:"devices of this purchase order (as group create --purchase-order)"`
+	EnrollmentProfile             string   `yaml:"enrollmentProfile,omitempty" json:"enrollmentProfile,omitempty" jsonschema_description:"devices enrolled with this deployment profile (as group create --enrollment-profile)"`
+	AllAutopilot                  bool     `yaml:"allAutopilot,omitempty" json:"allAutopilot,omitempty" jsonschema_description:"every Autopilot device (as group create --all-autopilot)"`
+	MembershipRule                string   `yaml:"membershipRule,omitempty" json:"membershipRule,omitempty" jsonschema_description:"a dynamic membership rule of your own"`
+	MembershipRuleProcessingState string   `yaml:"membershipRuleProcessingState,omitempty" json:"membershipRuleProcessingState,omitempty" jsonschema:"enum=On,enum=Paused"`
+	Owners                        []string `yaml:"owners,omitempty" json:"owners,omitempty" jsonschema_description:"owner apps by appId"`
+}
+
+// ESP is an Enrollment Status Page: its settings with Graph's names, and the groups it is assigned to.
+type ESP struct {
+	enrollment.ESPSettings `yaml:",inline"`
+	Assign                 []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name"`
+	Exclude                []string `yaml:"exclude,omitempty" json:"exclude,omitempty" jsonschema_description:"groups by name"`
+}
+
+// Profile is a deployment profile: its settings with Graph's names, mode and join as the commands say them,
+// and its assignments.
+type Profile struct {
+	enrollment.ProfileSettings `yaml:",inline"`
+	Mode                       string   `yaml:"mode,omitempty" json:"mode,omitempty" jsonschema:"enum=user-driven,enum=self-deploying,enum=pre-provisioning"`
+	Assign                     []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name"`
+	Exclude                    []string `yaml:"exclude,omitempty" json:"exclude,omitempty" jsonschema_description:"groups by name"`
+	AllDevices                 bool     `yaml:"allDevices,omitempty" json:"allDevices,omitempty" jsonschema_description:"assign to All Devices (one profile at most)"`
+}
+
+// Prep is a device-preparation policy, with the keys of `prep create -f`.
+type Prep struct {
+	prep.Spec `yaml:",inline"`
+}
+
+// Layout is a file read and checked: its objects and where each key is, for errors found later.
+type Layout struct {
+	Path string
+	File File
+	root *yaml.Node
+}
+
+// Read reads path strictly and checks it (see Parse).
+func Read(path string) (*Layout, error) {
+	data, err := safefile.ReadFile(path, yamlfile.MaxBytes)
+	if err != nil {
+		return nil, &yamlfile.Error{File: path, Msg: err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a layout (unknown keys and wrong types are errors) and checks it as a whole: each object's
+// own rules, duplicate names, references between objects in the file, and cycles. Every problem is a
+// yamlfile.Error naming the file, the line and the key; all are returned together.
+func Parse(name string, data []byte) (*Layout, error) {
+	l := &Layout{Path: name}
+	if err := yamlfile.Decode(name, data, &l.File); err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return nil, &yamlfile.Error{File: name, Msg: "not valid YAML"}
+	}
+	l.root = doc.Content[0]
+	if errs := l.check(); len(errs) > 0 {
+		return nil, errs
+	}
+	return l, nil
+}
+
+// Section names, as in the file.
+const (
+	SectionGroups   = "groups"
+	SectionESPs     = "esps"
+	SectionProfiles = "profiles"
+	SectionPrep     = "devicePreparation"
+)
+
+// Errorf is a problem with the key of the i-th object of section (key "" names the object itself).
+func (l *Layout) Errorf(section string, i int, key, format string, a ...any) *yamlfile.Error {
+	msg := fmt.Sprintf(format, a...)
+	where := fmt.Sprintf("%s[%d]", section, i)
+	if key != "" {
+		where += "." + key
+	}
+	return &yamlfile.Error{File: l.Path, Line: l.line(section, i, key), Msg: where + ": " + msg}
+}
+
+// line finds where section[i].key is written (the object's first line when key is absent).
+func (l *Layout) line(section string, i int, key string) int {
+	seq := mapValue(l.root, section)
+	if seq == nil || seq.Kind != yaml.SequenceNode || i >= len(seq.Content) {
+		if seq != nil {
+			return seq.Line
+		}
+		return 0
+	}
+	item := seq.Content[i]
+	if key != "" && item.Kind == yaml.MappingNode {
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if item.Content[j].Value == key {
+				return item.Content[j].Line
+			}
+		}
+	}
+	return item.Line
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == key {
+			return m.Content[j+1]
+		}
+	}
+	return nil
+}
+
+// ruleSource is the group's rule as sent, "" for an assigned group, and how many sources it names.
+func (g Group) ruleSource() (text string, n int) {
+	for _, s := range []struct {
+		set  bool
+		rule func() string
+	}{
+		{g.GroupTag != "", func() string { return rule.GroupTag(g.GroupTag) }},
+		{g.PurchaseOrder != "", func() string { return rule.PurchaseOrder(g.PurchaseOrder) }},
+		{g.EnrollmentProfile != "", func() string { return rule.EnrollmentProfile(g.EnrollmentProfile) }},
+		{g.AllAutopilot, rule.AllAutopilotDevices},
+		{g.MembershipRule != "", func() string { return g.MembershipRule }},
+	} {
+		if s.set {
+			text, n = s.rule(), n+1
+		}
+	}
+	return text, n
+}
+
+// Desired is the group as pkg/groups takes it (the rule linted as `group create` sends it), before the
+// ownership marker.
+func (g Group) Desired() (groups.Desired, error) {
+	text, n := g.ruleSource()
+	if n > 1 {
+		return groups.Desired{}, fmt.Errorf("give one of groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule")
+	}
+	d := groups.Desired{DisplayName: g.DisplayName, Description: g.Description, Dynamic: n == 1, OwnerAppIDs: g.Owners}
+	switch g.MembershipRuleProcessingState {
+	case "", groups.ProcessingOn:
+	case groups.ProcessingPaused:
+		d.Paused = true
+	default:
+		return d, fmt.Errorf("membershipRuleProcessingState %s is not On or Paused", safetext.Quote(g.MembershipRuleProcessingState))
+	}
+	if d.Dynamic {
+		linted, err := rule.Lint(text)
+		if err != nil {
+			return d, err
+		}
+		d.Rule = linted.Send
+	}
+	return d, d.Validate()
+}
+
+// targetNames are assignments by group name, as enrollment targets whose group ids are still to be found.
+func targetNames(assign, exclude []string, all bool) []enrollment.Target {
+	var out []enrollment.Target
+	if all {
+		out = append(out, enrollment.Target{Kind: enrollment.AllDevices})
+	}
+	for _, n := range assign {
+		out = append(out, enrollment.Target{Kind: enrollment.Include, GroupName: n})
+	}
+	for _, n := range exclude {
+		out = append(out, enrollment.Target{Kind: enrollment.Exclude, GroupName: n})
+	}
+	return out
+}
+
+// ref is a reference to a group by name, and where it is written.
+type ref struct {
+	section string
+	index   int
+	key     string
+	name    string
+}
+
+// refs lists every group the file names outside the groups section.
+func (l *Layout) refs() []ref {
+	var out []ref
+	add := func(section string, i int, key string, names ...string) {
+		for _, n := range names {
+			out = append(out, ref{section, i, key, n})
+		}
+	}
+	for i, e := range l.File.ESPs {
+		add(SectionESPs, i, "assign", e.Assign...)
+		add(SectionESPs, i, "exclude", e.Exclude...)
+	}
+	for i, p := range l.File.Profiles {
+		add(SectionProfiles, i, "assign", p.Assign...)
+		add(SectionProfiles, i, "exclude", p.Exclude...)
+	}
+	for i, p := range l.File.DevicePreparation {
+		add(SectionPrep, i, "deviceGroup", p.DeviceGroup)
+		add(SectionPrep, i, "userGroups", p.UserGroups...)
+	}
+	return out
+}
+
+// GroupIndex is the index of the file's group named name (Entra compares names without case), -1 if none.
+func (l *Layout) GroupIndex(name string) int {
+	for i, g := range l.File.Groups {
+		if strings.EqualFold(g.DisplayName, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// check runs the checks that need no tenant.
+func (l *Layout) check() yamlfile.Errors {
+	var errs yamlfile.Errors
+	bad := func(e *yamlfile.Error) { errs = append(errs, e) }
+	dup := func(section, key string, names []string) {
+		seen := map[string]int{}
+		for i, n := range names {
+			k := strings.ToLower(n)
+			if j, ok := seen[k]; ok {
+				bad(l.Errorf(section, i, key, "%s is also the name of %s[%d] (line %d); names must differ", safetext.Quote(n), section, j, l.line(section, j, key)))
+				continue
+			}
+			seen[k] = i
+		}
+	}
+	var names []string
+	for i, g := range l.File.Groups {
+		names = append(names, g.DisplayName)
+		if _, err := g.Desired(); err != nil {
+			bad(l.Errorf(SectionGroups, i, groupKey(g, err), "%v", err))
+		}
+	}
+	dup(SectionGroups, "displayName", names)
+
+	names = nil
+	priorities := map[int]int{}
+	for i, e := range l.File.ESPs {
+		names = append(names, e.DisplayName)
+		if err := e.ESPSettings.Check(); err != nil {
+			bad(l.Errorf(SectionESPs, i, "", "%v", err))
+		}
+		if e.Priority != nil {
+			if j, ok := priorities[*e.Priority]; ok {
+				bad(l.Errorf(SectionESPs, i, "priority", "priority %d is also that of esps[%d]; each ESP has its own", *e.Priority, j))
+			}
+			priorities[*e.Priority] = i
+		}
+		if strings.EqualFold(e.DisplayName, enrollment.DefaultName) && (e.Priority != nil || len(e.Assign)+len(e.Exclude) > 0) {
+			bad(l.Errorf(SectionESPs, i, "", "the default Enrollment Status Page applies to every device at the lowest priority: it takes no priority, assign or exclude"))
+		}
+	}
+	dup(SectionESPs, "displayName", names)
+
+	names = nil
+	allDevices := -1
+	for i := range l.File.Profiles {
+		p := &l.File.Profiles[i]
+		names = append(names, p.DisplayName)
+		if p.Mode != "" {
+			if err := p.SetMode(p.Mode); err != nil {
+				bad(l.Errorf(SectionProfiles, i, "mode", "%v", err))
+				continue
+			}
+		}
+		if _, err := p.ProfileSettings.Check(); err != nil {
+			bad(l.Errorf(SectionProfiles, i, "", "%v", err))
+		}
+		if p.AllDevices {
+			if allDevices >= 0 {
+				bad(l.Errorf(SectionProfiles, i, "allDevices", "profiles[%d] is assigned to All Devices too; only one profile can be", allDevices))
+			}
+			allDevices = i
+			if len(p.Exclude) > 0 {
+				bad(l.Errorf(SectionProfiles, i, "exclude", "All Devices can't be combined with exclusions"))
+			}
+		}
+	}
+	dup(SectionProfiles, "displayName", names)
+
+	names = nil
+	for i, p := range l.File.DevicePreparation {
+		names = append(names, p.Name)
+		spec := p.Spec
+		if _, _, _, err := spec.Check(); err != nil {
+			key := ""
+			if fe, ok := err.(*prep.FieldError); ok {
+				key = fe.Field
+			}
+			bad(l.Errorf(SectionPrep, i, key, "%v", err))
+		}
+		if j := l.GroupIndex(p.DeviceGroup); j >= 0 {
+			if _, n := l.File.Groups[j].ruleSource(); n > 0 {
+				bad(l.Errorf(SectionPrep, i, "deviceGroup", "group %s (groups[%d]) is dynamic; a device-preparation device group must be an assigned security group", safetext.Quote(p.DeviceGroup), j))
+			}
+		}
+	}
+	dup(SectionPrep, "name", names)
+	for _, r := range l.refs() {
+		if strings.TrimSpace(r.name) == "" {
+			bad(l.Errorf(r.section, r.index, r.key, "an empty group name"))
+		} else if err := safetext.Check("group name", r.name); err != nil {
+			bad(l.Errorf(r.section, r.index, r.key, "%v", err))
+		}
+	}
+	errs = append(errs, l.cycles()...)
+	return errs
+}
+
+// groupKey is the key a group's problem belongs to, for its line.
+func groupKey(g Group, err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "membershipRuleProcessingState"):
+		return "membershipRuleProcessingState"
+	case strings.Contains(msg, "owner"):
+		return "owners"
+	case strings.Contains(msg, "description"):
+		return "description"
+	case strings.Contains(msg, "group name"):
+		return "displayName"
+	case g.MembershipRule != "":
+		return "membershipRule"
+	}
+	return ""
+}
+
+// cycles finds groups whose members are chosen by a profile's name while that profile is assigned to them:
+// no device can ever get the profile, so it can never join the group (group → profile → group).
+func (l *Layout) cycles() yamlfile.Errors {
+	var errs yamlfile.Errors
+	for i, g := range l.File.Groups {
+		if g.EnrollmentProfile == "" {
+			continue
+		}
+		for j, p := range l.File.Profiles {
+			if !strings.EqualFold(p.DisplayName, g.EnrollmentProfile) {
+				continue
+			}
+			for _, a := range p.Assign {
+				if strings.EqualFold(a, g.DisplayName) {
+					errs = append(errs, l.Errorf(SectionGroups, i, "enrollmentProfile",
+						"cycle: group %s holds the devices enrolled with profile %s, and that profile (profiles[%d], line %d) is assigned to this group, so no device can join it",
+						safetext.Quote(g.DisplayName), safetext.Quote(p.DisplayName), j, l.line(SectionProfiles, j, "assign")))
+				}
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,662 @@
+package layout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/yamlfile"
+	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/groups"
+	"github.com/autopilotctl/autopilotctl/pkg/prep"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
+)
+
+// Marker ends the description of every object apply creates: --prune deletes only objects that carry it.
+// Brackets, because profile descriptions are reported to refuse parentheses and hyphens
+// (docs/graph.md#deployment-profiles).
+const Marker = "[managed by autopilotctl]"
+
+// Marked reports whether a description carries the ownership marker.
+func Marked(description string) bool {
+	return strings.HasSuffix(strings.TrimSpace(description), Marker)
+}
+
+// withMarker is a description with the marker at its end.
+func withMarker(description string) string {
+	if description == "" {
+		return Marker
+	}
+	return description + " " + Marker
+}
+
+// StripMarker is a description without the marker (what export writes).
+func StripMarker(description string) string {
+	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(description), Marker))
+}
+
+// Actions, as plans print them.
+const (
+	Create    = "create"
+	Update    = "update"
+	Replace   = "replace"
+	Delete    = "delete"
+	Unchanged = "unchanged"
+)
+
+// Field is one property that differs: what the tenant holds and what the file asks.
+type Field struct {
+	Path string `json:"path"`
+	From any    `json:"from"`
+	To   any    `json:"to"`
+}
+
+// Change is what apply would do to one object.
+type Change struct {
+	Kind   string  `json:"kind"`
+	Name   string  `json:"name"`
+	Action string  `json:"action"`
+	ID     string  `json:"id,omitempty"`
+	Fields []Field `json:"fields,omitempty"`
+	Reason string  `json:"reason,omitempty"`
+
+	section string // the file's section; "" for an object only the tenant has (delete)
+	index   int
+}
+
+// Summary counts the plan's objects by action.
+type Summary struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Replace   int `json:"replace"`
+	Delete    int `json:"delete"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Pending is the number of objects that would change.
+func (s Summary) Pending() int { return s.Create + s.Update + s.Replace + s.Delete }
+
+// Plan is what apply would do, object by object, in the order it would do it.
+type Plan struct {
+	Changes []*Change `json:"changes"`
+	Summary Summary   `json:"summary"`
+	all     []*Change // unchanged objects too
+}
+
+// Options are how a plan is made.
+type Options struct {
+	Prune bool // list marked objects the file no longer has, for deletion
+}
+
+// Kinds of object in plans, Graph's entity names (docs/architecture.md#one-result-model).
+const (
+	KindGroup   = groups.Kind
+	KindESP     = enrollment.ESPKind
+	KindProfile = enrollment.ProfileKind
+	KindPrep    = prep.Kind
+)
+
+// planner holds what one plan (or apply) has read from the tenant.
+type planner struct {
+	ctx      context.Context
+	c        *graph.Client
+	l        *Layout
+	groupIDs map[string]*groups.Group // by lower-case name; a nil value is a group the file will create
+	esps     []*enrollment.ESP
+	profiles []*enrollment.Profile
+	reader   *prep.Reader
+	prune    bool
+}
+
+func newPlanner(ctx context.Context, c *graph.Client, l *Layout) *planner {
+	return &planner{ctx: ctx, c: c, l: l, groupIDs: map[string]*groups.Group{}, reader: prep.NewReader(c)}
+}
+
+// InputError is a file that can't be planned as written — a reference the tenant can't resolve, a conflict
+// with the tenant: nothing was sent, and the file must change (exit 2).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// refusal makes a domain package's "the input must change" an *InputError at the object's line.
+func (p *planner) refusal(section string, i int, key string, err error) error {
+	if !isRefusal(err) {
+		return err
+	}
+	return &InputError{Err: p.l.Errorf(section, i, key, "%v", err)}
+}
+
+func isRefusal(err error) bool {
+	var gc *groups.ConflictError
+	var ga *groups.AmbiguousError
+	var gn *groups.NotFoundError
+	var pc *prep.ConflictError
+	var pg *prep.GroupError
+	return enrollment.IsRefusal(err) || prep.IsLookup(err) || errors.As(err, &gc) || errors.As(err, &ga) ||
+		errors.As(err, &gn) || errors.As(err, &pc) || errors.As(err, &pg)
+}
+
+// Make reads the tenant and compares it with the layout, object by object, through the domain packages:
+// nothing is written. A file that can't be planned is an *InputError.
+func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan, error) {
+	p := newPlanner(ctx, c, l)
+	p.prune = opts.Prune
+	plan := &Plan{}
+	steps := []func(*Plan) error{p.planGroups, p.resolveRefs, p.planESPs, p.planProfiles, p.planPreps}
+	if opts.Prune {
+		steps = append(steps, p.planPrune)
+	}
+	for _, step := range steps {
+		if err := step(plan); err != nil {
+			return nil, err
+		}
+	}
+	plan.summarize()
+	return plan, nil
+}
+
+func (plan *Plan) add(ch *Change) { plan.all = append(plan.all, ch) }
+
+func (plan *Plan) summarize() {
+	plan.Changes, plan.Summary = []*Change{}, Summary{}
+	for _, ch := range plan.all {
+		switch ch.Action {
+		case Create:
+			plan.Summary.Create++
+		case Update:
+			plan.Summary.Update++
+		case Replace:
+			plan.Summary.Replace++
+		case Delete:
+			plan.Summary.Delete++
+		default:
+			plan.Summary.Unchanged++
+			continue
+		}
+		plan.Changes = append(plan.Changes, ch)
+	}
+}
+
+func fields(changes []result.FieldChange) []Field {
+	var out []Field
+	for _, c := range changes {
+		out = append(out, Field{Path: c.Field, From: c.From, To: c.To})
+	}
+	return out
+}
+
+func action(created bool, fs []Field) string {
+	switch {
+	case created:
+		return Create
+	case len(fs) > 0:
+		return Update
+	}
+	return Unchanged
+}
+
+// --- groups ---
+
+// planGroup compares the file's i-th group with the tenant through groups.PlanGroup. The description
+// carries the marker when the group is created, or already carries it.
+func (p *planner) planGroup(i int) (*groups.Plan, error) {
+	g := p.l.File.Groups[i]
+	d, err := g.Desired()
+	if err != nil {
+		return nil, &InputError{Err: p.l.Errorf(SectionGroups, i, "", "%v", err)}
+	}
+	for _, pr := range p.l.File.DevicePreparation {
+		// A device-preparation device group is owned by the Intune Provisioning Client: bound when it is created.
+		if strings.EqualFold(pr.DeviceGroup, g.DisplayName) && !slices.ContainsFunc(d.OwnerAppIDs, func(a string) bool { return strings.EqualFold(a, prep.ProvisioningClientAppID) }) {
+			d.OwnerAppIDs = append(slices.Clone(d.OwnerAppIDs), prep.ProvisioningClientAppID)
+		}
+	}
+	file := d.Description
+	d.Description = withMarker(file)
+	gp, err := groups.PlanGroup(p.ctx, p.c, d)
+	if err != nil {
+		return nil, p.refusal(SectionGroups, i, "displayName", err)
+	}
+	if gp.Current != nil && !Marked(gp.Current.Description) {
+		gp.Desired.Description = file
+		gp.Changes, gp.MissingOwners = groups.Diff(gp.Desired, gp.Current, gp.Owners)
+	}
+	return gp, nil
+}
+
+func (p *planner) planGroups(plan *Plan) error {
+	for i, g := range p.l.File.Groups {
+		gp, err := p.planGroup(i)
+		if err != nil {
+			return err
+		}
+		ch := &Change{Kind: KindGroup, Name: g.DisplayName, section: SectionGroups, index: i}
+		ch.Fields = fields(gp.Changes)
+		if gp.Current != nil {
+			ch.ID = gp.Current.ID
+		}
+		ch.Action = action(gp.Current == nil, ch.Fields)
+		p.groupIDs[strings.ToLower(g.DisplayName)] = gp.Current
+		plan.add(ch)
+	}
+	return nil
+}
+
+// resolveRefs finds each group the file names but does not list, in the tenant: one that isn't there is a
+// dangling reference (exit 2, before any write).
+func (p *planner) resolveRefs(*Plan) error {
+	for _, r := range p.l.refs() {
+		k := strings.ToLower(r.name)
+		if _, ok := p.groupIDs[k]; ok {
+			continue
+		}
+		g, err := groups.Current(p.ctx, p.c, r.name)
+		if err == nil && g == nil {
+			err = &groups.NotFoundError{NameOrID: r.name}
+		}
+		if err != nil {
+			if isRefusal(err) {
+				return &InputError{Err: p.l.Errorf(r.section, r.index, r.key, "group %s is neither in the file's groups nor in the tenant", safetext.Quote(r.name))}
+			}
+			return err
+		}
+		p.groupIDs[k] = g
+	}
+	return nil
+}
+
+// targets turns names into enrollment targets; a group the file will create has no id yet.
+func (p *planner) targets(assign, exclude []string, all bool) []enrollment.Target {
+	ts := targetNames(assign, exclude, all)
+	for i, t := range ts {
+		if g := p.groupIDs[strings.ToLower(t.GroupName)]; g != nil {
+			ts[i].GroupID, ts[i].GroupName = g.ID, g.DisplayName
+		}
+	}
+	return ts
+}
+
+// assignmentDrift compares the whole set of targets: what the tenant has that the file does not (stale),
+// and the field that shows it.
+func assignmentDrift(have, want []enrollment.Target) (stale []enrollment.Target, f *Field) {
+	key := func(t enrollment.Target) string {
+		if t.GroupID == "" && t.Kind != enrollment.AllDevices {
+			return t.Kind + "/name/" + strings.ToLower(t.GroupName)
+		}
+		return t.Kind + "/" + strings.ToLower(t.GroupID)
+	}
+	wantKeys, haveKeys := map[string]bool{}, map[string]bool{}
+	for _, t := range want {
+		wantKeys[key(t)] = true
+	}
+	for _, t := range have {
+		haveKeys[key(t)] = true
+		if !wantKeys[key(t)] {
+			stale = append(stale, t)
+		}
+	}
+	added := false
+	for _, t := range want {
+		added = added || !haveKeys[key(t)]
+	}
+	if len(stale) == 0 && !added {
+		return nil, nil
+	}
+	return stale, &Field{Path: "assignments", From: targetList(have), To: targetList(want)}
+}
+
+func targetList(ts []enrollment.Target) []string {
+	out := []string{}
+	for _, t := range ts {
+		out = append(out, t.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// withoutAssignments drops the domain's own "assignments" change (it only adds); the layout's is the whole set.
+func withoutAssignments(fs []Field) []Field {
+	return slices.DeleteFunc(fs, func(f Field) bool { return f.Path == "assignments" })
+}
+
+// --- ESPs ---
+
+// espDesired is the file's i-th ESP as enrollment takes it, against cur (nil: create), with apps resolved.
+func (p *planner) espDesired(i int, cur *enrollment.ESP) (enrollment.ESPDesired, error) {
+	e := p.l.File.ESPs[i]
+	s := e.ESPSettings
+	if cur != nil && cur.Default {
+		s.DisplayName = cur.DisplayName
+	}
+	if cur == nil || Marked(str(cur.Props["description"])) {
+		if cur == nil || s.Description != nil {
+			d := withMarker(deref(s.Description))
+			s.Description = &d
+		}
+	}
+	if s.SelectedMobileAppIDs != nil {
+		ids, err := enrollment.ResolveApps(p.ctx, p.c, *s.SelectedMobileAppIDs)
+		if err != nil {
+			return enrollment.ESPDesired{}, p.refusal(SectionESPs, i, "selectedMobileAppIds", err)
+		}
+		s.SelectedMobileAppIDs = &ids
+	}
+	return enrollment.ESPDesired{Settings: s, Targets: p.targets(e.Assign, e.Exclude, false)}, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// findESP is the file's i-th ESP in the tenant, nil when there is none.
+func (p *planner) findESP(i int) (*enrollment.ESP, error) {
+	cur, err := enrollment.FindESP(p.esps, p.l.File.ESPs[i].DisplayName)
+	var nf *enrollment.NotFoundError
+	if errors.As(err, &nf) {
+		if strings.EqualFold(p.l.File.ESPs[i].DisplayName, enrollment.DefaultName) {
+			return nil, &InputError{Err: p.l.Errorf(SectionESPs, i, "displayName", "the tenant has no default Enrollment Status Page")}
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, p.refusal(SectionESPs, i, "displayName", err)
+	}
+	return cur, nil
+}
+
+// planESP compares the file's i-th ESP with p.esps.
+func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Change, error) {
+	ch := &Change{Kind: KindESP, Name: p.l.File.ESPs[i].DisplayName, section: SectionESPs, index: i}
+	cur, err := p.findESP(i)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := p.espDesired(i, cur)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ep, err := enrollment.PlanESP(p.esps, cur, d)
+	if err != nil {
+		return nil, nil, nil, p.refusal(SectionESPs, i, "", err)
+	}
+	ch.Fields = withoutAssignments(fields(ep.Changes))
+	var stale []enrollment.Target
+	if cur != nil {
+		ch.ID = cur.ID
+		if !cur.Default {
+			var f *Field
+			if stale, f = assignmentDrift(cur.Assignments, d.Targets); f != nil {
+				ch.Fields = append(ch.Fields, *f)
+			}
+		}
+	}
+	ch.Action = action(cur == nil, ch.Fields)
+	return ep, stale, ch, nil
+}
+
+func (p *planner) planESPs(plan *Plan) error {
+	if len(p.l.File.ESPs) == 0 && !p.needLists() {
+		return nil
+	}
+	var err error
+	if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err != nil {
+		return err
+	}
+	for i := range p.l.File.ESPs {
+		_, _, ch, err := p.planESP(i)
+		if err != nil {
+			return err
+		}
+		plan.add(ch)
+	}
+	return nil
+}
+
+// needLists is set when prune needs every ESP and profile even if the file lists none.
+func (p *planner) needLists() bool { return p.prune }
+
+// --- profiles ---
+
+func (p *planner) profileDesired(i int, cur *enrollment.Profile) enrollment.ProfileDesired {
+	pr := p.l.File.Profiles[i]
+	s := pr.ProfileSettings
+	if cur == nil || Marked(str(cur.Props["description"])) {
+		if cur == nil || s.Description != nil {
+			d := withMarker(deref(s.Description))
+			s.Description = &d
+		}
+	}
+	return enrollment.ProfileDesired{Settings: s, Targets: p.targets(pr.Assign, pr.Exclude, pr.AllDevices), Replace: true}
+}
+
+func (p *planner) findProfile(i int) (*enrollment.Profile, error) {
+	cur, err := enrollment.FindProfile(p.profiles, p.l.File.Profiles[i].DisplayName)
+	var nf *enrollment.NotFoundError
+	if errors.As(err, &nf) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, p.refusal(SectionProfiles, i, "displayName", err)
+	}
+	return cur, nil
+}
+
+// planProfile compares the file's i-th profile with p.profiles. The All Devices holder is checked against
+// the tenant's other profiles, except those the file takes All Devices from.
+func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Target, *Change, error) {
+	ch := &Change{Kind: KindProfile, Name: p.l.File.Profiles[i].DisplayName, section: SectionProfiles, index: i}
+	cur, err := p.findProfile(i)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d := p.profileDesired(i, cur)
+	pp, err := enrollment.PlanProfile(p.othersForAllDevices(i), cur, d)
+	if err != nil {
+		return nil, nil, nil, p.refusal(SectionProfiles, i, "allDevices", err)
+	}
+	ch.Fields = withoutAssignments(fields(pp.Changes))
+	var stale []enrollment.Target
+	if cur != nil {
+		ch.ID = cur.ID
+		var f *Field
+		if stale, f = assignmentDrift(cur.Assignments, d.Targets); f != nil {
+			ch.Fields = append(ch.Fields, *f)
+		}
+	}
+	ch.Action = action(cur == nil, ch.Fields)
+	if pp.Replace != "" {
+		ch.Action, ch.Reason = Replace, pp.Replace
+	}
+	return pp, stale, ch, nil
+}
+
+// othersForAllDevices is the profile list PlanProfile checks the All Devices holder in: a tenant profile the
+// file also lists without All Devices will lose it, so it does not count.
+func (p *planner) othersForAllDevices(i int) []*enrollment.Profile {
+	var out []*enrollment.Profile
+	for _, o := range p.profiles {
+		j := slices.IndexFunc(p.l.File.Profiles, func(fp Profile) bool { return strings.EqualFold(fp.DisplayName, o.DisplayName) })
+		if j >= 0 && j != i && !p.l.File.Profiles[j].AllDevices {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (p *planner) planProfiles(plan *Plan) error {
+	if len(p.l.File.Profiles) == 0 && !p.needLists() {
+		return nil
+	}
+	var err error
+	if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err != nil {
+		return err
+	}
+	for i := range p.l.File.Profiles {
+		_, _, ch, err := p.planProfile(i)
+		if err != nil {
+			return err
+		}
+		plan.add(ch)
+	}
+	return nil
+}
+
+// --- device preparation ---
+
+// prepPlan resolves the file's i-th policy through prep.NewPlan. A device group or user group the file
+// creates but the tenant does not have yet is planned as to be created (pending); replace is the mode
+// changing (another template).
+func (p *planner) prepPlan(i int) (pp *prep.Plan, pending []string, replace *prep.Policy, err error) {
+	spec := p.l.File.DevicePreparation[i].Spec
+	m, timeout, _, err := spec.Check()
+	if err != nil {
+		return nil, nil, nil, &InputError{Err: p.l.Errorf(SectionPrep, i, "", "%v", err)}
+	}
+	if p.l.GroupIndex(spec.DeviceGroup) >= 0 && p.groupIDs[strings.ToLower(spec.DeviceGroup)] == nil {
+		spec.CreateDeviceGroup = true
+	}
+	spec.UserGroups = slices.DeleteFunc(slices.Clone(spec.UserGroups), func(n string) bool {
+		if p.groupIDs[strings.ToLower(n)] == nil {
+			pending = append(pending, n)
+			return true
+		}
+		return false
+	})
+	cur, err := prep.Current(p.ctx, p.c, spec.Name)
+	if err != nil {
+		return nil, nil, nil, p.refusal(SectionPrep, i, "name", err)
+	}
+	if cur == nil || Marked(cur.Description) {
+		spec.Description = withMarker(spec.Description)
+	}
+	pp, err = prep.NewPlan(p.ctx, p.c, p.reader, spec, m, timeout, true)
+	var conflict *prep.ConflictError
+	if errors.As(err, &conflict) && cur != nil && cur.Mode != m {
+		return nil, pending, cur, nil
+	}
+	if err != nil {
+		return nil, nil, nil, p.refusal(SectionPrep, i, "", err)
+	}
+	pp.ExactUserGroups = true
+	return pp, pending, nil, nil
+}
+
+func (p *planner) planPreps(plan *Plan) error {
+	for i, d := range p.l.File.DevicePreparation {
+		ch := &Change{Kind: KindPrep, Name: d.Name, section: SectionPrep, index: i}
+		pp, pending, old, err := p.prepPlan(i)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			ch.ID, ch.Action = old.ID, Replace
+			ch.Reason = fmt.Sprintf("its mode changes from %s to %s (another policy template)", old.Mode, modeWord(d.Mode))
+			plan.add(ch)
+			continue
+		}
+		rep := prep.Apply(p.ctx, p.c, p.reader, pp, prep.ApplyOptions{DryRun: true})
+		created := pp.Current == nil
+		if !created {
+			ch.ID = pp.Current.ID
+		}
+		for _, st := range rep.Steps {
+			if st.Step == "servicePrincipal" || st.Step == "deviceGroup" && pp.DeviceGroup == nil {
+				continue // the groups section (or the policy's create) makes these
+			}
+			if st.Step == "deviceGroup" && len(st.Changes) > 0 {
+				ch.Fields = append(ch.Fields, Field{Path: "deviceGroup.owners", From: st.Changes[0].From, To: st.Changes[0].To})
+				continue
+			}
+			if !created {
+				ch.Fields = append(ch.Fields, fields(st.Changes)...)
+			}
+		}
+		if len(pending) > 0 && !created {
+			ch.Fields = append(ch.Fields, Field{Path: "userGroups", From: pp.Current.UserGroupIDs, To: append(slices.Clone(d.UserGroups), pending...)})
+		}
+		ch.Action = action(created, ch.Fields)
+		plan.add(ch)
+	}
+	return nil
+}
+
+func modeWord(m string) string {
+	if mode, err := prep.ParseMode(m); err == nil {
+		return string(mode)
+	}
+	return m
+}
+
+// --- prune ---
+
+// planPrune lists the objects carrying the marker that the file no longer has, in the order they would be
+// deleted: policies, profiles, ESPs, then groups.
+func (p *planner) planPrune(plan *Plan) error {
+	listed := func(names []string, name string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
+	}
+	var names []string
+	for _, d := range p.l.File.DevicePreparation {
+		names = append(names, d.Name)
+	}
+	policies, err := prep.List(p.ctx, p.c)
+	if err != nil {
+		return err
+	}
+	for _, pol := range policies {
+		if Marked(pol.Description) && !listed(names, pol.Name) {
+			plan.add(&Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
+		}
+	}
+	names = nil
+	for _, d := range p.l.File.Profiles {
+		names = append(names, d.DisplayName)
+	}
+	for _, o := range p.profiles {
+		if Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+			plan.add(&Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
+		}
+	}
+	names = nil
+	for _, d := range p.l.File.ESPs {
+		names = append(names, d.DisplayName)
+	}
+	for _, o := range p.esps {
+		if !o.Default && Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+			plan.add(&Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
+		}
+	}
+	names = nil
+	for _, d := range p.l.File.Groups {
+		names = append(names, d.DisplayName)
+	}
+	return groups.List(p.ctx, p.c, func(g *groups.Group) error {
+		if Marked(g.Description) && !listed(names, g.DisplayName) {
+			plan.add(&Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
+		}
+		return nil
+	})
+}
+
+// IsInput reports whether err means the file must change (exit 2): a yamlfile problem or an *InputError.
+func IsInput(err error) bool {
+	var ie *InputError
+	var ye *yamlfile.Error
+	var yes yamlfile.Errors
+	return errors.As(err, &ie) || errors.As(err, &ye) || errors.As(err, &yes)
+}
