@@ -3,6 +3,7 @@ package group
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +28,8 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Use:   "delete NAME|ID [--yes]",
 		Short: "Delete a group",
 		Long: "Deletes the group named exactly NAME (or with id ID). Asks for confirmation in a terminal; elsewhere\n" +
-			"--yes is required. Profiles, Enrollment Status Pages and policies assigned to the group lose that target.",
+			"--yes is required. Profiles, Enrollment Status Pages and device-preparation policies that use the group\n" +
+			"(assigned, excluded, or bound as the enrollment-time device group) are listed first: they lose it.",
 		Example: "  autopilotctl group delete \"Autopilot - Old\"\n" +
 			"  autopilotctl group delete 00000000-0000-4000-8000-000000000001 --yes",
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
@@ -59,8 +61,20 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	ch := &groups.Change{Change: result.Change{Kind: groups.Kind, Name: g.DisplayName, ID: g.ID, Status: result.WouldDelete},
 		DisplayName: g.DisplayName, MembershipRule: g.MembershipRule}
+	uses, unread := dependents(ctx, c, g.ID)
+	w := f.IOStreams.ErrOut
+	if len(uses) > 0 {
+		fmt.Fprintf(w, "group %s is used by:\n  %s\n", safetext.Quote(g.DisplayName), strings.Join(uses, "\n  "))
+		ch.Message = fmt.Sprintf("used by %d assignment(s) or binding(s), which lose this group: %s", len(uses), strings.Join(uses, "; "))
+	}
+	for _, u := range unread {
+		fmt.Fprintf(w, "warning: could not check whether %s use the group\n", u)
+	}
 	if !opts.DryRun {
 		question := fmt.Sprintf("Delete %s group %s (%s)?", g.Type(), safetext.Quote(g.DisplayName), safetext.Short(g.ID))
+		if len(uses) > 0 {
+			question = fmt.Sprintf("Delete %s group %s (%s), which %d assignment(s) or binding(s) above use?", g.Type(), safetext.Quote(g.DisplayName), safetext.Short(g.ID), len(uses))
+		}
 		if err := cmdutil.Confirm(f, opts.Yes, question, "not deleting anything"); err != nil {
 			return err
 		}

@@ -465,3 +465,24 @@ func TestListAutopilot(t *testing.T) {
 		t.Errorf("list --autopilot = %s", got)
 	}
 }
+
+// Deleting a group names what uses it first: the demo's ESP and profile are assigned to its all-devices group.
+func TestDeleteNamesWhatUsesTheGroup(t *testing.T) {
+	e := cmdtest.New(t, graphmock.Options{Seed: graphmock.DemoSeed()})
+	if code := run(e, "delete", "Autopilot - All devices", "--dry-run"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.Stderr)
+	}
+	want := "group \"Autopilot - All devices\" is used by:\n" +
+		"  Enrollment Status Page \"ESP - Autopilot\" (assigned)\n" +
+		"  deployment profile \"UD - Entra join\" (assigned)\n"
+	if !strings.HasPrefix(e.Stderr.String(), want) || len(e.Writes()) != 0 {
+		t.Errorf("stderr:\n%s\nwant prefix:\n%s", e.Stderr, want)
+	}
+	e.Stderr.Reset()
+	e.Factory.IOStreams.SetTTY(true, false, true)
+	e.Factory.IOStreams.In = strings.NewReader("n\n")
+	if code := run(e, "delete", "Autopilot - All devices"); code != 2 ||
+		!strings.Contains(e.Stderr.String(), "which 2 assignment(s) or binding(s) above use? [y/N]") {
+		t.Errorf("question: exit %d %s", code, e.Stderr)
+	}
+}
