@@ -171,6 +171,12 @@ func groupProblems(g *groups.Group) []groupProblem {
 	}
 }
 
+// OwnedByProvisioningClient reports whether the Intune Provisioning Client is among a group's owners (matched by
+// appId, docs/graph.md#device-preparation-and-enrollment-time-grouping).
+func OwnedByProvisioningClient(owners []groups.Owner) bool {
+	return hasOwnerApp(owners, ProvisioningClientAppID)
+}
+
 func hasOwnerApp(owners []groups.Owner, appID string) bool {
 	return slices.ContainsFunc(owners, func(o groups.Owner) bool { return strings.EqualFold(o.AppID, appID) })
 }

@@ -390,13 +390,20 @@ const importsPath = "/deviceManagement/importedWindowsAutopilotDeviceIdentities"
 
 // listRecords pages through the tenant's import records (other admins' too: callers pick this run's).
 func (r *run) listRecords(ctx context.Context, each func(importRecord)) error {
-	return r.client.List(ctx, importsPath, func(raw json.RawMessage) error {
+	return ListRecords(ctx, r.client, func(rec Record) error { each(rec); return nil })
+}
+
+// Record is an import record (importedWindowsAutopilotDeviceIdentity) as the pipeline reads it.
+type Record = importRecord
+
+// ListRecords pages through the tenant's import records, every admin's, for readers such as `device diagnose`.
+func ListRecords(ctx context.Context, c *graph.Client, each func(Record) error) error {
+	return c.List(ctx, importsPath, func(raw json.RawMessage) error {
 		var rec importRecord
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			return err
 		}
-		each(rec)
-		return nil
+		return each(rec)
 	})
 }
 
