@@ -25,6 +25,7 @@ func NewCmdDevice(f *cmdutil.Factory) *cobra.Command {
 		NewCmdUnassignUser(f, nil),
 		NewCmdDelete(f, nil),
 		NewCmdSync(f, nil),
+		NewCmdDiagnose(f, nil),
 	)
 	return cmd
 }
