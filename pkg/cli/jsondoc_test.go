@@ -93,7 +93,7 @@ var notExercised = map[string][]string{
 	// enrolled devices have no managed device.
 	"`device tag`, `device delete`, `device assign-user`, `device unassign-user`": {"managedDeviceId"},
 	// A failed verify check and a failed create: the demo tenant's policy passes every check.
-	"`prep verify`": {"fix"},
+	"`prep verify`":                {"fix"},
 	"`prep create`, `prep update`": {"fix", "message"},
 	// The demo token is a JWT with every permission, and Graph accepts it: nothing is missing, no check
 	// message, no note.
