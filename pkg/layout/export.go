@@ -74,6 +74,9 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 				x.Priority = &prio
 			}
 			x.Description = markerless(x.Description)
+			if t := x.InstallProgressTimeoutInMinutes; t != nil && *t == 0 {
+				x.InstallProgressTimeoutInMinutes = nil // the default ESP's page-off 0, which no file may ask for
+			}
 			if x.Assign, x.Exclude, _, err = named(e.Assignments); err != nil {
 				return nil, err
 			}

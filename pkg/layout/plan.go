@@ -107,6 +107,7 @@ type planner struct {
 	c        *graph.Client
 	l        *Layout
 	groupIDs map[string]*groups.Group // by lower-case name; a nil value is a group the file will create
+	names    map[string]string        // group id → name, for assignments read from the tenant
 	esps     []*enrollment.ESP
 	profiles []*enrollment.Profile
 	reader   *prep.Reader
@@ -114,7 +115,7 @@ type planner struct {
 }
 
 func newPlanner(ctx context.Context, c *graph.Client, l *Layout) *planner {
-	return &planner{ctx: ctx, c: c, l: l, groupIDs: map[string]*groups.Group{}, reader: prep.NewReader(c)}
+	return &planner{ctx: ctx, c: c, l: l, groupIDs: map[string]*groups.Group{}, names: map[string]string{}, reader: prep.NewReader(c)}
 }
 
 // InputError is a file that can't be planned as written — a reference the tenant can't resolve, a conflict
@@ -282,6 +283,21 @@ func (p *planner) targets(assign, exclude []string, all bool) []enrollment.Targe
 	return ts
 }
 
+// drift is assignmentDrift with the tenant's targets named: from the groups this plan knows, else read.
+func (p *planner) drift(have, want []enrollment.Target) ([]enrollment.Target, *Field, error) {
+	have = slices.Clone(have)
+	for _, g := range p.groupIDs {
+		if g != nil {
+			p.names[g.ID] = g.DisplayName
+		}
+	}
+	if err := enrollment.NameGroups(p.ctx, p.c, have, p.names); err != nil {
+		return nil, nil, err
+	}
+	stale, f := assignmentDrift(have, want)
+	return stale, f, nil
+}
+
 // assignmentDrift compares the whole set of targets: what the tenant has that the file does not (stale),
 // and the field that shows it.
 func assignmentDrift(have, want []enrollment.Target) (stale []enrollment.Target, f *Field) {
@@ -399,7 +415,10 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 		ch.ID = cur.ID
 		if !cur.Default {
 			var f *Field
-			if stale, f = assignmentDrift(cur.Assignments, d.Targets); f != nil {
+			if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
+				return nil, nil, nil, err
+			}
+			if f != nil {
 				ch.Fields = append(ch.Fields, *f)
 			}
 		}
@@ -473,7 +492,10 @@ func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Targ
 	if cur != nil {
 		ch.ID = cur.ID
 		var f *Field
-		if stale, f = assignmentDrift(cur.Assignments, d.Targets); f != nil {
+		if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
+			return nil, nil, nil, err
+		}
+		if f != nil {
 			ch.Fields = append(ch.Fields, *f)
 		}
 	}

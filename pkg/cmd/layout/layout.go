@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,10 +63,11 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool) 
 	return l, c, plan, err
 }
 
-// show is a value in a plan line: strings quoted and escaped, the rest as JSON.
+// show is a value in a plan line, whole (rules are compared whole): strings quoted with every control and
+// format character escaped, the rest as JSON.
 func show(v any) string {
 	if s, ok := v.(string); ok {
-		return safetext.Quote(s)
+		return strconv.Quote(s)
 	}
 	b, _ := json.Marshal(v)
 	return safetext.Escape(string(b))
