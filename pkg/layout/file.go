@@ -31,7 +31,7 @@ type File struct {
 
 // Group is a security group. One rule source at most: none makes an assigned group.
 type Group struct {
-	DisplayName                   string   `yaml:"displayName" json:"displayName"`
+	DisplayName                   string   `yaml:"displayName" json:"displayName" jsonschema:"required"`
 	Description                   string   `yaml:"description,omitempty" json:"description,omitempty"`
 	GroupTag                      string   `yaml:"groupTag,omitempty" json:"groupTag,omitempty" jsonschema_description:"devices with this group tag (as group create --group-tag)"`
 	PurchaseOrder                 string   `yaml:"purchaseOrder,omitempty" json:"purchaseOrder,omitempty" jsonschema_description:"devices of this purchase order (as group create --purchase-order)"`
