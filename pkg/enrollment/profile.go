@@ -230,7 +230,7 @@ func profileFrom(raw json.RawMessage) (*Profile, error) {
 	if err := json.Unmarshal(raw, &props); err != nil {
 		return nil, fmt.Errorf("reading a deployment profile from Graph: %w", err)
 	}
-	p := &Profile{Props: props, Join: JoinEntra, Mode: UserDriven}
+	p := &Profile{Props: props, Join: JoinEntra, Mode: UserDriven, Assignments: []Target{}}
 	p.ID, _ = props["id"].(string)
 	p.DisplayName, _ = props["displayName"].(string)
 	if props["@odata.type"] == hybridType {
@@ -277,15 +277,7 @@ func CountDevices(ctx context.Context, c *graph.Client, p *Profile) error {
 
 // AssignedDevices pages through the ids of the Autopilot devices the profile is assigned to.
 func AssignedDevices(ctx context.Context, c *graph.Client, profileID string, each func(deviceID string) error) error {
-	return c.List(ctx, profilesPath+"/"+escape(profileID)+"/assignedDevices?$select=id", func(raw json.RawMessage) error {
-		var d struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return fmt.Errorf("reading a profile's assigned device from Graph: %w", err)
-		}
-		return each(d.ID)
-	})
+	return assignedDevices(ctx, c, profileID, func(id, _ string) error { return each(id) })
 }
 
 // FindProfile picks the profile an argument names: an id, or an exact display name without regard to case.
@@ -365,6 +357,9 @@ func PlanProfile(list []*Profile, cur *Profile, d ProfileDesired) (*ProfilePlan,
 	}
 	oobe := func(m map[string]any) map[string]any { return asMap(m["outOfBoxExperienceSetting"]) }
 	if err := checkAllDevices(list, cur, d.Targets); err != nil {
+		return nil, err
+	}
+	if err := CheckTargets(nil, d.Targets); err != nil {
 		return nil, err
 	}
 	if cur == nil {
@@ -570,6 +565,8 @@ func ApplyProfile(ctx context.Context, c *graph.Client, p *ProfilePlan, dryRun b
 	switch {
 	case dryRun && cur == nil:
 		ch.Status = result.WouldCreate
+	case dryRun && replacing:
+		ch.Status, ch.Message = result.WouldReplace, "would replace "+cur.ID+": "+p.Replace
 	case dryRun:
 		ch.Status = result.WouldUpdate
 	case cur == nil:
