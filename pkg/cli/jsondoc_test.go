@@ -40,6 +40,7 @@ func jsonDocRuns(t *testing.T) []jsonDocRun {
 		pshow = "`prep show`, `prep list`, `prep delete`"
 		ewr   = "`esp create|update|assign|unassign|set-priority|delete`, `profile create|update|assign|unassign|delete`"
 		eshow = "`esp list`, `esp show`, `profile list`, `profile show`"
+		diag  = "`device diagnose`"
 	)
 	return []jsonDocRun{
 		{imp, []string{"device", "import", "../../examples/devices.csv", "--sync"}, 0},
@@ -80,6 +81,8 @@ func jsonDocRuns(t *testing.T) []jsonDocRun {
 		{eshow, []string{"esp", "show", "ESP Marketing"}, 0},
 		{eshow, []string{"profile", "list", "--devices"}, 0},
 		{eshow, []string{"profile", "show", "Autopilot Marketing"}, 0},
+		{diag, []string{"device", "diagnose", "5CG2461KX7", "NOPE-1"}, 2},
+		{diag, []string{"device", "diagnose", "--all", "--summary", "--expect-device-preparation"}, 1},
 		{pshow, []string{"prep", "delete", "DPP - Sales", "--yes"}, 0},
 	}
 }
