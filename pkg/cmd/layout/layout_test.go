@@ -80,6 +80,7 @@ func noChanges(t *testing.T, e *cmdtest.Env, file string) {
 	if w := writes(e); len(w) > 0 {
 		t.Errorf("plan wrote: %v", w)
 	}
+	t.Logf("no-change plan of %s: %d requests", filepath.Base(file), len(e.Mock.Requests()))
 }
 
 func TestExampleLayoutsApplyToAnEmptyTenantThenPlanNoChanges(t *testing.T) {
