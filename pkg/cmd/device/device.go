@@ -27,5 +27,6 @@ func NewCmdDevice(f *cmdutil.Factory) *cobra.Command {
 		NewCmdSync(f, nil),
 		NewCmdDiagnose(f, nil),
 	)
+	addCompletion(f, cmd)
 	return cmd
 }

@@ -45,6 +45,7 @@ func NewCmdESP(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdCreate(f, nil, false), NewCmdCreate(f, nil, true), NewCmdList(f), NewCmdShow(f),
 		NewCmdAssign(f), NewCmdUnassign(f), NewCmdSetPriority(f), NewCmdDelete(f))
+	addCompletion(f, cmd)
 	return cmd
 }
 

@@ -48,6 +48,7 @@ func NewCmdGroup(f *cmdutil.Factory) *cobra.Command {
 		NewCmdWait(f, nil),
 		NewCmdDelete(f, nil),
 	)
+	addCompletion(f, cmd)
 	return cmd
 }
 

@@ -44,6 +44,7 @@ func NewCmdPrep(f *cmdutil.Factory) *cobra.Command {
 			"  autopilotctl prep verify --all",
 	}
 	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdUpdate(f, nil), NewCmdVerify(f, nil), NewCmdShow(f, nil), NewCmdList(f, nil), NewCmdDelete(f, nil))
+	addCompletion(f, cmd)
 	return cmd
 }
 

@@ -36,6 +36,7 @@ func NewCmdProfile(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdCreate(f, nil, false), NewCmdCreate(f, nil, true), newCmdList(f), newCmdShow(f),
 		newCmdAssign(f), newCmdUnassign(f), newCmdDelete(f))
+	addCompletion(f, cmd)
 	return cmd
 }
 

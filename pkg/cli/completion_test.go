@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+)
+
+// Completion offers the tenant's names through cobra's __complete, read from the mock.
+func TestCompletionOnTheMock(t *testing.T) {
+	env := mockFactoryEnv(t)
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"device", "show", ""}, []string{"5CG2461KX7", "5CG2461KX8", "PF3ABCD1", "0F4410234567", "0F4410234568", "7YX2KL3"}},
+		{[]string{"device", "tag", "5CG2461KX7", "5cg"}, []string{"5CG2461KX7", "5CG2461KX8"}}, // every argument, any case
+		{[]string{"device", "assign-user", "5CG2461KX7", ""}, nil},                             // the second argument is a UPN
+		{[]string{"group", "show", "Autopilot - S"}, []string{"Autopilot - Sales"}},
+		{[]string{"group", "preview", "--group", ""}, []string{"Autopilot - All devices", "Autopilot - Sales"}},
+		{[]string{"esp", "show", ""}, []string{"All users and all devices", "ESP - Autopilot"}},
+		{[]string{"esp", "create", "X", "--assign", "Autopilot - A"}, []string{"Autopilot - All devices"}},
+		{[]string{"profile", "update", ""}, []string{"UD - Entra join"}},
+		{[]string{"prep", "create", "X", "--device-group", "Autopilot"}, []string{"Autopilot - All devices", "Autopilot - Sales"}},
+		{[]string{"prep", "show", ""}, nil}, // no policy in the demo tenant
+		// Static values for enumerated flags.
+		{[]string{"profile", "create", "X", "--mode", ""}, []string{"user-driven", "self-deploying", "pre-provisioning"}},
+		{[]string{"profile", "create", "X", "--join", ""}, []string{"entra", "hybrid"}},
+		{[]string{"prep", "create", "X", "--mode", ""}, []string{"user-driven", "automatic"}},
+		{[]string{"prep", "create", "X", "--account-type", ""}, []string{"standard", "administrator"}},
+		{[]string{"device", "list", "--profile-status", ""}, []string{"assigned", "notAssigned", "pending", "failed", "unknown"}},
+		{[]string{"device", "list", "-o", ""}, []string{"table", "json", "yaml", "csv"}},
+		{[]string{"device", "list", "--cloud", ""}, []string{"global", "usgov", "usgovdod", "china"}},
+	}
+	for _, tt := range tests {
+		got := run(withBuffers(testFactory(env)), append([]string{"__complete", "--mock"}, tt.args...))
+		if want := strings.Join(append(tt.want, ":4"), "\n") + "\n"; got.code != 0 || got.stdout != want {
+			t.Errorf("%s: exit %d\n%s\nwant\n%s\nstderr: %s", strings.Join(tt.args, " "), got.code, got.stdout, want, got.stderr)
+		}
+	}
+}
+
+// Without --mock or a token in the environment, completion neither signs in nor sends anything; with a token
+// and a Graph that does not answer, it gives up after cmdutil.CompletionTimeout.
+func TestCompletionNeverSignsInAndGivesUp(t *testing.T) {
+	var requests atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	base := map[string]string{"AUTOPILOTCTL_GRAPH_URL": srv.URL + "/beta", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}
+	f := withBuffers(testFactory(base))
+	f.HTTPClient = srv.Client()
+	got := run(f, []string{"__complete", "device", "show", ""})
+	if got.code != 0 || got.stdout != ":4\n" || requests.Load() != 0 {
+		t.Errorf("no token: exit %d, %q, %d requests", got.code, got.stdout, requests.Load())
+	}
+	base["AUTOPILOTCTL_ACCESS_TOKEN"] = "opaque"
+	f = withBuffers(testFactory(base))
+	f.HTTPClient = srv.Client()
+	start := time.Now()
+	got = run(f, []string{"__complete", "device", "show", ""})
+	took := time.Since(start)
+	if got.code != 0 || got.stdout != ":4\n" || requests.Load() == 0 || took < cmdutil.CompletionTimeout || took > cmdutil.CompletionTimeout+2*time.Second {
+		t.Errorf("hanging Graph: exit %d, %q, %d requests, %v", got.code, got.stdout, requests.Load(), took)
+	}
+}

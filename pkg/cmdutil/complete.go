@@ -1,0 +1,93 @@
+package cmdutil
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
+)
+
+// CompletionTimeout bounds the Graph read behind one completion: the shell waits for it on every Tab.
+const CompletionTimeout = 2 * time.Second
+
+// CompletionLimit is how many names one completion offers at most.
+const CompletionLimit = 1000
+
+// NameLister reads names to offer from Graph; prefix is what the user has typed so far (a lister may use it
+// to filter on the server), limit how many are wanted.
+type NameLister func(ctx context.Context, c *graph.Client, prefix string, limit int) ([]string, error)
+
+// CompleteFromGraph completes with names read from Graph, only where no sign-in can be asked for: with --mock
+// or a token in AUTOPILOTCTL_ACCESS_TOKEN. Otherwise, on any error, or with no answer within
+// CompletionTimeout it offers nothing (and no file names). Names that hold control or format characters are
+// left out: a completion is printed by the shell.
+func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		const none = cobra.ShellCompDirectiveNoFileComp
+		switch {
+		case f.Globals.Mock && f.MockToken == "":
+			// Cobra runs no pre-run hooks for completions: start the embedded mock here (it ends in Execute).
+			if f.StartMock == nil || f.StartMock(cmd) != nil {
+				return nil, none
+			}
+		case !f.Globals.Mock && f.Env(graph.AccessTokenEnv) == "":
+			return nil, none
+		}
+		c, err := f.Graph()
+		if err != nil {
+			return nil, none
+		}
+		ctx := cmd.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(ctx, CompletionTimeout)
+		defer cancel()
+		names, err := list(ctx, c, toComplete, CompletionLimit)
+		if err != nil {
+			return nil, none
+		}
+		var out []cobra.Completion
+		for _, n := range names {
+			if n != "" && safetext.Check("", n) == nil && strings.HasPrefix(strings.ToLower(n), strings.ToLower(toComplete)) {
+				out = append(out, n)
+			}
+		}
+		return out, none
+	}
+}
+
+// CompleteArgs sets fn as the argument completion of parent's subcommands named in verbs, for their first
+// maxArgs arguments (0: every argument).
+func CompleteArgs(parent *cobra.Command, fn cobra.CompletionFunc, maxArgs int, verbs ...string) {
+	for _, c := range parent.Commands() {
+		if !slices.Contains(verbs, c.Name()) {
+			continue
+		}
+		c.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if maxArgs > 0 && len(args) >= maxArgs {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return fn(cmd, args, toComplete)
+		}
+	}
+}
+
+// CompleteFlag sets fn as the completion of flag on every subcommand of parent that has it.
+func CompleteFlag(parent *cobra.Command, flag string, fn cobra.CompletionFunc) {
+	for _, c := range parent.Commands() {
+		if c.Flags().Lookup(flag) != nil {
+			_ = c.RegisterFlagCompletionFunc(flag, fn)
+		}
+	}
+}
+
+// CompleteFlagValues completes flag with a fixed list of values on every subcommand of parent that has it.
+func CompleteFlagValues(parent *cobra.Command, flag string, values ...string) {
+	CompleteFlag(parent, flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}
