@@ -91,3 +91,12 @@ func CompleteFlag(parent *cobra.Command, flag string, fn cobra.CompletionFunc) {
 func CompleteFlagValues(parent *cobra.Command, flag string, values ...string) {
 	CompleteFlag(parent, flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
+
+// NamesOf maps a listing to the names completion offers, passing its error on (listers return both).
+func NamesOf[T any](list []T, err error, name func(T) string) ([]string, error) {
+	names := make([]string, len(list))
+	for i, x := range list {
+		names[i] = name(x)
+	}
+	return names, err
+}

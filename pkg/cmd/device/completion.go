@@ -24,9 +24,5 @@ func serialNumbers(ctx context.Context, c *graph.Client, prefix string, limit in
 		filter.Serial = prefix
 	}
 	devices, err := autopilot.ListDevices(ctx, c, filter)
-	names := make([]string, len(devices))
-	for i, d := range devices {
-		names[i] = d.SerialNumber
-	}
-	return names, err
+	return cmdutil.NamesOf(devices, err, func(d autopilot.Device) string { return d.SerialNumber })
 }

@@ -21,9 +21,5 @@ func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
 
 func espNames(ctx context.Context, c *graph.Client, _ string, _ int) ([]string, error) {
 	list, err := enrollment.ListESPs(ctx, c, false)
-	names := make([]string, len(list))
-	for i, e := range list {
-		names[i] = e.DisplayName
-	}
-	return names, err
+	return cmdutil.NamesOf(list, err, func(e *enrollment.ESP) string { return e.DisplayName })
 }

@@ -26,9 +26,5 @@ func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
 
 func policyNames(ctx context.Context, c *graph.Client, _ string, _ int) ([]string, error) {
 	list, err := prep.List(ctx, c)
-	names := make([]string, len(list))
-	for i, p := range list {
-		names[i] = p.Name
-	}
-	return names, err
+	return cmdutil.NamesOf(list, err, func(p *prep.Policy) string { return p.Name })
 }

@@ -26,9 +26,5 @@ func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
 
 func profileNames(ctx context.Context, c *graph.Client, _ string, _ int) ([]string, error) {
 	list, err := enrollment.ListProfiles(ctx, c, false)
-	names := make([]string, len(list))
-	for i, p := range list {
-		names[i] = p.DisplayName
-	}
-	return names, err
+	return cmdutil.NamesOf(list, err, func(p *enrollment.Profile) string { return p.DisplayName })
 }
