@@ -61,7 +61,8 @@ func (e *ConflictError) Error() string {
 
 // NewPlan resolves the spec (m and timeout from Spec.Check) against the tenant and compares it with the
 // policy of that name. update allows a policy whose settings differ to be changed in place; without it a
-// difference is a *ConflictError.
+// difference is a *ConflictError. Every name that can't be used — apps, scripts, groups — is reported at
+// once: one problem as its *LookupError, *GroupError or *FieldError, several joined (errors.Join).
 func NewPlan(ctx context.Context, c *graph.Client, r *Reader, spec Spec, m Mode, timeout time.Duration, update bool) (*Plan, error) {
 	p := &Plan{Spec: spec, Mode: m}
 	if m == UserDriven {
@@ -74,44 +75,66 @@ func NewPlan(ctx context.Context, c *graph.Client, r *Reader, spec Spec, m Mode,
 			p.Settings.ErrorMessage = *spec.ErrorMessage
 		}
 	}
+	var problems []error
+	// refused keeps an input problem for the joint report and passes any other error (a 403, say) on.
+	refused := func(err error) error {
+		if isInput(err) {
+			problems = append(problems, err)
+			return nil
+		}
+		return err
+	}
 	var err error
+	if p.Current, err = Current(ctx, c, spec.Name); err != nil {
+		var amb *AmbiguousError
+		if !errors.As(err, &amb) {
+			return nil, err
+		}
+		problems = append(problems, &FieldError{Field: "name", Err: err})
+	}
 	for _, a := range spec.Apps {
 		app, err := ResolveApp(ctx, c, a)
 		if err != nil {
-			return nil, err
-		}
-		if !slices.ContainsFunc(p.Settings.Apps, func(x App) bool { return strings.EqualFold(x.ID, app.ID) }) {
+			if err := refused(err); err != nil {
+				return nil, err
+			}
+		} else if !slices.ContainsFunc(p.Settings.Apps, func(x App) bool { return strings.EqualFold(x.ID, app.ID) }) {
 			p.Settings.Apps = append(p.Settings.Apps, app)
 		}
 	}
 	for _, s := range spec.Scripts {
 		sc, err := ResolveScript(ctx, c, s)
 		if err != nil {
-			return nil, err
-		}
-		if !slices.ContainsFunc(p.Settings.Scripts, func(x Script) bool { return strings.EqualFold(x.ID, sc.ID) }) {
+			if err := refused(err); err != nil {
+				return nil, err
+			}
+		} else if !slices.ContainsFunc(p.Settings.Scripts, func(x Script) bool { return strings.EqualFold(x.ID, sc.ID) }) {
 			p.Settings.Scripts = append(p.Settings.Scripts, sc)
 		}
 	}
 	for _, name := range spec.UserGroups {
 		g, err := groups.Resolve(ctx, c, name)
 		if err != nil {
-			return nil, groupLookupError("userGroups", err)
+			if err := refused(groupLookupError("userGroups", err)); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		p.UserGroups = append(p.UserGroups, g)
 	}
 	if p.SP, err = groups.FindServicePrincipal(ctx, c, ProvisioningClientAppID); err != nil {
 		return nil, err
 	}
-	if err := p.planDeviceGroup(ctx, c); err != nil {
+	if err := refused(p.planDeviceGroup(ctx, c)); err != nil {
 		return nil, err
 	}
-	if p.Current, err = Current(ctx, c, spec.Name); err != nil {
-		var amb *AmbiguousError
-		if errors.As(err, &amb) {
-			return nil, &FieldError{Field: "name", Err: err}
-		}
-		return nil, err
+	problems = append(problems, p.userGroupProblems()...)
+	switch len(problems) {
+	case 0:
+	case 1:
+		return nil, problems[0]
+	default:
+		return nil, errors.Join(problems...)
 	}
 	if p.Current == nil {
 		return p, nil
@@ -131,6 +154,33 @@ func NewPlan(ctx context.Context, c *graph.Client, r *Reader, spec Spec, m Mode,
 		err = nil
 	}
 	return p, err
+}
+
+// userGroupProblems refuses the user groups the policy is not assigned to yet that can't serve (see
+// userGroupProblem); groups it already has are left to verify, so an update can still change other things.
+func (p *Plan) userGroupProblems() []error {
+	deviceGroupID := ""
+	if p.DeviceGroup != nil {
+		deviceGroupID = p.DeviceGroup.ID
+	}
+	var out []error
+	for _, g := range p.UserGroups {
+		if p.Current != nil && slices.ContainsFunc(p.Current.UserGroupIDs, func(id string) bool { return strings.EqualFold(id, g.ID) }) {
+			continue
+		}
+		if why := userGroupProblem(g, deviceGroupID); why != "" {
+			out = append(out, &GroupError{Field: "userGroups", Err: fmt.Errorf("group %s (%s) %s; %s", safetext.Quote(g.DisplayName), g.ID, why, userGroupFix)})
+		}
+	}
+	return out
+}
+
+// isInput reports whether err is a refusal of the spec's input rather than a failure to read the tenant.
+func isInput(err error) bool {
+	var fe *FieldError
+	var ge *GroupError
+	var le *LookupError
+	return errors.As(err, &fe) || errors.As(err, &ge) || errors.As(err, &le)
 }
 
 func groupLookupError(field string, err error) error {
@@ -221,13 +271,17 @@ func Apply(ctx context.Context, c *graph.Client, r *Reader, p *Plan, opts ApplyO
 	if p.Current != nil {
 		rep.ID = p.Current.ID
 	}
-	a := &applier{ctx: ctx, c: c, r: r, p: p, opts: opts, rep: rep}
+	a := &applier{ctx: ctx, c: c, r: r, p: p, opts: opts, rep: rep, groupName: p.Spec.DeviceGroup}
 	a.step("servicePrincipal", "servicePrincipal", "Intune Provisioning Client", a.servicePrincipal)
 	a.step("deviceGroup", "group", p.Spec.DeviceGroup, a.deviceGroup)
 	a.step("policy", Kind, p.Spec.Name, a.policy)
 	a.step("deviceGroupBinding", "enrollmentTimeDeviceMembershipTarget", p.Spec.DeviceGroup, a.bind)
 	if p.Mode == UserDriven {
-		a.step("userAssignments", "deviceManagementConfigurationPolicyAssignment", strings.Join(p.Spec.UserGroups, ", "), a.assign)
+		var names []string // by name for people: an update's spec holds the assigned groups by id
+		for _, g := range p.UserGroups {
+			names = append(names, g.DisplayName)
+		}
+		a.step("userAssignments", "deviceManagementConfigurationPolicyAssignment", strings.Join(names, ", "), a.assign)
 		if p.Spec.Priority > 0 {
 			a.step("priority", Kind, fmt.Sprint(p.Spec.Priority), a.priority)
 		}
@@ -246,8 +300,12 @@ func Apply(ctx context.Context, c *graph.Client, r *Reader, p *Plan, opts ApplyO
 			Checks: []Check{{Name: "readable", Detail: "reading back: " + err.Error()}}}
 	}
 	if v := rep.Verification; len(p.Spec.UserGroups) == 0 && v.Mode == UserDriven {
-		// Created without user groups on purpose (Spec.Check warned): not a failed read-back.
-		v.Checks = slices.DeleteFunc(v.Checks, func(c Check) bool { return c.Name == "assignedToUsers" })
+		// Created without user groups on purpose (Spec.Check warned): reported, not a failed read-back.
+		for i := range v.Checks {
+			if c := &v.Checks[i]; c.Name == "assignedToUsers" && !c.OK && c.Detail == NoUserGroup {
+				c.Accepted = true
+			}
+		}
 		v.OK = len(v.Failed()) == 0
 	}
 	return rep
@@ -263,7 +321,9 @@ type applier struct {
 	failed  bool
 	spID    string
 	groupID string
-	created []string // what this run created, for the undo advice
+	// groupName is the device group's display name: the spec may name it by id.
+	groupName string
+	created   []string // what this run created, for the undo advice
 }
 
 // step runs fn unless an earlier step failed (then it is pending); fn sets the status and may return an error.
@@ -306,7 +366,7 @@ func (a *applier) servicePrincipal(st *Step) error {
 func (a *applier) deviceGroup(st *Step) error {
 	p := a.p
 	if p.DeviceGroup != nil {
-		a.groupID, st.ID, st.Name = p.DeviceGroup.ID, p.DeviceGroup.ID, p.DeviceGroup.DisplayName
+		a.groupID, st.ID, st.Name, a.groupName = p.DeviceGroup.ID, p.DeviceGroup.ID, p.DeviceGroup.DisplayName, p.DeviceGroup.DisplayName
 		if !p.OwnerMissing {
 			st.Status = result.Unchanged
 			return nil
@@ -443,7 +503,7 @@ func (a *applier) readBackPolicy(id string) error {
 
 func (a *applier) bind(st *Step) error {
 	p := a.p
-	st.ID = a.groupID
+	st.ID, st.Name = a.groupID, a.groupName
 	if p.Binding != nil && a.groupID != "" && strings.EqualFold(p.Binding.GroupID, a.groupID) && p.Binding.ErrorCode == "" &&
 		(p.Binding.Succeeded == nil || *p.Binding.Succeeded) {
 		st.Status = result.Unchanged
@@ -528,7 +588,7 @@ func (a *applier) assign(st *Step) error {
 	if len(added) == 0 && !removed {
 		st.Status = result.Unchanged
 		if len(current) == 0 {
-			st.Message = "assigned to no user group: the policy does nothing until it is"
+			st.Message = NoUserGroup
 		}
 		return nil
 	}

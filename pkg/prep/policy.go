@@ -52,7 +52,7 @@ type policyHead struct {
 type NotFoundError struct{ NameOrID string }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no device-preparation policy named or with id %s", safetext.Quote(e.NameOrID))
+	return fmt.Sprintf("no device-preparation policy in the tenant is named or has id %s", safetext.Quote(e.NameOrID))
 }
 
 // AmbiguousError says several policies carry one name; it never picks one.

@@ -116,80 +116,114 @@ func fieldErr(field, format string, a ...any) error {
 }
 
 // Check applies the value rules and limits before anything is looked up, and returns the mode and the
-// timeout; warnings are things allowed but probably not meant.
+// timeout; warnings are things allowed but probably not meant. The error is the first problem, a *FieldError;
+// CheckAll returns every one.
 func (s *Spec) Check() (m Mode, timeout time.Duration, warnings []string, err error) {
-	if m, err = ParseMode(s.Mode); err != nil {
-		return "", 0, nil, &FieldError{"mode", err}
+	m, timeout, warnings, errs := s.CheckAll()
+	if len(errs) > 0 {
+		return "", 0, nil, errs[0]
+	}
+	return m, timeout, warnings, nil
+}
+
+// CheckAll is Check reporting every problem of the spec at once, in field order, so a file is fixed in one go.
+func (s *Spec) CheckAll() (m Mode, timeout time.Duration, warnings []string, errs []*FieldError) {
+	bad := func(field string, err error) { errs = append(errs, &FieldError{Field: field, Err: err}) }
+	badf := func(field, format string, a ...any) { bad(field, fmt.Errorf(format, a...)) }
+	m, err := ParseMode(s.Mode)
+	if err != nil {
+		bad("mode", err)
 	}
 	switch n := utf8.RuneCountInString(s.Name); {
 	case strings.TrimSpace(s.Name) == "":
-		return "", 0, nil, fieldErr("name", "policy name is empty")
+		badf("name", "policy name is empty")
 	case n > maxName:
-		return "", 0, nil, fieldErr("name", "policy name is %d characters long; at most %d are allowed", n, maxName)
-	}
-	if err := safetext.Check("policy name", s.Name); err != nil {
-		return "", 0, nil, &FieldError{"name", err}
+		badf("name", "policy name is %d characters long; at most %d are allowed", n, maxName)
+	default:
+		if err := safetext.Check("policy name", s.Name); err != nil {
+			bad("name", err)
+		}
 	}
 	if n := utf8.RuneCountInString(s.Description); n > maxDescription {
-		return "", 0, nil, fieldErr("description", "description is %d characters long; at most %d are allowed", n, maxDescription)
-	}
-	if err := safetext.Check("description", s.Description); err != nil {
-		return "", 0, nil, &FieldError{"description", err}
+		badf("description", "description is %d characters long; at most %d are allowed", n, maxDescription)
+	} else if err := safetext.Check("description", s.Description); err != nil {
+		bad("description", err)
 	}
 	if strings.TrimSpace(s.DeviceGroup) == "" {
-		return "", 0, nil, fieldErr("deviceGroup", "a device group is required: the group Intune puts each device into during setup")
+		badf("deviceGroup", "a device group is required: the group Intune puts each device into during setup")
 	}
-	for field, values := range map[string][]string{"deviceGroup": {s.DeviceGroup}, "userGroups": s.UserGroups, "apps": s.Apps, "scripts": s.Scripts} {
-		for _, v := range values {
+	for _, f := range []struct {
+		field  string
+		values []string
+	}{{"deviceGroup", nonEmpty(s.DeviceGroup)}, {"userGroups", s.UserGroups}, {"apps", s.Apps}, {"scripts", s.Scripts}} {
+		for _, v := range f.values {
 			if strings.TrimSpace(v) == "" {
-				return "", 0, nil, fieldErr(field, "an empty name")
-			}
-			if err := safetext.Check("name", v); err != nil {
-				return "", 0, nil, &FieldError{field, err}
+				badf(f.field, "an empty name")
+			} else if err := safetext.Check("name", v); err != nil {
+				bad(f.field, err)
 			}
 		}
 	}
 	if len(s.Apps) > MaxApps {
-		return "", 0, nil, fieldErr("apps", "%d apps; a policy installs at most %d", len(s.Apps), MaxApps)
+		badf("apps", "%d apps; a policy installs at most %d", len(s.Apps), MaxApps)
 	}
 	if len(s.Scripts) > MaxScripts {
-		return "", 0, nil, fieldErr("scripts", "%d scripts; a policy runs at most %d", len(s.Scripts), MaxScripts)
+		badf("scripts", "%d scripts; a policy runs at most %d", len(s.Scripts), MaxScripts)
 	}
 	if m == Automatic {
-		switch {
-		case len(s.UserGroups) > 0:
-			return "", 0, nil, fieldErr("userGroups", "an automatic policy has no user assignments: Windows 365 provisioning policies point at it")
-		case s.Priority != 0:
-			return "", 0, nil, fieldErr("priority", "automatic policies have no priority")
-		case s.AccountType != "" || s.Timeout != "" || s.ErrorMessage != nil || s.AllowSkip || s.AllowDiagnostics:
-			return "", 0, nil, fieldErr("mode", "an automatic policy holds only apps and scripts; account type, timeout, error message, skip and diagnostics are user-driven settings")
+		// Each user-driven setting is named by its own field, so the error points at the flag or key given.
+		for _, f := range []struct {
+			field, what string
+			given       bool
+		}{{"userGroups", "user assignments", len(s.UserGroups) > 0}, {"priority", "priority", s.Priority != 0},
+			{"accountType", "account type", s.AccountType != ""}, {"timeout", "setup timeout", s.Timeout != ""},
+			{"errorMessage", "error message", s.ErrorMessage != nil}, {"allowSkip", "skip option", s.AllowSkip},
+			{"allowDiagnostics", "diagnostics option", s.AllowDiagnostics}} {
+			if f.given {
+				badf(f.field, "an automatic policy has no %s: it holds only apps and scripts (Windows 365 provisioning policies point at it)", f.what)
+			}
+		}
+		if len(errs) > 0 {
+			return "", 0, nil, errs
 		}
 		return m, 0, nil, nil
 	}
 	if s.Priority < 0 {
-		return "", 0, nil, fieldErr("priority", "priority %d: priorities start at 1", s.Priority)
+		badf("priority", "priority %d: priorities start at 1", s.Priority)
 	}
 	if _, ok := accountTypes[strings.ToLower(s.AccountType)]; s.AccountType != "" && !ok {
-		return "", 0, nil, fieldErr("accountType", "account type %s is not standard or administrator", safetext.Quote(s.AccountType))
+		badf("accountType", "account type %s is not standard or administrator", safetext.Quote(s.AccountType))
 	}
 	timeout = DefaultTimeout
 	if s.Timeout != "" {
 		if timeout, err = ParseTimeout(s.Timeout); err != nil {
-			return "", 0, nil, &FieldError{"timeout", err}
+			bad("timeout", err)
 		}
 	}
 	if s.ErrorMessage != nil {
 		if err := safetext.Check("error message", strings.NewReplacer("\n", " ", "\r", " ").Replace(*s.ErrorMessage)); err != nil {
-			return "", 0, nil, &FieldError{"errorMessage", err}
-		}
-		if n := utf8.RuneCountInString(*s.ErrorMessage); n > LongErrorMessage {
+			bad("errorMessage", err)
+		} else if n := utf8.RuneCountInString(*s.ErrorMessage); n > LongErrorMessage {
 			warnings = append(warnings, fmt.Sprintf("the error message is %d characters long; tools that know this setting keep it under %d", n, LongErrorMessage))
 		}
 	}
+	if len(errs) > 0 {
+		return "", 0, nil, errs
+	}
 	if len(s.UserGroups) == 0 {
-		warnings = append(warnings, "a user-driven policy without a user group does nothing until it is assigned")
+		warnings = append(warnings, "a user-driven policy without a user group does nothing until it is assigned to one")
 	}
 	return m, timeout, warnings, nil
+}
+
+// NoUserGroup is what a user-driven policy without user groups means, in its step and its failed check.
+const NoUserGroup = "assigned to no user group, so the policy does nothing until it is assigned to one"
+
+func nonEmpty(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil // reported as required
+	}
+	return []string{s}
 }
 
 // ParseTimeout reads a setup timeout: a duration in whole minutes (60m, 1h30m) or a number of minutes,

@@ -19,6 +19,9 @@ type Check struct {
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
+	// Accepted marks a failed check the run was asked for and warned about (a policy created without user
+	// groups): it is reported, and does not fail the run.
+	Accepted bool `json:"accepted,omitempty"`
 }
 
 // Verification is every check of one policy. Checks that do not apply are left out.
@@ -32,11 +35,11 @@ type Verification struct {
 	Group      *groups.Group `json:"-"`
 }
 
-// Failed lists the names of the checks that failed.
+// Failed lists the names of the checks that failed, but for accepted ones.
 func (v *Verification) Failed() []string {
 	var out []string
 	for _, c := range v.Checks {
-		if !c.OK {
+		if !c.OK && !c.Accepted {
 			out = append(out, c.Name)
 		}
 	}
@@ -99,15 +102,16 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 		}
 	}
 	if p.Mode == UserDriven {
-		if len(p.UserGroupIDs) == 0 {
-			v.add("assignedToUsers", false, "the policy is assigned to no user group: it does nothing",
-				"assign it: autopilotctl prep update "+quoteArg(p.Name)+" --user-group GROUP")
-		} else {
-			v.add("assignedToUsers", true, fmt.Sprintf("assigned to %d user group(s)", len(p.UserGroupIDs)), "")
+		bound := ""
+		if v.Binding != nil {
+			bound = v.Binding.GroupID
+		}
+		if err := checkUserGroups(ctx, c, v, p, bound); err != nil {
+			return nil, err
 		}
 	}
 	if len(p.Settings.Apps)+len(p.Settings.Scripts) > 0 {
-		missing, err := missingAppsAndScripts(ctx, c, p.Settings)
+		missing, err := NameAppsAndScripts(ctx, c, &p.Settings)
 		if err != nil {
 			return nil, err
 		}
@@ -181,22 +185,28 @@ func hasOwnerApp(owners []groups.Owner, appID string) bool {
 	return slices.ContainsFunc(owners, func(o groups.Owner) bool { return strings.EqualFold(o.AppID, appID) })
 }
 
-// missingAppsAndScripts lists the policy's apps and scripts the tenant no longer has.
-func missingAppsAndScripts(ctx context.Context, c *graph.Client, s Settings) ([]string, error) {
-	var missing []string
-	for _, a := range s.Apps {
-		err := c.Do(ctx, "GET", appsPath+"/"+url.PathEscape(a.ID)+"?$select=id", nil, nil)
+// NameAppsAndScripts reads the settings' apps and scripts from the tenant, fills in their names, and lists
+// the ones the tenant no longer has.
+func NameAppsAndScripts(ctx context.Context, c *graph.Client, s *Settings) (missing []string, err error) {
+	read := func(kind, path, id string, name *string) error {
+		var got struct {
+			DisplayName string `json:"displayName"`
+		}
+		err := c.Do(ctx, "GET", path+"/"+url.PathEscape(id)+"?$select=id,displayName", nil, &got)
 		if isStatus(err, 404) {
-			missing = append(missing, "app "+a.ID)
-		} else if err != nil {
+			missing = append(missing, kind+" "+id)
+			return nil
+		}
+		*name = got.DisplayName
+		return err
+	}
+	for i := range s.Apps {
+		if err := read("app", appsPath, s.Apps[i].ID, &s.Apps[i].Name); err != nil {
 			return nil, err
 		}
 	}
-	for _, sc := range s.Scripts {
-		err := c.Do(ctx, "GET", scriptsPath+"/"+url.PathEscape(sc.ID)+"?$select=id", nil, nil)
-		if isStatus(err, 404) {
-			missing = append(missing, "script "+sc.ID)
-		} else if err != nil {
+	for i := range s.Scripts {
+		if err := read("script", scriptsPath, s.Scripts[i].ID, &s.Scripts[i].Name); err != nil {
 			return nil, err
 		}
 	}

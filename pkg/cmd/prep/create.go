@@ -2,6 +2,7 @@ package prep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,8 +34,7 @@ func (o *CreateOptions) specFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&o.Spec.DeviceGroup, "device-group", "", "the enrollment-time device `GROUP` (name or id): an assigned security group")
 	fl.BoolVar(&o.Spec.CreateDeviceGroup, "create-device-group", false, "create the device group when no group has that name, owned by the Intune Provisioning Client")
-	fl.StringArrayVar(&o.Spec.UserGroups, "user-group", nil, "assign the policy to this user `GROUP` (name or id; repeat for several; user-driven only)")
-	fl.StringVar(&o.Spec.Mode, "mode", "user-driven", "user-driven|automatic (automatic: Windows 365, apps and scripts only)")
+	fl.StringArrayVar(&o.Spec.UserGroups, "user-group", nil, "assign the policy to this `GROUP` of users (name or id; repeat for several; user-driven only): not the device group, nor a dynamic group of devices")
 	fl.StringVar(&o.Spec.AccountType, "account-type", "", "standard|administrator: the user's account on the device (default standard)")
 	fl.DurationVar(&o.Timeout, "timeout", 0, "how long setup may take, 15m to 720m (default 60m)")
 	fl.StringVar(&o.Message, "error-message", "", "the `TEXT` shown when setup fails")
@@ -83,6 +83,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read the policy from a YAML `FILE` (keys as in docs/device-preparation.md)")
+	// Only create takes a mode: a policy's template, and so its mode, can't change.
+	cmd.Flags().StringVar(&opts.Spec.Mode, "mode", "user-driven", "user-driven|automatic (automatic: Windows 365, apps and scripts only)")
 	opts.specFlags(cmd)
 	return cmd
 }
@@ -126,9 +128,13 @@ func (o *CreateOptions) load(cmd *cobra.Command, args []string) error {
 
 func applyRun(ctx context.Context, opts *CreateOptions) error {
 	f := opts.Factory
-	m, timeout, warnings, err := opts.Spec.Check()
-	if err != nil {
-		return inputError(err, opts.File)
+	m, timeout, warnings, problems := opts.Spec.CheckAll()
+	if len(problems) > 0 {
+		errs := make([]error, len(problems))
+		for i, p := range problems {
+			errs[i] = p
+		}
+		return inputError(errors.Join(errs...), opts.File)
 	}
 	c, err := f.Graph()
 	if err != nil {
@@ -177,9 +183,13 @@ func printReport(f *cmdutil.Factory, rep *prep.Report, dryRun bool) error {
 			fmt.Fprintf(w, "  %s %s: %v → %v\n", st.Step, c.Field, c.From, c.To)
 		}
 	}
+	var accepted []string // failed as asked (warned before the run): said in the summary line, with the fix
 	if v := rep.Verification; v != nil {
 		for _, c := range v.Checks {
-			if !c.OK {
+			switch {
+			case c.Accepted:
+				accepted = append(accepted, fmt.Sprintf("%s: %s (%s)", c.Name, c.Detail, c.Fix))
+			case !c.OK:
 				fmt.Fprintf(w, "✗ %s: %s\n  fix: %s\n", c.Name, c.Detail, c.Fix)
 			}
 		}
@@ -191,6 +201,14 @@ func printReport(f *cmdutil.Factory, rep *prep.Report, dryRun bool) error {
 	switch {
 	case dryRun:
 		line = "dry run, nothing changed: " + line
+	case rep.Verification != nil && rep.Verification.OK && len(accepted) > 0:
+		passed := 0
+		for _, c := range rep.Verification.Checks {
+			if c.OK {
+				passed++
+			}
+		}
+		line += fmt.Sprintf("; verified: %d of %d checks pass; %s", passed, len(rep.Verification.Checks), strings.Join(accepted, "; "))
 	case rep.Verification != nil && rep.Verification.OK:
 		line += "; verified (" + fmt.Sprint(len(rep.Verification.Checks)) + " checks)"
 	case rep.Verification != nil:

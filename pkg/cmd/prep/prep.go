@@ -10,8 +10,11 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/yamlfile"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
@@ -48,19 +51,56 @@ func NewCmdPrep(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-// flagOf names the flag or YAML key of a spec field in errors.
+// flagOf names the flag or YAML key of a spec field in errors: "--timeout", or "prep.yaml:4: timeout" (the
+// key's line when the file has it).
 func flagOf(field string, fromFile string) string {
 	if fromFile != "" {
+		if line := keyLine(fromFile, field); line > 0 {
+			return fmt.Sprintf("%s:%d: %s", fromFile, line, field)
+		}
 		return fromFile + ": " + field
 	}
 	flags := map[string]string{"name": "argument 1", "mode": "--mode", "deviceGroup": "--device-group", "userGroups": "--user-group",
 		"accountType": "--account-type", "timeout": "--timeout", "errorMessage": "--error-message", "apps": "--app",
-		"scripts": "--script", "priority": "--priority", "description": "--description"}
+		"scripts": "--script", "priority": "--priority", "description": "--description", "allowSkip": "--allow-skip",
+		"allowDiagnostics": "--allow-diagnostics"}
 	return flags[field]
 }
 
-// inputError turns the domain's refusals of the input into exit 2, naming the flag or file key.
+// keyLine is the line of a top-level key in a YAML file already read once (0 when it can't be told).
+func keyLine(file, key string) int {
+	data, err := safefile.ReadFile(file, yamlfile.MaxBytes)
+	if err != nil {
+		return 0
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	m := doc.Content[0].Content
+	for i := 0; i+1 < len(m); i += 2 {
+		if m[i].Value == key {
+			return m[i].Line
+		}
+	}
+	return 0
+}
+
+// inputError turns the domain's refusals of the input into exit 2, naming the flag or file key; several
+// refusals (errors.Join) are all listed, one a line.
 func inputError(err error, file string) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range joined.Unwrap() {
+			ie := inputError(e, file)
+			var in *cmdutil.InputError
+			if !errors.As(ie, &in) {
+				return err
+			}
+			lines = append(lines, ie.Error())
+		}
+		return &cmdutil.InputError{Err: errors.New(strings.Join(lines, "\n"))}
+	}
 	var fe *prep.FieldError
 	var ge *prep.GroupError
 	var le *prep.LookupError

@@ -373,8 +373,11 @@ func TestVerifyRoleAssignableUnassignedAndMissingScript(t *testing.T) {
 	if code := run(e, "create", "DPP - Sales", "--device-group", "DPP devices", "--script", "Time zone"); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, e.Stdout, e.Stderr)
 	}
-	if !strings.Contains(e.Stderr.String(), "warning: a user-driven policy without a user group does nothing until it is assigned") ||
-		!strings.HasSuffix(e.Stderr.String(), "5 steps: 2 created, 3 unchanged; verified (11 checks)\n") {
+	// Created without a user group as asked (warned): exit 0, and the last line says which check fails and why.
+	if !strings.Contains(e.Stderr.String(), "warning: a user-driven policy without a user group does nothing until it is assigned to one\n") ||
+		!strings.HasSuffix(e.Stderr.String(), "5 steps: 2 created, 3 unchanged; verified: 11 of 12 checks pass; assignedToUsers: assigned to no user group, so the policy does nothing until it is assigned to one (assign it to a group of users: autopilotctl prep update 'DPP - Sales' --user-group GROUP)\n") ||
+		strings.Contains(e.Stderr.String(), "✗") ||
+		!strings.Contains(e.Stdout.String(), "userAssignments\tunchanged\t\t\tassigned to no user group, so the policy does nothing until it is assigned to one\n") {
 		t.Errorf("stderr %s", e.Stderr)
 	}
 	send(t, e, "DELETE", "/deviceManagement/deviceManagementScripts/"+script, nil)

@@ -82,6 +82,9 @@ func showRun(ctx context.Context, f *cmdutil.Factory, nameOrID string) error {
 			return err
 		}
 	}
+	if _, err := prep.NameAppsAndScripts(ctx, c, &p.Settings); err != nil {
+		return err
+	}
 	for _, id := range p.UserGroupIDs {
 		d.UserGroups = append(d.UserGroups, groupName(ctx, c, id))
 	}
@@ -107,12 +110,20 @@ func showRun(ctx context.Context, f *cmdutil.Factory, nameOrID string) error {
 	rows = append(rows, []string{"device group", group}, []string{"owned by the Intune Provisioning Client", owner},
 		[]string{"user groups", joinOr(d.UserGroups)})
 	for _, a := range p.Settings.Apps {
-		rows = append(rows, []string{"app", a.ID + " (" + a.Type + ")"})
+		rows = append(rows, []string{"app", named(a.Name, a.ID+", "+a.Type)})
 	}
 	for _, s := range p.Settings.Scripts {
-		rows = append(rows, []string{"script", s.ID})
+		rows = append(rows, []string{"script", named(s.Name, s.ID)})
 	}
 	return f.Print(output.Result{Data: d, Table: output.Rows{Header: []string{"FIELD", "VALUE"}, Rows: rows}})
+}
+
+// named is an app or script for people: its name and id, or the id and that the tenant no longer has it.
+func named(name, id string) string {
+	if name == "" {
+		return id + " (not in the tenant)"
+	}
+	return name + " (" + id + ")"
 }
 
 func yesNo(b bool) string { return map[bool]string{true: "yes", false: "no"}[b] }

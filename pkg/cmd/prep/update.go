@@ -1,7 +1,6 @@
 package prep
 
 import (
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +18,8 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		Long: "Changes only what the flags name; the rest stays as the tenant holds it. Settings are replaced with PUT\n" +
 			"(the whole policy, never PATCH, never delete and re-create), so the policy keeps its id, binding and\n" +
 			"assignments. --device-group binds another group (checked as `prep create` checks it); --user-group adds\n" +
-			"user groups to the ones the policy has; --app and --script replace the lists. Everything is read back.",
+			"user groups to the ones the policy has; --app and --script replace the lists. Everything is read back.\n" +
+			"The mode (user-driven or automatic) can't change: it is the policy's template; create another policy.",
 		Example: "  autopilotctl prep update \"DPP - Sales\" --timeout 120m --allow-diagnostics\n" +
 			"  autopilotctl prep update \"DPP - Sales\" --device-group \"DPP - Sales devices 2\" --create-device-group",
 		Args: cmdutil.Args(cobra.ExactArgs(1)),
@@ -47,9 +47,6 @@ func updateRun(cmd *cobra.Command, opts *CreateOptions, nameOrID string) error {
 	cur, err := resolvePolicy(ctx, c, nameOrID)
 	if err != nil {
 		return err
-	}
-	if cmd.Flags().Changed("mode") && !strings.EqualFold(strings.ReplaceAll(opts.Spec.Mode, "-", ""), string(cur.Mode)) {
-		return cmdutil.UsageErrorf("--mode: a policy's mode can't change; create another policy")
 	}
 	spec := specOf(cur)
 	if b, err := prep.NewReader(c).Current(ctx, cur.ID); err == nil {
