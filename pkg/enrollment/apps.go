@@ -72,3 +72,24 @@ func findApp(ctx context.Context, c *graph.Client, nameOrID string) (*mobileApp,
 	}
 	return pick(found, "app", nameOrID, func(a *mobileApp) (string, string) { return a.ID, a.DisplayName })
 }
+
+// AppNames finds the display names of apps by id, for printing: an app that is gone (or an id that is not a
+// GUID) is left out.
+func AppNames(ctx context.Context, c *graph.Client, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if !isGUID.MatchString(id) {
+			continue
+		}
+		var app mobileApp
+		err := c.Do(ctx, "GET", appsPath+"/"+escape(id)+"?$select=id,displayName", nil, &app)
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return nil, err
+		default:
+			out[id] = app.DisplayName
+		}
+	}
+	return out, nil
+}

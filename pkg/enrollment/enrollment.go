@@ -161,7 +161,7 @@ func (a assignment) target() Target {
 
 // readAssignments lists an object's assignments (path ends in /assignments).
 func readAssignments(ctx context.Context, c *graph.Client, path string) ([]Target, error) {
-	var out []Target
+	out := []Target{}
 	err := c.List(ctx, path, func(raw json.RawMessage) error {
 		var a assignment
 		if err := json.Unmarshal(raw, &a); err != nil {
@@ -226,6 +226,37 @@ func missing(want, have []Target) []Target {
 		}
 	}
 	return out
+}
+
+// CheckTargets refuses a group both included and excluded, among the targets asked (add) or between them and
+// the assignments the object has: the ESP would take both and apply neither way, the profile service answers
+// a bare 400. have may be nil.
+func CheckTargets(have, add []Target) error {
+	seen := map[string]Target{}
+	for _, t := range append(append([]Target{}, have...), add...) {
+		if t.GroupID == "" {
+			continue
+		}
+		other := Include
+		if t.Kind == Include {
+			other = Exclude
+		}
+		if o, ok := seen[other+"/"+strings.ToLower(t.GroupID)]; ok {
+			name := t.GroupName
+			if name == "" {
+				name = o.GroupName
+			}
+			if name == "" {
+				name = t.GroupID
+			}
+			if slices.ContainsFunc(have, func(h Target) bool { return h.key() == o.key() }) {
+				return invalidf("group %s is %sd already; it can't be both included and excluded (unassign it first to switch)", safetext.Quote(name), other)
+			}
+			return invalidf("group %s can't be both included and excluded", safetext.Quote(name))
+		}
+		seen[t.key()] = t
+	}
+	return nil
 }
 
 func targetNames(ts []Target) []string {
@@ -370,8 +401,14 @@ func isNotFound(err error) bool {
 // odataString quotes s as an OData string literal.
 func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// escape is an id or name as one URL path segment: ESP ids are not GUIDs and are sent as they are.
-func escape(id string) string { return url.PathEscape(id) }
+// escape is an id or name as one URL path segment: ESP ids are not GUIDs and are sent as they are. A dry
+// run's stand-in for an id yet to be made is printed as it reads.
+func escape(id string) string {
+	if id == newID {
+		return id
+	}
+	return url.PathEscape(id)
+}
 
 // escapeQuery encodes a query value with spaces as %20, as Graph's examples show.
 func escapeQuery(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }

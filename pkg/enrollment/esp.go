@@ -120,6 +120,15 @@ func CheckCombination(props map[string]any) error {
 	return nil
 }
 
+// checkBlockingApps refuses blocking apps on a page that is not shown: only a shown page holds the device
+// until its apps are installed, so the apps would do nothing (docs/graph.md#enrollment-status-page).
+func checkBlockingApps(props map[string]any) error {
+	if apps, _ := props["selectedMobileAppIds"].([]any); len(apps) > 0 && props["showInstallationProgress"] != true {
+		return invalidf("showInstallationProgress is false, so the page is not shown and nothing waits for blocking apps (selectedMobileAppIds): show the page, or give no apps")
+	}
+	return nil
+}
+
 // ESP is an Enrollment Status Page as the tenant holds it: Graph's properties, and its assignments.
 type ESP struct {
 	ID          string         `json:"id"`
@@ -141,7 +150,7 @@ func espFrom(raw json.RawMessage) (*ESP, error) {
 	if err := json.Unmarshal(raw, &props); err != nil {
 		return nil, fmt.Errorf("reading an ESP from Graph: %w", err)
 	}
-	e := &ESP{Props: props}
+	e := &ESP{Props: props, Assignments: []Target{}}
 	e.ID, _ = props["id"].(string)
 	e.DisplayName, _ = props["displayName"].(string)
 	p, _ := props["priority"].(float64)
@@ -211,7 +220,15 @@ type ESPPlan struct {
 // the field changes, the assignments to add and the priority move. list is ListESPs with assignments.
 func PlanESP(list []*ESP, cur *ESP, d ESPDesired) (*ESPPlan, error) {
 	p := &ESPPlan{Desired: d, Current: cur}
+	if err := CheckTargets(nil, d.Targets); err != nil {
+		return nil, err
+	}
 	want := toMap(d.Settings)
+	// Blocking apps are checked when they or the page's visibility are asked for, so that an unrelated change
+	// to an ESP that already holds both is not refused.
+	_, apps := want["selectedMobileAppIds"]
+	_, shown := want["showInstallationProgress"]
+	checkApps := cur == nil || apps || shown
 	if cur == nil {
 		body := map[string]any{"@odata.type": espType}
 		for k, v := range espDefaults {
@@ -221,6 +238,9 @@ func PlanESP(list []*ESP, cur *ESP, d ESPDesired) (*ESPPlan, error) {
 			body[k] = v
 		}
 		if err := CheckCombination(body); err != nil {
+			return nil, err
+		}
+		if err := checkBlockingApps(body); err != nil {
 			return nil, err
 		}
 		p.Body = body
@@ -241,6 +261,11 @@ func PlanESP(list []*ESP, cur *ESP, d ESPDesired) (*ESPPlan, error) {
 		}
 		if err := CheckCombination(body); err != nil {
 			return nil, err
+		}
+		if checkApps {
+			if err := checkBlockingApps(body); err != nil {
+				return nil, err
+			}
 		}
 		if len(p.Changes) > 0 {
 			p.Body = body

@@ -824,8 +824,9 @@ func (s *Server) profileEntity(p *deploymentProfile) map[string]any {
 	return s.render("get-"+strings.TrimPrefix(p.odataType, "#microsoft.graph."), overlay)
 }
 
-// applyProfileAssignments gives every Autopilot device the oldest profile targeting it (the documented
-// conflict rule) through the Autopilot side's setDeviceProfile, and clears a profile no longer targeting it.
+// applyProfileAssignments gives every Autopilot device the oldest profile whose groups include it (and whose
+// exclusion groups don't), or else the All Devices holder (the documented rule, docs/graph.md#deployment-profiles),
+// through the Autopilot side's setDeviceProfile, and clears a profile no longer targeting it.
 // It runs after every change to groups, memberships, profile assignments or the devices themselves
 // (registered, retagged, renamed, deleted).
 func (s *Server) applyProfileAssignments() {
@@ -843,12 +844,13 @@ func (s *Server) applyProfileAssignments() {
 		}
 		return set[strings.ToLower(deviceID)]
 	}
-	targets := func(p *deploymentProfile, deviceID string) bool {
+	// targets reports whether p includes the device through a group, or through All Devices when byAll.
+	targets := func(p *deploymentProfile, deviceID string, byAll bool) bool {
 		included := false
 		for _, t := range p.assignments {
 			switch t["@odata.type"] {
 			case "#microsoft.graph.allDevicesAssignmentTarget":
-				included = true
+				included = included || byAll
 			case "#microsoft.graph.groupAssignmentTarget":
 				included = included || inGroup(t["groupId"].(string), deviceID)
 			case "#microsoft.graph.exclusionGroupAssignmentTarget":
@@ -862,10 +864,11 @@ func (s *Server) applyProfileAssignments() {
 	// Walk the Autopilot devices themselves: looking each up by id made this quadratic in the tenant's size.
 	for _, dev := range s.autopilot.devices {
 		want := ""
-		for _, p := range s.policy.profiles {
-			if targets(p, dev.azureAdDeviceID) {
-				want = p.id
-				break
+		for _, byAll := range []bool{false, true} {
+			for _, p := range s.policy.profiles {
+				if want == "" && targets(p, dev.azureAdDeviceID, byAll) {
+					want = p.id
+				}
 			}
 		}
 		switch {

@@ -307,6 +307,25 @@ func TestDeploymentProfileFollowsDevices(t *testing.T) {
 	}
 }
 
+// TestAllDevicesIsTheFallback: the All Devices holder applies only to devices no group-targeted profile
+// takes, however old it is.
+func TestAllDevicesIsTheFallback(t *testing.T) {
+	s, _ := startFake(t, Options{Seed: tenantSeed()})
+	sales := send(t, s, "POST", "/groups", groupBody("Sales", []string{"DynamicMembership"}, rule.GroupTag("Sales"))).want(t, 201).str("id")
+	global := send(t, s, "POST", profilesPath, profileBody("Global", "G-%SERIAL%")).want(t, 201).str("id")
+	salesProfile := send(t, s, "POST", profilesPath, profileBody("Sales profile", "S-%SERIAL%")).want(t, 201).str("id")
+	send(t, s, "POST", profilesPath+"/"+global+"/assignments", map[string]any{"target": map[string]any{
+		"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}).want(t, 201)
+	send(t, s, "POST", profilesPath+"/"+salesProfile+"/assignments", map[string]any{"target": map[string]any{
+		"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": sales}}).want(t, 201)
+	// S1 is tagged Sales: the newer group-targeted profile wins over the older All Devices holder.
+	for serial, want := range map[string]string{"S1": "assignedUnkownSyncState Sales profile", "S2": "assignedUnkownSyncState Global", "S3": "assignedUnkownSyncState Global"} {
+		if got := deviceProfile(t, s, serial); got != want {
+			t.Errorf("%s: %s, want %s", serial, got, want)
+		}
+	}
+}
+
 func TestDeploymentProfileRefusals(t *testing.T) {
 	s, _ := startFake(t, Options{Seed: tenantSeed()})
 	sales := send(t, s, "POST", "/groups", groupBody("Sales", []string{"DynamicMembership"}, rule.GroupTag("Sales"))).want(t, 201).str("id")

@@ -24,6 +24,7 @@ const (
 	Deleted           Status = "deleted"
 	WouldCreate       Status = "wouldCreate"
 	WouldUpdate       Status = "wouldUpdate"
+	WouldReplace      Status = "wouldReplace" // a dry run of a replacement: a new object, the old one deleted
 	WouldDelete       Status = "wouldDelete"
 	Imported          Status = "imported"
 	AlreadyRegistered Status = "alreadyRegistered"
@@ -36,7 +37,7 @@ const (
 
 // Statuses lists the vocabulary in the order summaries print it.
 var Statuses = []Status{Created, Updated, Replaced, Imported, AlreadyRegistered, Unchanged, Deleted,
-	WouldCreate, WouldUpdate, WouldDelete, WouldImport, Pending, Invalid, NotFound, Failed}
+	WouldCreate, WouldUpdate, WouldReplace, WouldDelete, WouldImport, Pending, Invalid, NotFound, Failed}
 
 // Problem reports whether s means the object did not end as asked (a partial run, exit 3). Commands that
 // accept a status as success (notFound under --ignore-missing, pending under --no-wait) say so through Accept.

@@ -140,7 +140,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 	fl.DurationVar(&timeout, "install-progress-timeout", 0, "installProgressTimeoutInMinutes, as a duration (e.g. 60m): show an error when installation takes longer")
 	fl.StringVar(&message, "custom-error-message", "", "customErrorMessage: what the page shows when installation fails")
 	fl.StringVar(&description, "description", "", "the ESP's description")
-	fl.StringSliceVar(&apps, "blocking-app", nil, "selectedMobileAppIds: wait for this app, by exact `NAME` or id (repeat for several)")
+	fl.StringSliceVar(&apps, "blocking-app", nil, "selectedMobileAppIds: wait for this app, by exact `NAME` or id (repeat for several); only a shown page waits (--show-installation-progress)")
 	fl.StringSliceVar(&tags, "role-scope-tag", nil, "roleScopeTagIds: a scope tag `ID` (repeat for several)")
 	fl.StringVarP(&opts.File, "file", "f", "", "read the settings from a YAML `FILE` (Graph's property names)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact requests that would be sent, and send none")
@@ -181,8 +181,18 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		s.SelectedMobileAppIDs = &ids
 	}
 	targets, err := enrollment.ResolveTargets(ctx, c, opts.Assign, opts.Exclude)
+	var have []enrollment.Target
+	if cur != nil {
+		have = cur.Assignments
+	}
+	if err == nil {
+		err = enrollment.CheckTargets(have, targets)
+	}
 	if err != nil {
 		return Refusal(err)
+	}
+	if err := enrollment.NameGroups(ctx, c, have, map[string]string{}); err != nil {
+		return err
 	}
 	plan, err := enrollment.PlanESP(list, cur, enrollment.ESPDesired{Settings: s, Targets: targets})
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -122,6 +123,38 @@ func value(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return safetext.Escape(string(b))
+}
+
+// PropertyRows are a show command's PROPERTY/VALUE rows for the keys of props that are present, in order: a
+// nested object gives one row per member ("outOfBoxExperienceSetting.userType"), @odata annotations left out.
+func PropertyRows(props map[string]any, keys []string) [][]string {
+	var rows [][]string
+	for _, k := range keys {
+		v, ok := props[k]
+		if !ok {
+			continue
+		}
+		m, nested := v.(map[string]any)
+		if !nested {
+			rows = append(rows, []string{k, value(v)})
+			continue
+		}
+		rows = append(rows, PropertyRows(prefixed(k, m))...)
+	}
+	return rows
+}
+
+// prefixed is m's members under dotted keys, and the keys in order, without @odata annotations.
+func prefixed(prefix string, m map[string]any) (map[string]any, []string) {
+	out, keys := map[string]any{}, []string{}
+	for k, v := range m {
+		if !strings.HasPrefix(k, "@odata.") {
+			out[prefix+"."+k] = v
+			keys = append(keys, prefix+"."+k)
+		}
+	}
+	slices.Sort(keys)
+	return out, keys
 }
 
 // Targets joins group targets for a table cell.

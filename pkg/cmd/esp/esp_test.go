@@ -111,9 +111,12 @@ func TestCreateSendsEveryFlagAndIsIdempotent(t *testing.T) {
 	if code := run(e, args...); code != 0 || len(e.Writes()) != n || !strings.HasSuffix(e.Stderr.String(), "ESP \"ESP Sales\": unchanged\n") {
 		t.Fatalf("re-run: exit %d, %d writes, %s", code, len(e.Writes())-n, e.Stderr)
 	}
-	if code := run(e, "list"); code != 0 || !strings.HasPrefix(e.Stdout.String(), "default\tAll users and all devices\t") ||
-		!strings.Contains(e.Stdout.String(), "\n1\tESP Sales\t") || !strings.Contains(e.Stdout.String(), "Autopilot - Sales, exclude:Autopilot - All devices") ||
-		!strings.Contains(e.Stdout.String(), "\n2\tESP - Autopilot\t") {
+	// Priority order, the default last: it has priority 0 but applies to whoever no other ESP targets.
+	def := defaultID(t, e)
+	if code := run(e, "list"); code != 0 || !strings.HasPrefix(e.Stdout.String(), "1\tESP Sales\t") ||
+		!strings.Contains(e.Stdout.String(), "Autopilot - Sales, exclude:Autopilot - All devices") ||
+		!strings.Contains(e.Stdout.String(), "\n2\tESP - Autopilot\t") ||
+		!strings.HasSuffix(e.Stdout.String(), "\ndefault\tAll users and all devices\t"+def+"\tall users and all devices\n") {
 		t.Errorf("list:\n%s", e.Stdout)
 	}
 }

@@ -3,7 +3,9 @@ package esp
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,6 +56,8 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The default ESP has priority 0 but applies last, to whoever no other ESP targets.
+			sort.SliceStable(list, func(i, j int) bool { return !list[i].Default && list[j].Default })
 			names := map[string]string{}
 			rows := [][]string{}
 			for _, e := range list {
@@ -84,19 +88,46 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 			if err := CheckNames("argument 1", args); err != nil {
 				return err
 			}
-			_, _, e, err := namedESP(cmd.Context(), f, args[0])
+			c, _, e, err := namedESP(cmd.Context(), f, args[0])
 			if err != nil {
 				return err
 			}
 			rows := [][]string{{"id", e.ID}, {"priority", priorityCell(e)}, {"assignments", Targets(e.Assignments)}}
-			for _, k := range settingKeys {
-				rows = append(rows, []string{k, value(e.Props[k])})
+			rows = append(rows, PropertyRows(e.Props, settingKeys)...)
+			if apps, _ := e.Props["selectedMobileAppIds"].([]any); len(apps) > 0 {
+				cell, err := appsCell(cmd.Context(), c, apps)
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					if r[0] == "selectedMobileAppIds" {
+						r[1] = cell
+					}
+				}
 			}
 			return f.Print(output.Result{Data: e, Table: output.Rows{Header: []string{"PROPERTY", "VALUE"}, Rows: rows}})
 		},
 	}
 	cmdutil.SetPermissions(cmd, serviceConfigRead, GroupsRead)
 	return cmd
+}
+
+// appsCell names blocking apps "Name (id)" where the app is found, by id alone where it is not.
+func appsCell(ctx context.Context, c *graph.Client, apps []any) (string, error) {
+	ids := make([]string, 0, len(apps))
+	for _, a := range apps {
+		ids = append(ids, fmt.Sprint(a))
+	}
+	names, err := enrollment.AppNames(ctx, c, ids)
+	if err != nil {
+		return "", err
+	}
+	for i, id := range ids {
+		if n, ok := names[id]; ok {
+			ids[i] = fmt.Sprintf("%s (%s)", n, id)
+		}
+	}
+	return strings.Join(ids, ", "), nil
 }
 
 // settingKeys are the properties `esp show` lists, in the admin center's order.
@@ -129,6 +160,9 @@ func NewCmdAssign(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			targets, err := enrollment.ResolveTargets(ctx, c, args[1:], exclude)
+			if err == nil {
+				err = enrollment.CheckTargets(e.Assignments, targets)
+			}
 			if err != nil {
 				return Refusal(err)
 			}

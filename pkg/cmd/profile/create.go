@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	espcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/esp"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
@@ -39,7 +41,10 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 			"different ones need --update. A different join or mode is a replacement, refused unless --replace\n" +
 			"(create the new profile, move the assignments, delete the old). Assignments are added per target;\n" +
 			"--all-devices is refused when another profile holds All Devices. -f reads Graph's property names\n" +
-			"(plus join: entra|hybrid).",
+			"(plus join: entra|hybrid and mode: user-driven|self-deploying|pre-provisioning).\n\n" +
+			"A device targeted by several profiles gets the oldest. Before assigning, other profiles that target the\n" +
+			"same devices are named with the one that wins; a replacement is the newest profile, so one that would\n" +
+			"lose devices to an older profile is refused (naming it and how many devices) unless --force.",
 		Example: "  autopilotctl profile create \"Autopilot user driven\" --mode user-driven --device-name-template \"CTS-%SERIAL%\" \\\n" +
 			"    --hide-privacy-settings --hide-eula --assign \"Autopilot - All devices\"\n" +
 			"  autopilotctl profile create \"Kiosk\" --mode self-deploying --locale en-US --dry-run",
@@ -47,7 +52,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s := &opts.Settings
 			if opts.File != "" {
-				if err := espcmd.ReadYAML(opts.File, s); err != nil {
+				if err := readFile(opts.File, s); err != nil {
 					return err
 				}
 			}
@@ -123,7 +128,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 	if update {
 		cmd.Use = "update NAME|ID [flags] | -f PROFILE.yaml"
 		cmd.Short = "Change a deployment profile in place"
-		cmd.Long = "Changes the settings given and reads them back. A different join or mode needs --replace."
+		cmd.Long = "Changes the settings given and reads them back. A different join or mode needs --replace; a replacement\n" +
+			"that would lose devices to an older profile targeting them too is refused, naming it, unless --force."
 		cmd.Example = "  autopilotctl profile update \"Autopilot user driven\" --locale en-GB\n" +
 			"  autopilotctl profile update \"Autopilot user driven\" --mode self-deploying --replace"
 	}
@@ -142,8 +148,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 	fl.BoolVar(&convert, "convert-existing", false, "hardwareHashExtractionEnabled: convert all targeted devices to Autopilot (can't be undone per device; needs --confirm-irreversible)")
 	fl.BoolVar(&opts.ConfirmIrreversible, "confirm-irreversible", false, "confirm --convert-existing")
 	fl.StringVar(&description, "description", "", "the profile's description")
-	fl.StringVarP(&opts.File, "file", "f", "", "read the settings from a YAML `FILE` (Graph's property names, plus join)")
-	fl.BoolVar(&opts.Force, "force", false, "send names and descriptions with characters the service is reported to refuse")
+	fl.StringVarP(&opts.File, "file", "f", "", "read the settings from a YAML `FILE` (Graph's property names, plus join and mode)")
+	fl.BoolVar(&opts.Force, "force", false, "send names and descriptions with characters the service is reported to refuse, and replace a profile even when another (older) profile would take its devices")
 	fl.BoolVar(&opts.Replace, "replace", false, "when the join or mode changes: create the new profile, move the assignments, delete the old one")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact requests that would be sent, and send none")
 	if !update {
@@ -153,6 +159,43 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 		fl.BoolVar(&opts.Update, "update", false, "change an existing profile with this name whose settings differ")
 	}
 	return cmd
+}
+
+// profileFile is a profile's YAML file: Graph's property names, plus join and mode as the flags say them.
+type profileFile struct {
+	enrollment.ProfileSettings `yaml:",inline"`
+	Mode                       yaml.Node `yaml:"mode"` // a node, for its line
+}
+
+// readFile reads a profile's YAML file into s, with its mode set as the flag sets it. A mode and an explicit
+// deviceUsageType or preprovisioningAllowed that say otherwise are an error naming the mode's line.
+func readFile(path string, s *enrollment.ProfileSettings) error {
+	var file profileFile
+	if err := espcmd.ReadYAML(path, &file); err != nil {
+		return err
+	}
+	*s = file.ProfileSettings
+	if file.Mode.Kind == 0 {
+		return nil
+	}
+	where := fmt.Sprintf("%s:%d", path, file.Mode.Line)
+	if file.Mode.Kind != yaml.ScalarNode {
+		return cmdutil.InputErrorf("%s: mode must be %s, %s or %s", where, enrollment.UserDriven, enrollment.SelfDeploying, enrollment.PreProvisioning)
+	}
+	var moded enrollment.ProfileSettings
+	if err := moded.SetMode(file.Mode.Value); err != nil {
+		return cmdutil.InputErrorf("%s: %v", where, err)
+	}
+	usage, pre := *moded.OutOfBoxExperienceSetting.DeviceUsageType, *moded.PreprovisioningAllowed
+	if o := s.OutOfBoxExperienceSetting; o != nil && o.DeviceUsageType != nil && *o.DeviceUsageType != usage {
+		return cmdutil.InputErrorf("%s: mode %s means outOfBoxExperienceSetting.deviceUsageType %s, but the file sets %s; give one of them",
+			where, file.Mode.Value, usage, safetext.Quote(*o.DeviceUsageType))
+	}
+	if s.PreprovisioningAllowed != nil && *s.PreprovisioningAllowed != pre {
+		return cmdutil.InputErrorf("%s: mode %s means preprovisioningAllowed %t, but the file sets %t; give one of them",
+			where, file.Mode.Value, pre, *s.PreprovisioningAllowed)
+	}
+	return s.SetMode(file.Mode.Value)
 }
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
@@ -173,6 +216,16 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
+	var have []enrollment.Target
+	if cur != nil {
+		have = cur.Assignments
+	}
+	if err := enrollment.CheckTargets(have, targets); err != nil {
+		return espcmd.Refusal(err)
+	}
+	if err := enrollment.NameGroups(ctx, c, have, map[string]string{}); err != nil {
+		return err
+	}
 	plan, err := enrollment.PlanProfile(list, cur, enrollment.ProfileDesired{Settings: opts.Settings, Targets: targets, Replace: opts.Replace})
 	if err == nil {
 		err = plan.Check(opts.Update || opts.updating)
@@ -182,6 +235,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	if plan.EnablesConversion() && !opts.ConfirmIrreversible {
 		return cmdutil.UsageErrorf("--convert-existing registers every targeted device with Autopilot and can't be undone for the devices it converts; add --confirm-irreversible")
+	}
+	if err := checkOverlaps(ctx, f, c, list, plan, opts.Force); err != nil {
+		return err
 	}
 	return espcmd.PrintChange(f, "profile", enrollment.ApplyProfile(ctx, c, plan, opts.DryRun), opts.DryRun)
 }

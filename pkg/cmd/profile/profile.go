@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -119,11 +120,9 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			}
 			rows := [][]string{{"id", p.ID}, {"displayName", p.DisplayName}, {"mode", p.Mode}, {"join", p.Join},
 				{"assignments", espcmd.Targets(p.Assignments)}, {"assignedDevices", strconv.Itoa(*p.Devices)}}
-			for _, k := range []string{"description", "deviceNameTemplate", "locale", "deviceType", "preprovisioningAllowed", "hardwareHashExtractionEnabled", "outOfBoxExperienceSetting", "roleScopeTagIds", "createdDateTime"} {
-				if v, ok := p.Props[k]; ok {
-					rows = append(rows, []string{k, fmt.Sprint(v)})
-				}
-			}
+			rows = append(rows, espcmd.PropertyRows(p.Props, []string{"description", "deviceNameTemplate", "locale", "deviceType",
+				"preprovisioningAllowed", "hardwareHashExtractionEnabled", "hybridAzureADJoinSkipConnectivityCheck",
+				"outOfBoxExperienceSetting", "roleScopeTagIds", "createdDateTime"})...)
 			return f.Print(output.Result{Data: p, Table: output.Rows{Header: []string{"PROPERTY", "VALUE"}, Rows: rows}})
 		},
 	}
@@ -155,9 +154,15 @@ func newCmdAssign(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := enrollment.CheckTargets(p.Assignments, targets); err != nil {
+				return espcmd.Refusal(err)
+			}
 			plan, err := enrollment.PlanProfile(list, p, enrollment.ProfileDesired{Settings: enrollment.ProfileSettings{DisplayName: p.DisplayName}, Targets: targets})
 			if err != nil {
 				return espcmd.Refusal(err)
+			}
+			if err := checkOverlaps(ctx, f, c, list, plan, false); err != nil {
+				return err
 			}
 			return espcmd.PrintChange(f, "profile", enrollment.ApplyProfile(ctx, c, plan, dryRun), dryRun)
 		},
@@ -168,6 +173,34 @@ func newCmdAssign(f *cmdutil.Factory) *cobra.Command {
 	fl.BoolVar(&dryRun, "dry-run", false, "print the exact requests that would be sent, and send none")
 	cmdutil.SetPermissions(cmd, write, espcmd.GroupsRead)
 	return cmd
+}
+
+// checkOverlaps looks for other profiles that target the devices the plan's profile would. A replacement that
+// would lose devices to one of them is refused unless force (it is the newest profile, and a device targeted by
+// several gets the oldest); every other overlap is a warning that says which profile gets the devices.
+func checkOverlaps(ctx context.Context, f *cmdutil.Factory, c *graph.Client, list []*enrollment.Profile, plan *enrollment.ProfilePlan, force bool) error {
+	overlaps, err := enrollment.Overlaps(ctx, c, list, plan)
+	if err != nil {
+		return err
+	}
+	replacing := plan.Current != nil && plan.Replace != ""
+	self := plan.Desired.Settings.DisplayName
+	if plan.Current != nil {
+		self = plan.Current.DisplayName
+	}
+	var losses []string
+	for _, o := range overlaps {
+		if replacing && o.Devices > 0 && !force {
+			losses = append(losses, o.Describe(self, true))
+			continue
+		}
+		fmt.Fprintf(f.IOStreams.ErrOut, "warning: %s\n", o.Describe(self, replacing))
+	}
+	if len(losses) > 0 {
+		return cmdutil.InputErrorf("replacing deployment profile %s would move devices to another profile:\n  %s\npass --force to replace it anyway, or exclude those devices' groups from the other profile first",
+			safetext.Quote(self), strings.Join(losses, "\n  "))
+	}
+	return nil
 }
 
 // targetsFor resolves group names and adds All Devices.

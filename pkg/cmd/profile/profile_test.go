@@ -180,7 +180,12 @@ func TestYAMLAndBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"displayName: X\nmode: kiosk\n", nil, bad + `:2: unknown key "mode"`},
+		{"displayName: X\nmode: kiosk\n", nil, bad + `:2: mode "kiosk" is not one of user-driven, self-deploying, pre-provisioning`},
+		{"displayName: X\nmode:\n  a: 1\n", nil, bad + `:3: mode must be user-driven, self-deploying or pre-provisioning`},
+		{"displayName: X\nmode: self-deploying\noutOfBoxExperienceSetting:\n  deviceUsageType: singleUser\n", nil,
+			bad + `:2: mode self-deploying means outOfBoxExperienceSetting.deviceUsageType shared, but the file sets "singleUser"; give one of them`},
+		{"displayName: X\n\nmode: user-driven\npreprovisioningAllowed: true\n", nil,
+			bad + `:3: mode user-driven means preprovisioningAllowed false, but the file sets true; give one of them`},
 		{"displayName: X\npreprovisioningAllowed: maybe\n", nil, bad + `:2: "maybe" is a string, but this key takes true or false`},
 		{"[1, 2]\n", nil, bad + ":1: the file must be a mapping"},
 		{"", []string{"create", "X", "--mode", "kiosk"}, "--mode: mode \"kiosk\" is not one of"},
