@@ -152,3 +152,11 @@ func TestShowRendersNestedSettingsAsRows(t *testing.T) {
 		t.Errorf("json: exit %d\n%s", code, e.Stdout)
 	}
 }
+
+func TestAssignmentDiffNamesGroups(t *testing.T) {
+	e := tenant(t)
+	if code := run(e, "create", "UD - Entra join", "--mode", "user-driven", "--assign", "Autopilot - Sales", "--update", "--force"); code != 0 ||
+		!strings.Contains(e.Stderr.String(), "\n  assignments: [\"Autopilot - All devices\"] → [\"Autopilot - All devices\",\"Autopilot - Sales\"]\n") {
+		t.Errorf("exit %d %q", code, e.Stderr)
+	}
+}
