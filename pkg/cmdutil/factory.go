@@ -46,6 +46,8 @@ type Factory struct {
 	LookPath func(string) (string, error)
 	// MockToken, set when --mock started the embedded server, is the token that server expects.
 	MockToken string
+	// AuthStore is where `auth login` keeps a person's sign-in; nil is the user's configuration directory.
+	AuthStore *graph.Store
 	// StartMock starts the embedded mock for --mock and points the factory at it; the binary sets it.
 	StartMock func(cmd *cobra.Command) error
 
@@ -131,6 +133,45 @@ func (f *Factory) GraphURL() (string, error) {
 	return u, nil
 }
 
+// AuthOptions is how this run signs in: the global flags, the environment, the terminal, and the sign-in
+// `auth login` kept (never under --mock, whose token is the only one used).
+func (f *Factory) AuthOptions() (graph.AuthOptions, error) {
+	cloud, err := f.Cloud()
+	if err != nil {
+		return graph.AuthOptions{}, err
+	}
+	mode, err := graph.ParseAuthMode(f.Globals.Auth)
+	if err != nil {
+		return graph.AuthOptions{}, &UsageError{Err: err}
+	}
+	env := f.Env
+	if f.MockToken != "" {
+		// The embedded mock wants its own token; nothing from the real environment is used or sent.
+		env = func(k string) string {
+			if k == graph.AccessTokenEnv {
+				return f.MockToken
+			}
+			return ""
+		}
+	}
+	_, azErr := f.LookPath("az")
+	o := graph.AuthOptions{
+		Mode: mode, TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
+		Cloud: cloud, Env: env, StdinTTY: f.IOStreams.IsStdinTTY(), HasAzureCLI: azErr == nil,
+		Prompt: f.IOStreams.ErrOut,
+	}
+	if f.Globals.Debug {
+		o.Debug = f.IOStreams.ErrOut
+	}
+	if f.MockToken == "" {
+		o.Store = f.AuthStore
+		if o.Store == nil {
+			o.Store, _ = graph.UserStore() // no configuration directory: nothing kept, nothing used
+		}
+	}
+	return o, nil
+}
+
 // Credential is the sign-in chosen by --auth and the environment.
 func (f *Factory) Credential() (*graph.Credential, error) {
 	f.build()
@@ -155,27 +196,12 @@ func (f *Factory) build() {
 			f.err = err
 			return
 		}
-		mode, err := graph.ParseAuthMode(f.Globals.Auth)
+		ao, err := f.AuthOptions()
 		if err != nil {
-			f.err = &UsageError{Err: err}
+			f.err = err
 			return
 		}
-		env := f.Env
-		if f.MockToken != "" {
-			// The embedded mock wants its own token; nothing from the real environment is used or sent.
-			env = func(k string) string {
-				if k == graph.AccessTokenEnv {
-					return f.MockToken
-				}
-				return ""
-			}
-		}
-		_, azErr := f.LookPath("az")
-		f.cred, err = graph.NewCredential(graph.AuthOptions{
-			Mode: mode, TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
-			Cloud: cloud, Env: env, StdinTTY: f.IOStreams.IsStdinTTY(), HasAzureCLI: azErr == nil,
-			Prompt: f.IOStreams.ErrOut,
-		})
+		f.cred, err = graph.NewCredential(ao)
 		if err != nil {
 			f.err = &graph.AuthError{Err: err}
 			return

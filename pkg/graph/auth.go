@@ -1,11 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +16,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 )
 
 // AuthMode is a --auth value.
@@ -21,6 +27,7 @@ type AuthMode string
 const (
 	AuthAuto             AuthMode = "auto"
 	AuthAccessToken      AuthMode = "access-token" // AUTOPILOTCTL_ACCESS_TOKEN; chosen by auto, not a --auth value
+	AuthCached           AuthMode = "cached"       // the sign-in `auth login` kept; chosen by auto, not a --auth value
 	AuthBrowser          AuthMode = "browser"
 	AuthDeviceCode       AuthMode = "device-code"
 	AuthClientSecret     AuthMode = "client-secret"
@@ -41,6 +48,10 @@ const DefaultPublicClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 // AccessTokenEnv holds a pre-acquired Graph token.
 const AccessTokenEnv = "AUTOPILOTCTL_ACCESS_TOKEN"
 
+// maxCredentialFile caps the certificate and federated token files read before signing in (a PEM chain or a
+// PKCS#12 bundle is a few KB, an OIDC token about 1 KB).
+const maxCredentialFile = 1 << 20
+
 // AuthOptions is everything sign-in depends on; Env and HasAzureCLI are injected so selection is testable.
 type AuthOptions struct {
 	Mode        AuthMode
@@ -50,8 +61,16 @@ type AuthOptions struct {
 	Env         func(string) string
 	StdinTTY    bool
 	HasAzureCLI bool
-	Prompt      io.Writer // where device-code instructions go (stderr)
+	Prompt      io.Writer // where interactive sign-in says where it waits, and sign-in notes go (stderr)
 	Transport   policy.Transporter
+	// Debug, when set, gets one line per credential of the chain: skipped and why, tried, and how it ended.
+	Debug io.Writer
+	// Store is where `auth login` keeps a person's sign-in; nil means none is used (tests, --mock).
+	Store *Store
+	// Retry is the sign-in requests' retry policy (azcore's default when zero); tests switch retries off.
+	Retry policy.RetryOptions
+	// NewAuthenticator builds browser and device-code credentials; nil is azidentity's (tests inject fakes).
+	NewAuthenticator NewAuthenticator
 }
 
 func (o AuthOptions) env(k string) string {
@@ -75,42 +94,104 @@ func (o AuthOptions) clientID() string {
 	return o.env("AZURE_CLIENT_ID")
 }
 
+func (o AuthOptions) debugf(format string, a ...any) {
+	if o.Debug != nil {
+		fmt.Fprintf(o.Debug, "sign-in: "+format+"\n", a...)
+	}
+}
+
+// planStep is one credential auto considers: in the chain when skip is empty, else why not.
+type planStep struct {
+	mode AuthMode
+	skip string
+}
+
 // Plan returns the credentials to try, in order. For auto: a token in AUTOPILOTCTL_ACCESS_TOKEN, then a client
 // secret or certificate from AZURE_*, then workload identity, managed identity (where the platform advertises one),
-// the Azure CLI, and device code when someone can answer it. Environment-driven choices are exclusive: a pipeline
-// that set AZURE_CLIENT_SECRET must never fall through to a person's az login.
+// the sign-in `auth login` kept, the Azure CLI, and device code when someone can answer it. Environment-driven
+// choices are exclusive: a pipeline that set AZURE_CLIENT_SECRET must never fall through to a person's az login.
 func Plan(o AuthOptions) ([]AuthMode, error) {
+	steps, err := plan(o)
+	var modes []AuthMode
+	for _, s := range steps {
+		if s.skip == "" {
+			modes = append(modes, s.mode)
+		}
+	}
+	return modes, err
+}
+
+func plan(o AuthOptions) ([]planStep, error) {
 	if o.Mode != "" && o.Mode != AuthAuto {
 		m, err := ParseAuthMode(string(o.Mode))
-		return []AuthMode{m}, err
+		if err != nil {
+			return nil, err
+		}
+		if (m == AuthBrowser || m == AuthDeviceCode) && !o.StdinTTY {
+			return nil, fmt.Errorf("--auth %s needs a person at a terminal, and standard input is not one; "+
+				"scripts and CI sign in as an app (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or "+
+				"AZURE_FEDERATED_TOKEN_FILE), or run `autopilotctl auth login` once from a terminal", m)
+		}
+		return []planStep{{mode: m}}, nil
 	}
-	switch {
-	case o.env(AccessTokenEnv) != "":
-		return []AuthMode{AuthAccessToken}, nil
-	case o.env("AZURE_CLIENT_SECRET") != "":
-		return []AuthMode{AuthClientSecret}, nil
-	case o.env("AZURE_CLIENT_CERTIFICATE_PATH") != "":
-		return []AuthMode{AuthCertificate}, nil
-	case o.env("AZURE_FEDERATED_TOKEN_FILE") != "":
-		return []AuthMode{AuthWorkloadIdentity}, nil
+	// The environment's choices, in order; the first one set is the only one tried.
+	exclusive := []struct {
+		mode AuthMode
+		env  string
+	}{
+		{AuthAccessToken, AccessTokenEnv},
+		{AuthClientSecret, "AZURE_CLIENT_SECRET"},
+		{AuthCertificate, "AZURE_CLIENT_CERTIFICATE_PATH"},
+		{AuthWorkloadIdentity, "AZURE_FEDERATED_TOKEN_FILE"},
 	}
-	var plan []AuthMode
-	// Probing IMDS on a laptop costs seconds; only try managed identity where the platform says it has one.
-	if o.env("IDENTITY_ENDPOINT") != "" || o.env("MSI_ENDPOINT") != "" {
-		plan = append(plan, AuthManagedIdentity)
+	var steps []planStep
+	chosen := AuthMode("")
+	for _, e := range exclusive {
+		switch {
+		case chosen != "":
+			steps = append(steps, planStep{e.mode, "not tried: " + string(chosen) + " comes from the environment and is tried alone"})
+		case o.env(e.env) != "":
+			chosen = e.mode
+			steps = append(steps, planStep{mode: e.mode})
+		default:
+			steps = append(steps, planStep{e.mode, e.env + " is not set"})
+		}
 	}
-	if o.HasAzureCLI {
-		plan = append(plan, AuthAzureCLI)
+	rest := []planStep{
+		// Probing IMDS on a laptop costs seconds; only try managed identity where the platform says it has one.
+		{AuthManagedIdentity, unless(o.env("IDENTITY_ENDPOINT") != "" || o.env("MSI_ENDPOINT") != "", "neither IDENTITY_ENDPOINT nor MSI_ENDPOINT is set")},
+		{AuthCached, o.keptSkip()},
+		{AuthAzureCLI, unless(o.HasAzureCLI, "az is not on PATH")},
+		{AuthDeviceCode, unless(o.StdinTTY, "standard input is not a terminal")},
 	}
-	if o.StdinTTY {
-		plan = append(plan, AuthDeviceCode)
+	for _, s := range rest {
+		if chosen != "" {
+			s.skip = "not tried: " + string(chosen) + " comes from the environment and is tried alone"
+		}
+		steps = append(steps, s)
 	}
-	if len(plan) == 0 {
-		return nil, errors.New("no credential found: set " + AccessTokenEnv + ", or AZURE_TENANT_ID, AZURE_CLIENT_ID and " +
+	if chosen == "" && !inChain(steps) {
+		return steps, errors.New("no credential found: set " + AccessTokenEnv + ", or AZURE_TENANT_ID, AZURE_CLIENT_ID and " +
 			"AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), or run `az login`, " +
 			"or pass --auth device-code from a terminal")
 	}
-	return plan, nil
+	return steps, nil
+}
+
+func unless(ok bool, why string) string {
+	if ok {
+		return ""
+	}
+	return why
+}
+
+func inChain(steps []planStep) bool {
+	for _, s := range steps {
+		if s.skip == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseAuthMode validates an --auth value ("" is auto).
@@ -137,28 +218,48 @@ func joinModes(ms []AuthMode) string {
 // Credential is the token source a command signs in with; Used says which one produced the last token.
 type Credential struct {
 	sources []namedCredential
+	debug   func(format string, a ...any)
 	mu      sync.Mutex
-	used    AuthMode
+	used    *namedCredential
 }
 
 type namedCredential struct {
-	mode AuthMode
-	cred azcore.TokenCredential
+	mode    AuthMode
+	cred    azcore.TokenCredential
+	account string         // the kept sign-in's user, when the source uses it
+	reach   *reachRecorder // the network failure behind an error, if any
 }
 
-// NewCredential builds the credentials of Plan(o). Nothing touches the network until GetToken.
+// NewCredential builds the credentials of Plan(o). Nothing touches the network until GetToken: settings that
+// cannot work (a missing or empty federated token file, an empty secret, an unreadable certificate) fail here.
 func NewCredential(o AuthOptions) (*Credential, error) {
-	plan, err := Plan(o)
+	steps, err := plan(o)
+	for _, s := range steps {
+		if s.skip != "" {
+			o.debugf("%s skipped: %s", s.mode, s.skip)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	c := &Credential{}
-	for _, m := range plan {
-		cred, err := newSource(m, o)
-		if err != nil {
-			return nil, fmt.Errorf("%s sign-in: %w", m, err)
+	c := &Credential{debug: o.debugf}
+	for _, s := range steps {
+		if s.skip != "" {
+			continue
 		}
-		c.sources = append(c.sources, namedCredential{m, cred})
+		src, err := newSource(s.mode, o)
+		if err != nil && s.mode == AuthCached && len(steps) > 1 {
+			// A kept sign-in that cannot be used here is one fewer choice, not a failure.
+			o.debugf("%s skipped: %v", s.mode, err)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s sign-in: %w", s.mode, err)
+		}
+		c.sources = append(c.sources, src)
+	}
+	if len(c.sources) == 0 {
+		return nil, errors.New("no credential left to try (run with --debug to see why each was skipped)")
 	}
 	return c, nil
 }
@@ -167,7 +268,20 @@ func NewCredential(o AuthOptions) (*Credential, error) {
 func (c *Credential) Used() AuthMode {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.used
+	if c.used == nil {
+		return ""
+	}
+	return c.used.mode
+}
+
+// Account is the kept sign-in's user name when the last token came from it ("" otherwise).
+func (c *Credential) Account() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.used == nil {
+		return ""
+	}
+	return c.used.account
 }
 
 // GetToken tries each source in order and remembers the first that answers.
@@ -175,22 +289,54 @@ func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	c.mu.Lock()
 	used := c.used
 	c.mu.Unlock()
-	var errs []error
-	for _, s := range c.sources {
-		if used != "" && s.mode != used {
+	var msgs []string
+	for i := range c.sources {
+		s := &c.sources[i]
+		if used != nil && s != used {
 			continue
+		}
+		if used == nil {
+			c.debug("trying %s", s.mode)
 		}
 		tok, err := s.cred.GetToken(ctx, opts)
 		if err == nil {
+			if used == nil {
+				c.debug("%s signed in", s.mode)
+			}
 			c.mu.Lock()
-			c.used = s.mode
+			c.used = s
 			c.mu.Unlock()
 			return tok, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", s.mode, err))
+		msg := s.describe(err)
+		c.debug("%s failed: %s", s.mode, msg)
+		msgs = append(msgs, string(s.mode)+": "+msg)
 	}
-	return azcore.AccessToken{}, &AuthError{Err: errors.Join(errs...)}
+	return azcore.AccessToken{}, &AuthError{Err: errors.New(strings.Join(msgs, "; "))}
 }
+
+// describe words a source's failure as one line: the unreachable host, Entra ID's AADSTS reason, or the first line
+// of the error (azidentity's own run to many lines with the whole response).
+func (s *namedCredential) describe(err error) string {
+	if s.reach != nil {
+		if nerr := s.reach.failure(); nerr != nil {
+			return nerr.Error()
+		}
+	}
+	if s.mode == AuthCached {
+		var req *azidentity.AuthenticationRequiredError
+		if errors.As(err, &req) {
+			return "the kept sign-in has expired or was revoked; run `autopilotctl auth login` again"
+		}
+	}
+	if m := aadstsReason.FindString(err.Error()); m != "" {
+		return "Entra ID refused the sign-in: " + oneLine(errors.New(m))
+	}
+	return oneLine(err)
+}
+
+// aadstsReason finds Entra ID's error code and its first sentence in an azidentity error's response dump.
+var aadstsReason = regexp.MustCompile(`AADSTS\d+: [^\r\n".\\]*\.?`)
 
 // AuthError marks a sign-in failure (exit code 4).
 type AuthError struct{ Err error }
@@ -198,8 +344,16 @@ type AuthError struct{ Err error }
 func (e *AuthError) Error() string { return "sign-in failed: " + e.Err.Error() }
 func (e *AuthError) Unwrap() error { return e.Err }
 
-func newSource(m AuthMode, o AuthOptions) (azcore.TokenCredential, error) {
-	co := azcore.ClientOptions{Cloud: o.Cloud.Authority, Transport: o.Transport}
+func newSource(m AuthMode, o AuthOptions) (namedCredential, error) {
+	reach := &reachRecorder{next: o.Transport}
+	co := azcore.ClientOptions{Cloud: o.Cloud.Authority, Transport: reach, Retry: o.Retry}
+	src := namedCredential{mode: m, reach: reach}
+	cred, err := newTokenCredential(m, o, co, &src)
+	src.cred = cred
+	return src, err
+}
+
+func newTokenCredential(m AuthMode, o AuthOptions, co azcore.ClientOptions, src *namedCredential) (azcore.TokenCredential, error) {
 	tenant, client := o.tenant(), o.clientID()
 	need := func(what ...string) error {
 		var missing []string
@@ -213,33 +367,50 @@ func newSource(m AuthMode, o AuthOptions) (azcore.TokenCredential, error) {
 		}
 		return nil
 	}
+	app := func(secretName, secret string) error {
+		return need("--tenant or AZURE_TENANT_ID", tenant, "--client-id or AZURE_CLIENT_ID", client, secretName, secret)
+	}
 	switch m {
 	case AuthAccessToken:
 		return staticToken(o.env(AccessTokenEnv)), nil
 	case AuthClientSecret:
 		secret := o.env("AZURE_CLIENT_SECRET")
-		if err := need("--tenant or AZURE_TENANT_ID", tenant, "--client-id or AZURE_CLIENT_ID", client, "AZURE_CLIENT_SECRET", secret); err != nil {
+		if err := app("AZURE_CLIENT_SECRET", secret); err != nil {
 			return nil, err
+		}
+		if strings.TrimSpace(secret) == "" {
+			return nil, errors.New("AZURE_CLIENT_SECRET is blank")
 		}
 		return azidentity.NewClientSecretCredential(tenant, client, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: co})
 	case AuthCertificate:
 		path := o.env("AZURE_CLIENT_CERTIFICATE_PATH")
-		if err := need("--tenant or AZURE_TENANT_ID", tenant, "--client-id or AZURE_CLIENT_ID", client, "AZURE_CLIENT_CERTIFICATE_PATH", path); err != nil {
+		if err := app("AZURE_CLIENT_CERTIFICATE_PATH", path); err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(path)
+		data, err := readCredentialFile("AZURE_CLIENT_CERTIFICATE_PATH", path)
 		if err != nil {
-			return nil, fmt.Errorf("reading certificate: %w", err)
+			return nil, err
 		}
 		certs, key, err := azidentity.ParseCertificates(data, []byte(o.env("AZURE_CLIENT_CERTIFICATE_PASSWORD")))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			// azidentity's reason is ASN.1 detail; the admin needs to know what the file should hold.
+			return nil, fmt.Errorf("AZURE_CLIENT_CERTIFICATE_PATH %s holds no usable certificate and private key "+
+				"(PEM, or PKCS#12 with AZURE_CLIENT_CERTIFICATE_PASSWORD)", shown(path))
 		}
 		return azidentity.NewClientCertificateCredential(tenant, client, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: co})
 	case AuthWorkloadIdentity:
 		file := o.env("AZURE_FEDERATED_TOKEN_FILE")
-		if err := need("--tenant or AZURE_TENANT_ID", tenant, "--client-id or AZURE_CLIENT_ID", client, "AZURE_FEDERATED_TOKEN_FILE", file); err != nil {
+		if err := app("AZURE_FEDERATED_TOKEN_FILE", file); err != nil {
 			return nil, err
+		}
+		// azidentity reads the file only when it asks for a token; a pipeline that never wrote it should hear so now.
+		data, err := readCredentialFile("AZURE_FEDERATED_TOKEN_FILE", file)
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil, fmt.Errorf("AZURE_FEDERATED_TOKEN_FILE %s is empty: the pipeline did not write its OIDC token "+
+				"(GitHub Actions needs `permissions: id-token: write`; see examples/ci/github-actions.yml)", shown(file))
 		}
 		return azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
 			ClientOptions: co, TenantID: tenant, ClientID: client, TokenFilePath: file})
@@ -250,22 +421,58 @@ func newSource(m AuthMode, o AuthOptions) (azcore.TokenCredential, error) {
 		}
 		return azidentity.NewManagedIdentityCredential(opts)
 	case AuthAzureCLI:
+		src.reach = nil // az reaches the network itself
 		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenant})
-	case AuthDeviceCode:
-		w := o.Prompt
+	case AuthCached:
+		rec, err := o.kept()
+		if err != nil {
+			return nil, err
+		}
+		cache, err := o.Store.Cache()
+		if err != nil {
+			return nil, fmt.Errorf("the kept sign-in's tokens cannot be read: %w", err)
+		}
+		src.account = rec.Username
+		// Silent only: an expired sign-in fails (and auto moves on); it never prompts.
 		return azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			ClientOptions: co, TenantID: tenant, ClientID: publicClient(client),
-			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-				if w != nil {
-					fmt.Fprintln(w, m.Message)
-				}
-				return nil
-			}})
-	case AuthBrowser:
-		return azidentity.NewInteractiveBrowserCredential(&azidentity.InteractiveBrowserCredentialOptions{
-			ClientOptions: co, TenantID: tenant, ClientID: publicClient(client)})
+			ClientOptions: co, TenantID: rec.TenantID, ClientID: rec.ClientID, AuthenticationRecord: rec,
+			Cache: cache, DisableAutomaticAuthentication: true})
+	case AuthDeviceCode, AuthBrowser:
+		return newInteractive(m, o, co, src)
 	}
 	return nil, fmt.Errorf("unsupported sign-in mode %q", m)
+}
+
+// readCredentialFile reads a file a sign-in depends on, saying in one line what is wrong with it.
+func readCredentialFile(env, path string) ([]byte, error) {
+	data, err := safefile.ReadFile(path, maxCredentialFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s %s does not exist", env, shown(path))
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("%s %s cannot be read: permission denied", env, shown(path))
+	case err != nil:
+		return nil, fmt.Errorf("%s: %s", env, oneLine(err))
+	}
+	return data, nil
+}
+
+// oneLine is an error's first line, escaped and cut at 300 characters.
+func oneLine(err error) string {
+	text := err.Error()
+	if i := strings.IndexAny(text, "\r\n"); i >= 0 {
+		text = text[:i]
+	}
+	return shown(strings.TrimSpace(text))
+}
+
+// shown is a value for a sign-in message (a path, an id): escaped, and cut at 300 characters.
+func shown(s string) string {
+	s = safetext.Escape(s)
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	return s
 }
 
 func publicClient(id string) string {

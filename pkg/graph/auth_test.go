@@ -48,8 +48,10 @@ func TestPlan(t *testing.T) {
 		{"cli only without a terminal", AuthAuto, nil, false, true, "azure-cli", ""},
 		{"device code on a terminal", "", nil, true, false, "device-code", ""},
 		{"nothing", AuthAuto, nil, false, false, "", "no credential found"},
-		{"explicit browser", AuthBrowser, with(map[string]string{AccessTokenEnv: "x"}), false, false, "browser", ""},
-		{"explicit device code", AuthDeviceCode, nil, false, false, "device-code", ""},
+		{"explicit browser", AuthBrowser, with(map[string]string{AccessTokenEnv: "x"}), true, false, "browser", ""},
+		{"explicit device code", AuthDeviceCode, nil, true, false, "device-code", ""},
+		{"browser never without a terminal", AuthBrowser, nil, false, true, "", "--auth browser needs a person at a terminal, and standard input is not one; scripts and CI sign in as an app"},
+		{"device code never without a terminal", AuthDeviceCode, nil, false, true, "", "--auth device-code needs a person at a terminal"},
 		{"explicit client secret", AuthClientSecret, nil, false, false, "client-secret", ""},
 		{"explicit certificate", AuthCertificate, nil, false, false, "certificate", ""},
 		{"explicit workload identity", AuthWorkloadIdentity, nil, false, false, "workload-identity", ""},
@@ -76,6 +78,7 @@ func TestPlan(t *testing.T) {
 // Every mode builds its credential offline; missing settings are named.
 func TestNewCredentialBuildsEachMode(t *testing.T) {
 	certPath := writeTestCert(t)
+	tokenFile := writeFile(t, "token", "eyJhbGciOi.oidc.token")
 	global, _ := CloudByName("global")
 	base := map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c"}
 	tests := []struct {
@@ -87,15 +90,15 @@ func TestNewCredentialBuildsEachMode(t *testing.T) {
 		{AuthClientSecret, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}, ""},
 		{AuthClientSecret, map[string]string{"AZURE_CLIENT_ID": "c"}, "client-secret sign-in: missing --tenant or AZURE_TENANT_ID, AZURE_CLIENT_SECRET"},
 		{AuthCertificate, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_CERTIFICATE_PATH": certPath}, ""},
-		{AuthCertificate, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_CERTIFICATE_PATH": "/nonexistent.pem"}, "certificate sign-in: reading certificate: open /nonexistent.pem: no such file or directory"},
-		{AuthWorkloadIdentity, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}, ""},
+		{AuthCertificate, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_CERTIFICATE_PATH": "/nonexistent.pem"}, "certificate sign-in: AZURE_CLIENT_CERTIFICATE_PATH /nonexistent.pem does not exist"},
+		{AuthWorkloadIdentity, map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": tokenFile}, ""},
 		{AuthManagedIdentity, nil, ""},
 		{AuthAzureCLI, base, ""},
 		{AuthDeviceCode, nil, ""},
 		{AuthBrowser, nil, ""},
 	}
 	for _, tt := range tests {
-		c, err := NewCredential(AuthOptions{Mode: tt.mode, Env: envOf(tt.env), Cloud: global})
+		c, err := NewCredential(AuthOptions{Mode: tt.mode, Env: envOf(tt.env), Cloud: global, StdinTTY: true})
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
 				t.Errorf("%s: err = %v, want %s", tt.mode, err, tt.err)

@@ -31,12 +31,14 @@ type StatusOptions struct {
 // Status is the machine-readable answer of `auth status`.
 type Status struct {
 	Credential string `json:"credential"`
-	GraphURL   string `json:"graphUrl"`
-	TenantID   string `json:"tenantId,omitempty"`
-	AppID      string `json:"appId,omitempty"`
-	AppName    string `json:"appName,omitempty"`
-	User       string `json:"user,omitempty"`
-	AppOnly    bool   `json:"appOnly"`
+	// Account is the user of the sign-in `auth login` kept, when that is what signed in.
+	Account  string `json:"account,omitempty"`
+	GraphURL string `json:"graphUrl"`
+	TenantID string `json:"tenantId,omitempty"`
+	AppID    string `json:"appId,omitempty"`
+	AppName  string `json:"appName,omitempty"`
+	User     string `json:"user,omitempty"`
+	AppOnly  bool   `json:"appOnly"`
 	// TokenFormat is "jwt", or "opaque" when the token's claims (permissions, expiry) cannot be read.
 	TokenFormat string `json:"tokenFormat"`
 	// Expires comes from the token's exp claim or the credential; absent when neither says.
@@ -118,7 +120,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	st := Status{Credential: string(cred.Used()), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
+	st := Status{Credential: string(cred.Used()), Account: cred.Account(), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
 	claims, cerr := graph.ParseClaims(tok.Token)
 	if cerr != nil {
 		st.TokenFormat = "opaque"
@@ -252,13 +254,18 @@ func statusTable(st Status) output.Rows {
 	}
 	rows := [][]string{
 		{"credential", st.Credential},
+	}
+	if st.Account != "" {
+		rows = append(rows, []string{"account", st.Account + " (kept by auth login)"})
+	}
+	rows = append(rows, [][]string{
 		{"graph", st.GraphURL},
 		{"graph check", check},
 		{"tenant", st.TenantID},
 		{"app", joinNonEmpty(st.AppID, st.AppName)},
 		{"user", valueOr(st.User, "(app-only token)", st.AppOnly)},
 		{"expires", expires},
-	}
+	}...)
 	for _, c := range st.Commands {
 		state := "ok"
 		switch {
