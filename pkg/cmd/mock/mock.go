@@ -11,12 +11,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/internal/safefile"
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
@@ -55,6 +58,7 @@ type ServeOptions struct {
 	Window       time.Duration
 	FaultRate    float64
 	PageSize     int
+	Shell        string // bash or powershell: the syntax of the environment lines printed
 	// Ready, when set, receives the listening server's base URL (tests use it instead of parsing stdout).
 	Ready func(baseURL, token string)
 	root  *cobra.Command // whose permission needs the demo token grants
@@ -71,8 +75,11 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			"otherwise. Once listening it prints the environment that points autopilotctl (or curl) at it, with\n" +
 			"the server's process id, and closes its standard output, so that eval \"$(autopilotctl mock serve &)\"\n" +
 			"returns while the server keeps running in the background; its messages go to standard error.\n" +
+			"--shell powershell prints $env:NAME = \"value\" lines instead: run the server in one PowerShell window\n" +
+			"and paste them into another (stop it with Stop-Process -Id $env:AUTOPILOTCTL_MOCK_PID).\n" +
 			"Counters and the request log are at /_mock/stats and /_mock/requests.",
 		Example: ServeExample + "\n" +
+			"  autopilotctl mock serve --shell powershell\n" +
 			"  autopilotctl mock serve --seed tenant.json --latency 20ms --process-delay 2s --write-limit 100 --window 20s",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -81,6 +88,12 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			}
 			if (opts.WriteLimit > 0) != (opts.Window > 0) {
 				return cmdutil.UsageErrorf("--write-limit and --window go together")
+			}
+			if opts.Shell == "" {
+				opts.Shell = defaultShell
+			}
+			if opts.Shell != "bash" && opts.Shell != "powershell" {
+				return cmdutil.UsageErrorf("invalid --shell %q: use bash or powershell", safetext.Short(opts.Shell))
 			}
 			opts.root = cmd.Root()
 			if runF != nil {
@@ -98,8 +111,29 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	fl.DurationVar(&opts.Window, "window", 0, "throttle window for --write-limit")
 	fl.Float64Var(&opts.FaultRate, "fault-rate", 0, "probability (0-1) of answering 503/504")
 	fl.IntVar(&opts.PageSize, "page-size", 0, "items per collection page (default 100)")
+	fl.StringVar(&opts.Shell, "shell", "", "syntax of the environment lines: bash (export NAME=value, any POSIX shell) or powershell ($env:NAME = \"value\"); default powershell on Windows, bash elsewhere")
+	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions([]string{"bash", "powershell"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
+
+// defaultShell is the shell --shell assumes: Windows admins run PowerShell.
+var defaultShell = map[bool]string{true: "powershell", false: "bash"}[runtime.GOOS == "windows"]
+
+// envLines is how shell sets variables: `export NAME=value` (POSIX shells; the values printed need no quoting),
+// or PowerShell's `$env:NAME = "value"` with its escape character (`) before ", $ and `.
+func envLines(shell string, vars [][2]string) string {
+	var b strings.Builder
+	for _, v := range vars {
+		if shell == "powershell" {
+			fmt.Fprintf(&b, "$env:%s = \"%s\"\n", v[0], psEscape.Replace(v[1]))
+		} else {
+			fmt.Fprintf(&b, "export %s=%s\n", v[0], v[1])
+		}
+	}
+	return b.String()
+}
+
+var psEscape = strings.NewReplacer("`", "``", `"`, "`\"", "$", "`$")
 
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	f := opts.Factory
@@ -124,8 +158,12 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		WriteLimit: opts.WriteLimit, WriteWindow: opts.Window, FaultRate: opts.FaultRate, PageSize: opts.PageSize,
 	})
 	mock.SetURL("http://" + ln.Addr().String())
-	fmt.Fprintf(f.IOStreams.Out, "export AUTOPILOTCTL_GRAPH_URL=%s\nexport %s=%s\nexport %s=%d\n",
-		mock.BaseURL(), graph.AccessTokenEnv, token, PIDEnv, os.Getpid())
+	shell := opts.Shell
+	if shell == "" {
+		shell = defaultShell
+	}
+	fmt.Fprint(f.IOStreams.Out, envLines(shell, [][2]string{{"AUTOPILOTCTL_GRAPH_URL", mock.BaseURL()},
+		{graph.AccessTokenEnv, token}, {PIDEnv, strconv.Itoa(os.Getpid())}}))
 	// A command substitution waits for the end of standard output: end it, so $(autopilotctl mock serve &) returns.
 	if c, ok := f.IOStreams.Out.(io.Closer); ok {
 		c.Close()
