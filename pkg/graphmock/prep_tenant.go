@@ -39,6 +39,14 @@ const (
 	ShapeRoot TargetShape = "root"
 	// ShapeValue wraps the SDK's result in "value", as the generated reference pages show it.
 	ShapeValue TargetShape = "value"
+	// ShapePerTarget gives each status its own validationSucceeded (as the docs example does) and leaves out
+	// the top-level verdict.
+	ShapePerTarget TargetShape = "perTarget"
+	// ShapePerTargetNoCode is ShapePerTarget with targetValidationErrorCode null even on a failure.
+	ShapePerTargetNoCode TargetShape = "perTargetNoCode"
+	// ShapeContradicting answers a top-level validationSucceeded true whatever the per-target status says
+	// (adversarial: the two fields are independent in the SDK's model).
+	ShapeContradicting TargetShape = "contradicting"
 )
 
 // replicationWindow is how long after its creation a group can still be unknown to Intune's validation.
@@ -207,6 +215,20 @@ func (s *Server) shapedTarget(c *call, groupID, code string) map[string]any {
 		return map[string]any{"@odata.context": context, "targetType": "staticSecurityGroup", "targetId": groupID}
 	case ShapeValue:
 		return map[string]any{"@odata.context": context, "value": s.membershipTargetResult("post-retrieveEnrollmentTimeDeviceMembershipTarget", groupID, code)}
+	case ShapePerTarget, ShapePerTargetNoCode, ShapeContradicting:
+		statuses := []map[string]any{}
+		if groupID != "" {
+			var errorCode any
+			if code != "" && s.prep.shape != ShapePerTargetNoCode {
+				errorCode = code
+			}
+			statuses = append(statuses, map[string]any{"targetId": groupID, "targetValidationErrorCode": errorCode, "validationSucceeded": code == ""})
+		}
+		answer := map[string]any{"@odata.context": context, "enrollmentTimeDeviceMembershipTargetValidationStatuses": statuses}
+		if s.prep.shape == ShapeContradicting {
+			answer["validationSucceeded"] = true
+		}
+		return answer
 	}
 	return s.membershipTargetResult("post-retrieveEnrollmentTimeDeviceMembershipTarget", groupID, code)
 }

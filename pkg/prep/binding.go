@@ -151,9 +151,23 @@ func ParseBinding(raw []byte) (*Binding, error) {
 		if b.GroupID == "" {
 			b.GroupID = st.TargetID
 		}
-		// "unknown" is what some tenants send on success; the SDK's enum has no such value.
-		if st.Code != "" && !strings.EqualFold(st.Code, "unknown") && (st.Succeeded == nil || !*st.Succeeded) {
-			b.ErrorCode = st.Code
+		// A per-target verdict of false, or a code, fails the binding whatever the top level says: the
+		// answer is only valid when every status is. "unknown" is what some tenants send on success (the
+		// SDK's enum has no such value), so it alone is not a failure.
+		code := st.Code
+		if strings.EqualFold(code, "unknown") {
+			code = ""
+		}
+		if code == "" && (st.Succeeded == nil || *st.Succeeded) {
+			if st.Succeeded != nil && b.Succeeded == nil {
+				b.Succeeded = st.Succeeded
+			}
+			continue
+		}
+		failed := false
+		b.Succeeded = &failed
+		if b.ErrorCode == "" && strings.EqualFold(st.TargetID, b.GroupID) {
+			b.ErrorCode = code
 		}
 	}
 	for _, t := range d.Targets {
@@ -190,6 +204,8 @@ func CodeMeaning(code string) (meaning, fix string) {
 		return "the Intune Provisioning Client (" + ProvisioningClientAppID + ") is not an owner of the group", "add its service principal as an owner (prep create does unless --no-fix)"
 	case "securityGroupNotInCallerScope":
 		return "the group is outside the signed-in admin's scope", "sign in as an admin whose Intune role scope includes the group"
+	case "":
+		return "Intune gave no error code", "check the group on the policy's Device group page in the admin center"
 	}
 	return "the service gave a reason this tool does not know", "check the group in the admin center"
 }

@@ -19,6 +19,10 @@ func TestParseBindingShapes(t *testing.T) {
 		{"value object", `{"value":{"validationSucceeded":true,"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"targetId":"g4"}]}}`, Binding{GroupID: "g4", Succeeded: &yes}},
 		{"value collection", `{"value":[{"targetType":"staticSecurityGroup","targetId":"g5"}]}`, Binding{GroupID: "g5"}},
 		{"empty collection", `{"value":[]}`, Binding{}},
+		{"per-target refusal, no top level", `{"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"targetId":"g6","validationSucceeded":false,"targetValidationErrorCode":"securityGroupNotInCallerScope"}]}`, Binding{GroupID: "g6", Succeeded: &no, ErrorCode: "securityGroupNotInCallerScope"}},
+		{"per-target refusal under a true top level", `{"validationSucceeded":true,"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"targetId":"g7","validationSucceeded":false}]}`, Binding{GroupID: "g7", Succeeded: &no}},
+		{"code under a true top level", `{"validationSucceeded":true,"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"targetId":"g8","targetValidationErrorCode":"notSecurityGroup"}]}`, Binding{GroupID: "g8", Succeeded: &no, ErrorCode: "notSecurityGroup"}},
+		{"per-target success, no top level", `{"enrollmentTimeDeviceMembershipTargetValidationStatuses":[{"targetId":"g9","validationSucceeded":true}]}`, Binding{GroupID: "g9", Succeeded: &yes}},
 		{"none bound", `{"validationSucceeded":true,"enrollmentTimeDeviceMembershipTargetValidationStatuses":[]}`, Binding{Succeeded: &yes}},
 	}
 	show := func(b Binding) string {

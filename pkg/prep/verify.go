@@ -97,7 +97,11 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 				v.add("serviceValidation", true, "Intune validates the binding", "")
 			} else {
 				meaning, fix := CodeMeaning(b.ErrorCode)
-				v.add("serviceValidation", false, fmt.Sprintf("Intune's validation fails (%s): %s", orNone(b.ErrorCode), meaning), fix)
+				detail := "Intune's validation fails: " + meaning
+				if b.ErrorCode != "" {
+					detail = fmt.Sprintf("Intune's validation fails (%s): %s", safetext.Short(b.ErrorCode), meaning)
+				}
+				v.add("serviceValidation", false, detail, fix)
 			}
 		}
 	}
@@ -221,9 +225,4 @@ func orNone(id string) string {
 }
 
 // quoteArg quotes a name for a command line shown in a fix.
-func quoteArg(s string) string {
-	if strings.ContainsAny(s, " '\"$`\\") {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
-}
+func quoteArg(s string) string { return safetext.ShellQuote(s) }

@@ -498,3 +498,30 @@ func TestYAMLFileAndUpdate(t *testing.T) {
 		t.Errorf("delete: exit %d writes %v", code, writes(e))
 	}
 }
+
+// A per-target verdict decides serviceValidation whatever the top level says (or when it is absent).
+func TestVerifyPerTargetVerdict(t *testing.T) {
+	for shape, detail := range map[graphmock.TargetShape]string{
+		graphmock.ShapePerTarget:       `"Intune's validation fails (firstPartyAppNotAnOwner): the Intune Provisioning Client`,
+		graphmock.ShapePerTargetNoCode: `"Intune's validation fails: Intune gave no error code"`,
+		graphmock.ShapeContradicting:   `"Intune's validation fails (firstPartyAppNotAnOwner): the Intune Provisioning Client`,
+	} {
+		t.Run(string(shape), func(t *testing.T) {
+			e := tenant(t, false, "")
+			e.Mock.SetTargetShape(shape)
+			if code := run(e, create...); code != 0 {
+				t.Fatalf("create: exit %d\n%s%s", code, e.Stdout, e.Stderr)
+			}
+			if code, failed := failingChecks(t, e, "DPP - Sales"); code != 0 || len(failed) != 0 || !strings.Contains(e.Stdout.String(), `"Intune validates the binding"`) {
+				t.Errorf("valid binding: exit %d, failed %v\n%s", code, failed, e.Stdout)
+			}
+			sp := send(t, e, "GET", "/servicePrincipals(appId='"+provisioningClient+"')", nil)["id"].(string)
+			send(t, e, "DELETE", "/groups/"+groupID(t, e, "DPP devices")+"/owners/"+sp+"/$ref", nil)
+			code, failed := failingChecks(t, e, "DPP - Sales")
+			if code != 1 || strings.Join(failed, ",") != "provisioningClientOwner,serviceValidation" || !strings.Contains(e.Stdout.String(), detail) ||
+				strings.Contains(e.Stdout.String(), "no group") {
+				t.Errorf("exit %d, failed %v\n%s", code, failed, e.Stdout)
+			}
+		})
+	}
+}
