@@ -97,14 +97,19 @@ const (
 	Include    = "include"
 	Exclude    = "exclude"
 	AllDevices = "allDevices"
+	AllUsers   = "allUsers"
 )
 
-// Target is one assignment of an ESP or profile: a group included or excluded, or All Devices.
+// Target is one assignment of an ESP or profile: a group included or excluded, All Devices, All users, or a
+// kind this tool does not manage (named by its @odata.type).
 type Target struct {
 	Kind      string `json:"kind"`
 	GroupID   string `json:"groupId,omitempty"`
 	GroupName string `json:"groupName,omitempty"`
 	ID        string `json:"-"` // the assignment's id, when read from the tenant
+	// Raw is the target exactly as read from the tenant: a merged set sends it back unchanged, so a kind or
+	// a property this tool does not model (All users, a filter, a Configuration Manager collection) survives.
+	Raw json.RawMessage `json:"-"`
 }
 
 func (t Target) key() string { return t.Kind + "/" + strings.ToLower(t.GroupID) }
@@ -118,14 +123,22 @@ func (t Target) String() string {
 	switch t.Kind {
 	case AllDevices:
 		return "All Devices"
+	case AllUsers:
+		return "All users"
 	case Exclude:
 		return "exclude:" + name
+	case Include:
+		return name
 	}
-	return name
+	return "other target (" + safetext.Short(t.Kind) + ")"
 }
 
-// graphTarget is the deviceAndAppManagementAssignmentTarget Graph takes for t (docs/graph.md#enrollment-status-page).
-func (t Target) graphTarget() map[string]any {
+// graphTarget is the deviceAndAppManagementAssignmentTarget Graph takes for t (docs/graph.md#enrollment-status-page):
+// as read, for a target read from the tenant.
+func (t Target) graphTarget() any {
+	if len(t.Raw) > 0 {
+		return t.Raw
+	}
 	switch t.Kind {
 	case AllDevices:
 		return map[string]any{"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}
@@ -137,26 +150,32 @@ func (t Target) graphTarget() map[string]any {
 
 // assignment is an assignment as Graph returns it.
 type assignment struct {
-	ID     string `json:"id"`
-	Target struct {
-		Type    string `json:"@odata.type"`
-		GroupID string `json:"groupId"`
-	} `json:"target"`
+	ID     string          `json:"id"`
+	Target json.RawMessage `json:"target"`
 }
 
-func (a assignment) target() Target {
-	t := Target{GroupID: a.Target.GroupID, ID: a.ID}
-	switch a.Target.Type {
+func (a assignment) target() (Target, error) {
+	var target struct {
+		Type    string `json:"@odata.type"`
+		GroupID string `json:"groupId"`
+	}
+	if err := json.Unmarshal(a.Target, &target); err != nil {
+		return Target{}, err
+	}
+	t := Target{GroupID: target.GroupID, ID: a.ID, Raw: a.Target}
+	switch target.Type {
 	case "#microsoft.graph.allDevicesAssignmentTarget":
 		t.Kind = AllDevices
+	case "#microsoft.graph.allLicensedUsersAssignmentTarget":
+		t.Kind = AllUsers
 	case "#microsoft.graph.exclusionGroupAssignmentTarget":
 		t.Kind = Exclude
 	case "#microsoft.graph.groupAssignmentTarget":
 		t.Kind = Include
 	default:
-		t.Kind = strings.TrimPrefix(a.Target.Type, "#microsoft.graph.")
+		t.Kind = strings.TrimPrefix(target.Type, "#microsoft.graph.")
 	}
-	return t
+	return t, nil
 }
 
 // readAssignments lists an object's assignments (path ends in /assignments).
@@ -164,10 +183,15 @@ func readAssignments(ctx context.Context, c *graph.Client, path string) ([]Targe
 	out := []Target{}
 	err := c.List(ctx, path, func(raw json.RawMessage) error {
 		var a assignment
-		if err := json.Unmarshal(raw, &a); err != nil {
+		err := json.Unmarshal(raw, &a)
+		var t Target
+		if err == nil {
+			t, err = a.target()
+		}
+		if err != nil {
 			return fmt.Errorf("reading an assignment from Graph: %w", err)
 		}
-		out = append(out, a.target())
+		out = append(out, t)
 		return nil
 	})
 	return out, err
@@ -199,6 +223,10 @@ func NameGroups(ctx context.Context, c *graph.Client, targets []Target, cache ma
 			continue
 		}
 		name, ok := cache[t.GroupID]
+		if !ok && !graph.IsGUID(t.GroupID) {
+			// Not a group id Graph could answer for: shown as it is, the rest is still listed.
+			name, ok = "unreadable group id "+safetext.Quote(t.GroupID), true
+		}
 		if !ok {
 			g, err := groups.Get(ctx, c, t.GroupID)
 			var nf *groups.NotFoundError
