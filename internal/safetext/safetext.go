@@ -6,6 +6,7 @@ package safetext
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -157,4 +158,16 @@ var c1Names = [0x20]string{
 	"START OF GUARDED AREA", "END OF GUARDED AREA", "START OF STRING", "SINGLE GRAPHIC CHARACTER INTRODUCER",
 	"SINGLE CHARACTER INTRODUCER", "CONTROL SEQUENCE INTRODUCER", "STRING TERMINATOR", "OPERATING SYSTEM COMMAND",
 	"PRIVACY MESSAGE", "APPLICATION PROGRAM COMMAND",
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
+// ShellQuote makes s one word for a POSIX shell (and PowerShell) in a command the admin is told to run: it is
+// left as is when every character is plainly safe, and single-quoted otherwise, so a name like
+// "Sales&Marketing" or "a;b" cannot run anything when pasted.
+func ShellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

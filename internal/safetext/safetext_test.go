@@ -114,3 +114,18 @@ func TestSpreadsheetSafe(t *testing.T) {
 		}
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"DPP-Sales":       "DPP-Sales",
+		"Sales&Marketing": "'Sales&Marketing'",
+		"a;b|c<d>(e)":     "'a;b|c<d>(e)'",
+		"o'brien":         `'o'\''brien'`,
+		"":                "''",
+		"two words":       "'two words'",
+	} {
+		if got := ShellQuote(in); got != want {
+			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

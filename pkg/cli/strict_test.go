@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -60,5 +61,18 @@ func TestOwnPreRunHookKeepsRootChecks(t *testing.T) {
 	got := run(f, []string{"-o", "xml", "probe"}, c)
 	if got.code != 2 || ran || got.stderr != "error: invalid output format \"xml\": use one of table, json, yaml, csv\nRun 'autopilotctl probe --help' for usage.\n" {
 		t.Errorf("code %d ran %v stderr %q", got.code, ran, got.stderr)
+	}
+}
+
+// Whatever builds an error message, what reaches the terminal has its control and format characters escaped:
+// Graph's and the tenant's text can't move the cursor, set the title or flip the text direction.
+func TestErrorsReachTheTerminalEscaped(t *testing.T) {
+	f := withBuffers(testFactory(nil))
+	c := &cobra.Command{Use: "probe", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+		return errors.New("group \x1b[2J\x1b]0;owned\x07 \u202eevil\r\nsecond line")
+	}}
+	got := run(f, []string{"probe"}, c)
+	if want := "error: group \\x1b[2J\\x1b]0;owned\\a \\u202eevil\\r\nsecond line\n"; got.code != 1 || got.stderr != want {
+		t.Errorf("stderr %q, want %q", got.stderr, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
+	"github.com/autopilotctl/autopilotctl/pkg/iostreams"
 )
 
 func TestExitCode(t *testing.T) {
@@ -64,5 +65,18 @@ func TestArgsIsUsageError(t *testing.T) {
 	err := Args(cobra.ExactArgs(1))(&cobra.Command{}, nil)
 	if ExitCode(err) != ExitUsage || err.Error() != "accepts 1 arg(s), received 0" {
 		t.Errorf("%v", err)
+	}
+}
+
+// A question names things the tenant holds: what reaches the terminal is escaped, so a hostile name or id
+// cannot draw a different question over it.
+func TestConfirmEscapesTheQuestion(t *testing.T) {
+	ios, in, _, errOut := iostreams.Test()
+	ios.SetTTY(true, false, true)
+	in.WriteString("n\n")
+	f := New(ios)
+	err := Confirm(f, false, "Delete \"Production ESP\" (k1\r\x1b[2KDelete \"scratch\")?", "not deleting anything")
+	if want := "Delete \"Production ESP\" (k1\\r\\x1b[2KDelete \"scratch\")? [y/N]: "; errOut.String() != want || ExitCode(err) != ExitUsage {
+		t.Errorf("prompt %q (%v)", errOut.String(), err)
 	}
 }

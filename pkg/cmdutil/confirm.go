@@ -9,7 +9,7 @@ func Confirm(f *Factory, yes bool, question, refused string) error {
 	if !f.IOStreams.CanPrompt() {
 		return UsageErrorf("%s without confirmation: pass --yes (or --dry-run to see what would change)", refused)
 	}
-	ok, err := f.IOStreams.Confirm(question)
+	ok, err := f.IOStreams.Confirm(escapeLines(question)) // it may name what the tenant holds
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/output"
 )
@@ -157,10 +158,10 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 	var partial *PartialError
 	var pending *ChangesPendingError
 	if errors.As(err, &partial) || errors.As(err, &pending) {
-		fmt.Fprintln(w, err) // the result was printed; this is the summary line
+		fmt.Fprintln(w, escapeLines(err.Error())) // the result was printed; this is the summary line
 		return
 	}
-	fmt.Fprintf(w, "error: %v\n", err)
+	fmt.Fprintf(w, "error: %s\n", escapeLines(err.Error()))
 	var usage *UsageError
 	if errors.As(err, &usage) && cmd != nil {
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -175,4 +176,19 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 			fmt.Fprintln(w, "Compare with what your token has: autopilotctl auth status")
 		}
 	}
+}
+
+// escapeLines makes an error message safe to print: it may quote what Graph or the tenant said, so every
+// control or format character is shown escaped, whatever the code that built the message did. Line breaks
+// and tabs the message was laid out with stay as they are.
+func escapeLines(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		cells := strings.Split(l, "\t")
+		for j, c := range cells {
+			cells[j] = safetext.Escape(c)
+		}
+		lines[i] = strings.Join(cells, "\t")
+	}
+	return strings.Join(lines, "\n")
 }

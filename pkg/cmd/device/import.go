@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot/importer"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
@@ -411,7 +411,7 @@ func importOutcome(opts *ImportOptions, src *importer.Inputs, rep *importer.Repo
 func resumeCommand(opts *ImportOptions, src *importer.Inputs) string {
 	args := []string{"autopilotctl", "device", "import"}
 	for _, name := range opts.Files {
-		args = append(args, shellQuote(name))
+		args = append(args, safetext.ShellQuote(name))
 	}
 	g := opts.Factory.Globals
 	for _, flag := range []struct {
@@ -426,7 +426,7 @@ func resumeCommand(opts *ImportOptions, src *importer.Inputs) string {
 		{"--graph-url", g.GraphURL, g.GraphURL != "" && !g.Mock},
 	} {
 		if flag.set {
-			args = append(args, flag.name, shellQuote(flag.value))
+			args = append(args, flag.name, safetext.ShellQuote(flag.value))
 		}
 	}
 	if g.Mock {
@@ -437,15 +437,6 @@ func resumeCommand(opts *ImportOptions, src *importer.Inputs) string {
 		cmd += " (with the same input again: the journal is found by its content)"
 	}
 	return cmd
-}
-
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
-
-func shellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func reportResult(out importOutput) output.Result {
