@@ -290,6 +290,27 @@ func PlanESP(list []*ESP, cur *ESP, d ESPDesired) (*ESPPlan, error) {
 	return p, nil
 }
 
+// CheckPriority refuses a priority past the last place: the service clamps it there, so the read-back would
+// never match and a re-run never converge. The places are the ESPs but the default, plus one for a new ESP
+// (cur nil). where names the flag or argument.
+func CheckPriority(list []*ESP, cur *ESP, n int, where string) error {
+	others := 0
+	for _, e := range list {
+		if !e.Default {
+			others++
+		}
+	}
+	last, which := others, "it"
+	if cur == nil {
+		last, which = others+1, "a new one"
+	}
+	if n <= last {
+		return nil
+	}
+	return invalidf("%s: priority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so %s takes 1 to %d",
+		where, n, others, which, last)
+}
+
 // Check refuses an update that was not asked for.
 func (p *ESPPlan) Check(update bool) error {
 	if p.Current == nil || len(p.Changes) == 0 || update {

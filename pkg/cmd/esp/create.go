@@ -198,6 +198,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err == nil {
 		err = plan.Check(opts.Update || opts.updating)
 	}
+	if err == nil && plan.Priority > 0 {
+		err = enrollment.CheckPriority(list, cur, plan.Priority, "--priority")
+	}
 	if err != nil {
 		return Refusal(err)
 	}

@@ -237,6 +237,9 @@ func NewCmdSetPriority(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			plan, err := enrollment.PlanESP(list, e, enrollment.ESPDesired{Settings: enrollment.ESPSettings{DisplayName: e.DisplayName, Priority: &n}})
+			if err == nil && plan.Priority > 0 {
+				err = enrollment.CheckPriority(list, e, n, "argument 2")
+			}
 			if err != nil {
 				return Refusal(err)
 			}

@@ -1,6 +1,8 @@
 package esp
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -68,5 +70,30 @@ func TestUnreadableGroupIDIsListed(t *testing.T) {
 	}
 	if code := run(e, "show", "ESP U"); code != 0 || !strings.Contains(e.Stdout.String(), `unreadable group id "abc\x1b[2J"`) {
 		t.Errorf("show: exit %d\n%s%s", code, e.Stdout, e.Stderr)
+	}
+}
+
+// A priority past the last place is refused before anything is sent: the service would clamp it.
+func TestPriorityPastTheLastPlaceIsRefused(t *testing.T) {
+	e := tenant(t)
+	others := 0
+	for _, c := range e.Mock.Snapshot().ESPs {
+		if !c.IsDefault {
+			others++
+		}
+	}
+	e.Mock.ResetLog()
+	past := strconv.Itoa(others + 2)
+	want := fmt.Sprintf("--priority: priority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so a new one takes 1 to %d\n", others+2, others, others+1)
+	if code := run(e, "create", "ESP C", "--priority", past); code != 2 || !strings.Contains(e.Stderr.String(), want) || len(e.Writes()) != 0 {
+		t.Fatalf("create: exit %d %s %v", code, e.Stderr, writes(e))
+	}
+	if code := run(e, "create", "ESP C", "--priority", strconv.Itoa(others+1)); code != 0 || show(t, e, "ESP C")["priority"] != float64(others+1) {
+		t.Fatalf("last place: exit %d %s", code, e.Stderr)
+	}
+	e.Mock.ResetLog()
+	want = fmt.Sprintf("argument 2: priority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so it takes 1 to %d\n", others+2, others+1, others+1)
+	if code := run(e, "set-priority", "ESP C", past); code != 2 || !strings.Contains(e.Stderr.String(), want) || len(e.Writes()) != 0 {
+		t.Errorf("set-priority: exit %d %s %v", code, e.Stderr, writes(e))
 	}
 }
