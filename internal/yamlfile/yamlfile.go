@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -66,10 +68,18 @@ func Decode(name string, data []byte, v any) error {
 	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
 		return &Error{File: name, Line: root.Line, Msg: "the file must be a mapping of keys to values, not " + kindName(root)}
 	}
+	if es := fractions(name, &doc); len(es) > 0 {
+		return es
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(v)
 	if err == nil || errors.Is(err, io.EOF) {
+		// One file is one document: a second one after "---" would otherwise be silently ignored.
+		var more yaml.Node
+		if err := dec.Decode(&more); err == nil {
+			return &Error{File: name, Line: more.Line, Msg: "a second YAML document (after ---): one file holds one mapping"}
+		}
 		return nil
 	}
 	var te *yaml.TypeError
@@ -79,6 +89,21 @@ func Decode(name string, data []byte, v any) error {
 	var es Errors
 	for _, msg := range te.Errors {
 		es = append(es, &Error{File: name, Line: syntaxLine(errors.New(msg)), Msg: reword(stripLine(msg))})
+	}
+	return es
+}
+
+// fractions refuses numbers with a fraction: no key in these files takes one, and the YAML decoder would
+// silently cut 60.5 to 60 in a whole-number field.
+func fractions(name string, n *yaml.Node) Errors {
+	var es Errors
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!float" {
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err != nil || f != math.Trunc(f) || math.IsInf(f, 0) {
+			es = append(es, &Error{File: name, Line: n.Line, Msg: fmt.Sprintf("%q is not a whole number; no key here takes a fraction", n.Value)})
+		}
+	}
+	for _, c := range n.Content {
+		es = append(es, fractions(name, c)...)
 	}
 	return es
 }

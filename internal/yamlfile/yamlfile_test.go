@@ -23,6 +23,8 @@ func TestDecodeIsStrictAndSaysWhere(t *testing.T) {
 			"esp.yaml:1: \"high\" is a string, but this key takes a whole number\nesp.yaml:2: \"3\" is a number, but this key takes true or false"},
 		{"not a mapping", "- a\n- b\n", "esp.yaml:1: the file must be a mapping of keys to values, not a list"},
 		{"empty", "", "esp.yaml: the file is empty: it must be a mapping of keys to values"},
+		{"two documents", "displayName: A\n---\npriorty: 2\n", "esp.yaml:2: a second YAML document (after ---): one file holds one mapping"},
+		{"a float for a whole number", "priority: 60.5\n", "esp.yaml:1: \"60.5\" is not a whole number; no key here takes a fraction"},
 		{"syntax", "displayName: [a\n", "esp.yaml:1: not valid YAML: did not find expected ',' or ']'"},
 	}
 	for _, tt := range tests {
