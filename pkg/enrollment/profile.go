@@ -189,25 +189,33 @@ func (s *ProfileSettings) Check() (warnings []string, err error) {
 // characters once expanded (%SERIAL% counted as one, %RAND:x% as x), letters, digits and hyphens, the two
 // macros only, and not only digits.
 func CheckDeviceNameTemplate(tmpl string) error {
-	length, serial := 0, false
+	const maxDeviceName = 15
+	length, serial, badRand := 0, false, ""
 	literal := templateMac.ReplaceAllStringFunc(tmpl, func(m string) string {
 		if m == "%SERIAL%" {
 			serial = true
 			length++
+			return ""
+		}
+		// Bounded before adding: a huge x must not saturate or wrap the sum.
+		n, err := strconv.Atoi(templateMac.FindStringSubmatch(m)[1])
+		if err != nil || n < 1 || n > maxDeviceName {
+			badRand = m
 		} else {
-			n, _ := strconv.Atoi(templateMac.FindStringSubmatch(m)[1])
 			length += n
 		}
 		return ""
 	})
 	bad := func(why string) error { return invalidf("device name template %s: %s", safetext.Quote(tmpl), why) }
 	switch {
+	case badRand != "":
+		return bad(fmt.Sprintf("%s: x in %%RAND:x%% runs from 1 to %d", safetext.Short(badRand), maxDeviceName))
 	case strings.Contains(literal, "%"):
 		return bad("the only macros are %SERIAL% and %RAND:x%")
 	case !templateChar.MatchString(literal):
 		return bad("use only letters, digits and hyphens")
-	case length+len(literal) > 15:
-		return bad("device names are limited to 15 characters")
+	case length+len(literal) > maxDeviceName:
+		return bad(fmt.Sprintf("device names are limited to %d characters", maxDeviceName))
 	case !serial && strings.Trim(literal, "0123456789") == "":
 		return bad("a device name can't be only digits")
 	}
