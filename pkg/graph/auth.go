@@ -243,23 +243,23 @@ func NewCredential(o AuthOptions) (*Credential, error) {
 		return nil, err
 	}
 	c := &Credential{debug: o.debugf}
+	var chain []AuthMode
 	for _, s := range steps {
-		if s.skip != "" {
-			continue
+		if s.skip == "" {
+			chain = append(chain, s.mode)
 		}
-		src, err := newSource(s.mode, o)
-		if err != nil && s.mode == AuthCached && len(steps) > 1 {
+	}
+	for _, m := range chain {
+		src, err := newSource(m, o)
+		if err != nil && m == AuthCached && len(chain) > 1 {
 			// A kept sign-in that cannot be used here is one fewer choice, not a failure.
-			o.debugf("%s skipped: %v", s.mode, err)
+			o.debugf("%s skipped: %v", m, err)
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s sign-in: %w", s.mode, err)
+			return nil, fmt.Errorf("%s sign-in: %w", m, err)
 		}
 		c.sources = append(c.sources, src)
-	}
-	if len(c.sources) == 0 {
-		return nil, errors.New("no credential left to try (run with --debug to see why each was skipped)")
 	}
 	return c, nil
 }

@@ -429,3 +429,22 @@ func TestForgetRemovesRecordAndCache(t *testing.T) {
 }
 
 func ioNop(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// A kept sign-in whose tokens cannot be read is skipped when something else can be tried, and named when not.
+func TestKeptSignInWithoutItsCache(t *testing.T) {
+	global, _ := CloudByName("global")
+	store := &Store{Dir: t.TempDir(), OpenCache: func() (azidentity.Cache, error) {
+		return azidentity.Cache{}, errors.New("no keyring")
+	}}
+	store.saveRecord(testRecord())
+	var debug bytes.Buffer
+	c, err := NewCredential(AuthOptions{Cloud: global, Store: store, StdinTTY: true, Debug: &debug, Env: envOf(nil)})
+	if err != nil || len(c.sources) != 1 || c.sources[0].mode != AuthDeviceCode ||
+		!strings.Contains(debug.String(), "sign-in: cached skipped: the kept sign-in's tokens cannot be read: no keyring\n") {
+		t.Errorf("with a terminal: %v, %v\n%s", c, err, debug.String())
+	}
+	_, err = NewCredential(AuthOptions{Cloud: global, Store: store, Env: envOf(nil)})
+	if err == nil || err.Error() != "cached sign-in: the kept sign-in's tokens cannot be read: no keyring" {
+		t.Errorf("alone: %v", err)
+	}
+}
