@@ -80,6 +80,9 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 			return nil, fmt.Errorf("batch: duplicate request id %q", reqs[i].ID)
 		}
 		index[reqs[i].ID] = i
+		if err := CheckPath(reqs[i].URL); err != nil {
+			return nil, fmt.Errorf("batch item %s: %w", reqs[i].ID, err)
+		}
 		if reqs[i].Body != nil && reqs[i].Headers == nil {
 			reqs[i].Headers = map[string]string{"Content-Type": "application/json"}
 		}

@@ -398,3 +398,30 @@ func TestBatchRefusedIsReturned(t *testing.T) {
 		t.Errorf("err %v, %d requests, sleeps %v", err, len(f.requests), s.got)
 	}
 }
+
+// A "." or ".." path segment (an id from the server or a file) is never sent, plain or inside $batch: a
+// normalising proxy would resolve it to another object.
+func TestDotSegmentsAreNeverSent(t *testing.T) {
+	f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, body string) { w.WriteHeader(204) }}
+	c, _ := newTestClient(t, f, nil)
+	for _, path := range []string{
+		"/deviceManagement/windowsAutopilotDeploymentProfiles/p1/assignments/..",
+		"/deviceManagement/deviceEnrollmentConfigurations/%2e%2E",
+		"/deviceManagement/deviceEnrollmentConfigurations/./assign",
+	} {
+		err := c.Do(context.Background(), "DELETE", path, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "segment, which no Graph path has") {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	_, err := c.Batch(context.Background(), []BatchRequest{{Method: "DELETE", URL: "/deviceManagement/windowsAutopilotDeploymentProfiles/p1/assignments/.."}}, BatchOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "batch item 1: the request path") {
+		t.Errorf("batch: %v", err)
+	}
+	if len(f.requests) != 0 {
+		t.Errorf("%d requests reached the server", len(f.requests))
+	}
+	if err := CheckPath("/deviceManagement/deviceEnrollmentConfigurations/a1b2_DefaultWindows10EnrollmentCompletionPageConfiguration"); err != nil {
+		t.Errorf("an ESP id: %v", err)
+	}
+}

@@ -91,6 +91,22 @@ func NewTransport(l Limits) *http.Transport {
 	return t
 }
 
+// CheckPath refuses a request path with a "." or ".." segment (plain or percent-encoded): Graph's paths never
+// have one, so it can only come from an id the server or a file supplied, and a normalising proxy would resolve
+// it to another object ("…/assignments/.." is the profile itself). Every request, $batch items included, is
+// checked here, whatever built its path.
+func CheckPath(escapedPath string) error {
+	if i := strings.IndexAny(escapedPath, "?#"); i >= 0 {
+		escapedPath = escapedPath[:i]
+	}
+	for _, seg := range strings.Split(escapedPath, "/") {
+		if dec, err := url.PathUnescape(seg); err == nil && (dec == "." || dec == "..") || seg == "." || seg == ".." {
+			return fmt.Errorf("the request path %s has a %q segment, which no Graph path has (an id from the server or a file?); not sent", safetext.Quote(escapedPath), seg)
+		}
+	}
+	return nil
+}
+
 // LimitError says which bound an exchange with Graph broke.
 type LimitError struct {
 	Method string
@@ -108,6 +124,9 @@ type guard struct {
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := CheckPath(req.URL.EscapedPath()); err != nil {
+		return nil, &LimitError{Method: req.Method, URL: shortURL(req.URL), What: err.Error()}
+	}
 	ctx, cancel := context.WithCancelCause(req.Context())
 	limitErr := func(what string, args ...any) *LimitError {
 		return &LimitError{Method: req.Method, URL: shortURL(req.URL), What: fmt.Sprintf(what, args...)}
