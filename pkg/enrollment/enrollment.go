@@ -87,6 +87,31 @@ type Request struct {
 type Change struct {
 	result.Change
 	Requests []Request `json:"requests,omitempty"`
+	partial  bool      // failed after some writes went through
+}
+
+// Partial reports a failure after some writes went through: the tenant is changed, and Message says how.
+func (ch *Change) Partial() bool { return ch.Status == result.Failed && ch.partial }
+
+// progress records the writes of an apply that went through, so a failure part-way can report what the
+// tenant holds now rather than the plan.
+type progress struct {
+	done []string
+}
+
+func (p *progress) did(what string) { p.done = append(p.done, what) }
+
+// failed marks ch failed with err; when writes went through before, Message names them and what was not done.
+func (p *progress) failed(ch *Change, err error, notDone string) *Change {
+	ch.Status, ch.Error = result.Failed, err.Error()
+	switch {
+	case len(p.done) > 0 && notDone != "":
+		ch.partial = true
+		ch.Message = "done: " + strings.Join(p.done, "; ") + "; not done: " + notDone
+	case len(p.done) > 0:
+		ch.Message = "done: " + strings.Join(p.done, "; ")
+	}
+	return ch
 }
 
 // newID stands, in a dry run's paths, for the id of an object that would be created.

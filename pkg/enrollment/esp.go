@@ -341,8 +341,38 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 		}
 		return c.Do(ctx, method, path, body, out)
 	}
+	// todo is the writes still to go, in order; each that goes through moves to pr, so a failure reports
+	// what the tenant holds now, and only the changes made.
+	var pr progress
+	var todo []string
+	made := map[string]bool{}
+	what := "ESP " + safetext.Quote(ch.Name)
+	if p.Body != nil {
+		todo = append(todo, map[bool]string{true: "create " + what, false: "update of " + what + "'s settings"}[p.Current == nil])
+	}
+	if p.Priority > 0 {
+		todo = append(todo, fmt.Sprintf("priority %d", p.Priority))
+	}
+	if len(p.NewTargets) > 0 {
+		todo = append(todo, "assignment to "+strings.Join(targetNames(p.NewTargets), ", "))
+	}
+	step := func(field, done string) {
+		pr.did(done)
+		todo, made[field] = todo[1:], true
+	}
 	fail := func(err error) *Change {
-		ch.Status, ch.Error, ch.Message = result.Failed, err.Error(), strings.Join(notes, "; ")
+		pr.failed(ch, err, strings.Join(todo, "; "))
+		if ch.Message == "" {
+			ch.Message = strings.Join(notes, "; ")
+		}
+		var kept []result.FieldChange
+		for _, c := range ch.Changes {
+			field := map[bool]string{true: c.Field, false: "settings"}[c.Field == "priority" || c.Field == "assignments"]
+			if made[field] {
+				kept = append(kept, c)
+			}
+		}
+		ch.Changes = kept
 		return ch
 	}
 	priority := p.Priority
@@ -355,16 +385,20 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 			if err := send("POST", espPath, p.Body, &created); err != nil {
 				return fail(err)
 			}
+			step("settings", "created "+what+" ("+created.ID+")")
 			if !dryRun {
 				id, ch.ID = created.ID, created.ID
-				if created.Priority == priority {
+				if priority > 0 && created.Priority == priority {
 					// The service gave the new ESP the priority asked; setPriority to it would fail
 					// (docs/graph.md#enrollment-status-page).
 					priority = 0
+					step("priority", fmt.Sprintf("priority %d", p.Priority))
 				}
 			}
 		} else if err := send("PATCH", espPath+"/"+escape(id), p.Body, nil); err != nil {
 			return fail(err)
+		} else {
+			step("settings", "updated "+what+"'s settings")
 		}
 	}
 	if priority > 0 {
@@ -374,6 +408,7 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 		if err := send("POST", espPath+"/"+escape(id)+"/setPriority", map[string]any{"priority": priority}, nil); err != nil {
 			return fail(err)
 		}
+		step("priority", fmt.Sprintf("priority %d", priority))
 	}
 	if !dryRun && (p.Body != nil || p.Priority > 0) {
 		var got map[string]any

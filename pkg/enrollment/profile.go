@@ -325,6 +325,43 @@ type ProfilePlan struct {
 	Changes    []result.FieldChange
 	Replace    string // why the profile must be replaced, when it must
 	NewTargets []Target
+	// Into is the replacement a failed run already created (named as the profile, matching what is asked):
+	// a re-run moves what is left to it and deletes Current instead of creating another.
+	Into *Profile
+}
+
+// ResumeReplace finds, among the profiles sharing a name after a replacement failed part-way, the one to
+// replace (Current) and the replacement already created (Into): exactly two, one matching what is asked and
+// one that must be replaced. ok is false otherwise.
+func ResumeReplace(list []*Profile, ids []string, d ProfileDesired) (*ProfilePlan, bool) {
+	if len(ids) != 2 || !d.Replace {
+		return nil, false
+	}
+	var old, into *Profile
+	for _, id := range ids {
+		cur, err := FindProfile(list, id)
+		if err != nil {
+			return nil, false
+		}
+		plan, err := PlanProfile(list, cur, ProfileDesired{Settings: d.Settings})
+		switch {
+		case err != nil:
+			return nil, false
+		case plan.Replace != "":
+			old = cur
+		case plan.Body == nil:
+			into = cur
+		}
+	}
+	if old == nil || into == nil {
+		return nil, false
+	}
+	plan, err := PlanProfile(list, old, d)
+	if err != nil || plan.Replace == "" {
+		return nil, false
+	}
+	plan.Into = into
+	return plan, true
 }
 
 // merge overlays want (nested objects member by member) on base.
@@ -509,15 +546,78 @@ func ApplyProfile(ctx context.Context, c *graph.Client, p *ProfilePlan, dryRun b
 		}
 		return c.Do(ctx, method, path, body, out)
 	}
-	fail := func(err error) *Change {
-		ch.Status, ch.Error = result.Failed, err.Error()
-		return ch
-	}
 	id, replacing := newID, cur != nil && p.Replace != ""
 	if cur != nil && !replacing {
 		id = cur.ID
 	}
-	if p.Body != nil {
+	what := "profile " + safetext.Quote(ch.Name)
+	// The writes to go, in order: each that goes through moves to pr, so a failure part-way reports what the
+	// tenant holds now (and, for a replacement, how to finish) rather than the plan.
+	var pr progress
+	var todo []string
+	var moves, adds []Target
+	if replacing {
+		for _, t := range cur.Assignments {
+			if p.Into == nil || missing([]Target{t}, p.Into.Assignments) != nil {
+				moves = append(moves, t)
+			}
+		}
+	}
+	adds = p.NewTargets
+	if p.Into != nil {
+		adds = missing(p.NewTargets, p.Into.Assignments)
+	}
+	switch {
+	case p.Into != nil:
+	case p.Body != nil && replacing:
+		todo = append(todo, "create the replacement "+what)
+	case p.Body != nil && cur == nil:
+		todo = append(todo, "create "+what)
+	case p.Body != nil:
+		todo = append(todo, "update of "+what+"'s settings")
+	}
+	for _, t := range moves {
+		todo = append(todo, "move of "+t.String()+" to the new profile")
+	}
+	for _, t := range adds {
+		todo = append(todo, "assignment to "+t.String())
+	}
+	if replacing {
+		todo = append(todo, "delete of the old profile "+cur.ID)
+	}
+	added := []Target{}
+	step := func(done string) {
+		pr.did(done)
+		todo = todo[1:]
+	}
+	fail := func(err error) *Change {
+		pr.failed(ch, err, strings.Join(todo, "; "))
+		if !ch.Partial() {
+			return ch
+		}
+		var kept []result.FieldChange
+		for _, c := range ch.Changes {
+			if c.Field != "assignments" && (p.Body == nil || len(pr.done) > 0) {
+				kept = append(kept, c)
+			}
+		}
+		if len(added) > 0 && !replacing {
+			have := append([]Target{}, cur.Assignments...)
+			if cur == nil {
+				have = nil
+			}
+			kept = append(kept, result.FieldChange{Field: "assignments", From: targetNames(have), To: targetNames(append(have, added...))})
+		}
+		ch.Changes = kept
+		if replacing {
+			ch.Changes = nil
+			ch.Message += fmt.Sprintf("; the old profile %s (%s) still exists: run the same command again to finish the replacement", safetext.Quote(cur.DisplayName), cur.ID)
+		}
+		return ch
+	}
+	if p.Into != nil {
+		id, ch.ID = p.Into.ID, p.Into.ID
+	} else if p.Body != nil {
 		var created struct {
 			ID string `json:"id"`
 		}
@@ -528,8 +628,11 @@ func ApplyProfile(ctx context.Context, c *graph.Client, p *ProfilePlan, dryRun b
 			if !dryRun {
 				id, ch.ID = created.ID, created.ID
 			}
+			step(map[bool]string{true: "created the replacement " + what + " (" + created.ID + ")", false: "created " + what + " (" + created.ID + ")"}[replacing])
 		} else if err := send("PATCH", profilesPath+"/"+escape(id), p.Body, nil); err != nil {
 			return fail(err)
+		} else {
+			step("updated " + what + "'s settings")
 		}
 		if !dryRun {
 			var got map[string]any
@@ -542,27 +645,28 @@ func ApplyProfile(ctx context.Context, c *graph.Client, p *ProfilePlan, dryRun b
 		}
 	}
 	path := profilesPath + "/" + escape(id) + "/assignments"
-	if replacing {
-		// Move each assignment: All Devices leaves the old profile first (only one may hold it); groups
-		// are added to the new one first, so their devices are never without a profile.
-		for _, t := range cur.Assignments {
-			del := Request{"DELETE", profilesPath + "/" + escape(cur.ID) + "/assignments/" + escape(t.ID), nil}
-			add := Request{"POST", path, map[string]any{"target": t.graphTarget()}}
-			order := []Request{add, del}
-			if t.Kind == AllDevices {
-				order = []Request{del, add}
-			}
-			for _, r := range order {
-				if err := send(r.Method, r.Path, r.Body, nil); err != nil {
-					return fail(err)
-				}
+	// Move each assignment: All Devices leaves the old profile first (only one may hold it); groups are
+	// added to the new one first, so their devices are never without a profile.
+	for _, t := range moves {
+		del := Request{"DELETE", profilesPath + "/" + escape(cur.ID) + "/assignments/" + escape(t.ID), nil}
+		add := Request{"POST", path, map[string]any{"target": t.graphTarget()}}
+		order := []Request{add, del}
+		if t.Kind == AllDevices {
+			order = []Request{del, add}
+		}
+		for _, r := range order {
+			if err := send(r.Method, r.Path, r.Body, nil); err != nil {
+				return fail(err)
 			}
 		}
+		step("moved " + t.String())
 	}
-	for _, t := range p.NewTargets {
+	for _, t := range adds {
 		if err := send("POST", path, map[string]any{"target": t.graphTarget()}, nil); err != nil {
 			return fail(err)
 		}
+		added = append(added, t)
+		step("assigned to " + t.String())
 	}
 	if replacing {
 		if err := send("DELETE", profilesPath+"/"+escape(cur.ID), nil, nil); err != nil {

@@ -111,6 +111,9 @@ func PrintChange(f *cmdutil.Factory, what string, ch *enrollment.Change, dryRun 
 		line = "dry run, nothing changed: " + line
 	}
 	fmt.Fprintln(w, line)
+	if ch.Partial() {
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("%s %s: %s (partly done, see above)", what, safetext.Quote(ch.Name), ch.Error)}
+	}
 	if ch.Status == result.Failed {
 		return fmt.Errorf("%s %s: %s", what, safetext.Quote(ch.Name), ch.Error)
 	}

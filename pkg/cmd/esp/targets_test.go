@@ -2,6 +2,8 @@ package esp
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,5 +97,32 @@ func TestPriorityPastTheLastPlaceIsRefused(t *testing.T) {
 	want = fmt.Sprintf("argument 2: priority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so it takes 1 to %d\n", others+2, others+1, others+1)
 	if code := run(e, "set-priority", "ESP C", past); code != 2 || !strings.Contains(e.Stderr.String(), want) || len(e.Writes()) != 0 {
 		t.Errorf("set-priority: exit %d %s %v", code, e.Stderr, writes(e))
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// An ESP created whose setPriority then fails: the report says it exists and what was not done; exit 3.
+func TestCreateFailingAfterTheESPExists(t *testing.T) {
+	e := tenant(t)
+	next := e.Mock.Client().Transport
+	e.Factory.HTTPClient = &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Path, "/setPriority") {
+			return &http.Response{StatusCode: 400, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+		}
+		return next.RoundTrip(r)
+	})}
+	code := run(e, "create", "ESP C", "--priority", "1", "--assign", "Autopilot - Sales")
+	id := ""
+	for _, c := range e.Mock.Snapshot().ESPs {
+		if c.Props["displayName"] == "ESP C" {
+			id = c.ID
+		}
+	}
+	want := `done: created ESP "ESP C" (` + id + `); not done: priority 1; assignment to Autopilot - Sales` + "\n"
+	if code != 3 || id == "" || !strings.Contains(e.Stderr.String(), want) || strings.Contains(e.Stderr.String(), "assignments:") {
+		t.Errorf("exit %d\n%s", code, e.Stderr)
 	}
 }

@@ -21,6 +21,7 @@ type CreateOptions struct {
 	Assign, Exclude     []string
 	AllDevices          bool
 	Update, Replace     bool
+	Yes                 bool
 	DryRun, Force       bool
 	ConfirmIrreversible bool
 	updating            bool
@@ -151,6 +152,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error, update bo
 	fl.StringVarP(&opts.File, "file", "f", "", "read the settings from a YAML `FILE` (Graph's property names, plus join and mode)")
 	fl.BoolVar(&opts.Force, "force", false, "send names and descriptions with characters the service is reported to refuse, and replace a profile even when another (older) profile would take its devices")
 	fl.BoolVar(&opts.Replace, "replace", false, "when the join or mode changes: create the new profile, move the assignments, delete the old one")
+	fl.BoolVar(&opts.Yes, "yes", false, "with --replace: delete the old profile without asking")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact requests that would be sent, and send none")
 	if !update {
 		fl.StringSliceVar(&opts.Assign, "assign", nil, "assign to this group, by exact `NAME` or id (repeat for several)")
@@ -208,13 +210,21 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	cur, err := enrollment.FindProfile(list, opts.Settings.DisplayName)
-	if _, notFound := err.(*enrollment.NotFoundError); err != nil && (opts.updating || !notFound) {
-		return espcmd.Refusal(err)
-	}
 	targets, err := targetsFor(ctx, c, opts.Assign, opts.Exclude, opts.AllDevices)
 	if err != nil {
 		return err
+	}
+	desired := enrollment.ProfileDesired{Settings: opts.Settings, Targets: targets, Replace: opts.Replace}
+	cur, err := enrollment.FindProfile(list, opts.Settings.DisplayName)
+	var resume *enrollment.ProfilePlan
+	if amb, ok := err.(*enrollment.AmbiguousError); ok {
+		// Two profiles by the name after a replacement failed part-way: finish it.
+		if resume, ok = enrollment.ResumeReplace(list, amb.IDs, desired); ok {
+			cur, err = resume.Current, nil
+		}
+	}
+	if _, notFound := err.(*enrollment.NotFoundError); err != nil && (opts.updating || !notFound) {
+		return espcmd.Refusal(err)
 	}
 	var have []enrollment.Target
 	if cur != nil {
@@ -226,18 +236,27 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err := enrollment.NameGroups(ctx, c, have, map[string]string{}); err != nil {
 		return err
 	}
-	plan, err := enrollment.PlanProfile(list, cur, enrollment.ProfileDesired{Settings: opts.Settings, Targets: targets, Replace: opts.Replace})
+	plan, err := enrollment.PlanProfile(list, cur, desired)
 	if err == nil {
 		err = plan.Check(opts.Update || opts.updating)
 	}
 	if err != nil {
 		return espcmd.Refusal(err)
 	}
+	if resume != nil {
+		plan.Into = resume.Into
+	}
 	if plan.EnablesConversion() && !opts.ConfirmIrreversible {
 		return cmdutil.UsageErrorf("--convert-existing registers every targeted device with Autopilot and can't be undone for the devices it converts; add --confirm-irreversible")
 	}
 	if err := checkOverlaps(ctx, f, c, list, plan, opts.Force); err != nil {
 		return err
+	}
+	if plan.Replace != "" && !opts.DryRun {
+		q := fmt.Sprintf("Replace deployment profile %s (%s)? Its assignments move to a new profile and it is deleted.", safetext.Quote(cur.DisplayName), cur.ID)
+		if err := cmdutil.Confirm(f, opts.Yes, q, "not replacing"); err != nil {
+			return err
+		}
 	}
 	return espcmd.PrintChange(f, "profile", enrollment.ApplyProfile(ctx, c, plan, opts.DryRun), opts.DryRun)
 }

@@ -69,7 +69,7 @@ func TestReplacementThatWouldLoseDevicesIsRefused(t *testing.T) {
 	if ch.Status != "wouldReplace" || !strings.HasPrefix(ch.Message, "would replace ") || !strings.HasSuffix(ch.Message, ": its join type changes from entra to hybrid") {
 		t.Errorf("dry run: %+v", ch)
 	}
-	if code := run(e, "update", "AP Finance UD", "--join", "hybrid", "--replace", "--force"); code != 0 ||
+	if code := run(e, "update", "AP Finance UD", "--join", "hybrid", "--replace", "--force", "--yes"); code != 0 ||
 		!strings.HasPrefix(e.Stderr.String(), "warning: 3 devices assigned \"AP Finance UD\" now would get deployment profile \"AP Sales\" instead") {
 		t.Fatalf("--force: exit %d %s", code, e.Stderr)
 	}

@@ -125,7 +125,12 @@ func TestUpdateReplaceAndAllDevices(t *testing.T) {
 		t.Fatalf("replace refused: exit %d %s", code, e.Stderr)
 	}
 	n = len(e.Writes())
-	if code := run(e, "update", "Kiosk", "--mode", "self-deploying", "--replace"); code != 0 || !strings.Contains(e.Stderr.String(), "replaced") {
+	// The old profile is deleted: asked for like delete (off a terminal, --yes).
+	if code := run(e, "update", "Kiosk", "--mode", "self-deploying", "--replace"); code != 2 || len(e.Writes()) != n ||
+		!strings.Contains(e.Stderr.String(), "error: not replacing without confirmation: pass --yes (or --dry-run to see what would change)\n") {
+		t.Fatalf("replace without --yes: exit %d %s %v", code, e.Stderr, writes(e)[n:])
+	}
+	if code := run(e, "update", "Kiosk", "--mode", "self-deploying", "--replace", "--yes"); code != 0 || !strings.Contains(e.Stderr.String(), "replaced") {
 		t.Fatalf("replace: exit %d %s", code, e.Stderr)
 	}
 	got := writes(e)[n:]
