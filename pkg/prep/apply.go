@@ -252,7 +252,9 @@ func (r *Report) Problems() int {
 type ApplyOptions struct {
 	NoFix  bool // report a missing owner instead of adding it
 	DryRun bool
-	Sleep  func(ctx context.Context, d time.Duration) error
+	// AppOnly says the token is application-only: a 500 from binding the group is then blamed on it.
+	AppOnly bool
+	Sleep   func(ctx context.Context, d time.Duration) error
 }
 
 // bindWaits are the waits between set calls refused with securityGroupNotFound: a group Graph has just
@@ -519,7 +521,7 @@ func (a *applier) bind(st *Step) error {
 	for i := 0; ; i++ {
 		b, err := Set(a.ctx, a.c, a.rep.ID, a.groupID)
 		if err != nil {
-			if isStatus(err, 500) {
+			if isStatus(err, 500) && a.opts.AppOnly {
 				return fmt.Errorf("%w: Intune answers 500 to setEnrollmentTimeDeviceMembershipTarget for app-only tokens; sign in as a user (--auth device-code or --auth browser)", err)
 			}
 			return err

@@ -140,10 +140,11 @@ func applyRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.DryRun && !opts.TryAppOnly {
-		if app, err := appOnly(ctx, f); err != nil {
+	app := false
+	if !opts.DryRun {
+		if app, err = appOnly(ctx, f); err != nil {
 			return err
-		} else if app {
+		} else if app && !opts.TryAppOnly {
 			return appOnlyRefusal()
 		}
 	}
@@ -159,7 +160,7 @@ func applyRun(ctx context.Context, opts *CreateOptions) error {
 	for _, w := range warnings {
 		fmt.Fprintf(f.IOStreams.ErrOut, "warning: %s\n", w)
 	}
-	rep := prep.Apply(ctx, c, r, plan, prep.ApplyOptions{NoFix: opts.NoFix, DryRun: opts.DryRun, Sleep: f.Sleep})
+	rep := prep.Apply(ctx, c, r, plan, prep.ApplyOptions{NoFix: opts.NoFix, DryRun: opts.DryRun, Sleep: f.Sleep, AppOnly: app})
 	return printReport(f, rep, opts.DryRun)
 }
 

@@ -525,3 +525,13 @@ func TestVerifyPerTargetVerdict(t *testing.T) {
 		})
 	}
 }
+
+// A 500 from binding the group under a delegated token is not blamed on app-only tokens.
+func TestBind500WithDelegatedTokenIsNotBlamedOnAppOnly(t *testing.T) {
+	e := tenant(t, false, jwt(`{"idtyp":"user","scp":"DeviceManagementConfiguration.ReadWrite.All","tid":"t"}`))
+	e.Mock.SetAppOnlyCaller(true)
+	code := run(e, create...)
+	if code != 3 || !strings.Contains(e.Stdout.String(), "500") || strings.Contains(e.Stdout.String()+e.Stderr.String(), "app-only") {
+		t.Errorf("exit %d\n%s%s", code, e.Stdout, e.Stderr)
+	}
+}
