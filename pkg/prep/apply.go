@@ -129,6 +129,11 @@ func NewPlan(ctx context.Context, c *graph.Client, r *Reader, spec Spec, m Mode,
 		return nil, err
 	}
 	problems = append(problems, p.userGroupProblems()...)
+	if spec.Priority > 0 {
+		if err := refused(p.checkPriority(ctx, c)); err != nil {
+			return nil, err
+		}
+	}
 	switch len(problems) {
 	case 0:
 	case 1:
@@ -255,6 +260,26 @@ type ApplyOptions struct {
 	// AppOnly says the token is application-only: a 500 from binding the group is then blamed on it.
 	AppOnly bool
 	Sleep   func(ctx context.Context, d time.Duration) error
+}
+
+// checkPriority refuses a priority past the last place among the policies of the mode (+1 for a new one):
+// reorder takes 1 to that count only, and the policy would be created before it was refused.
+func (p *Plan) checkPriority(ctx context.Context, c *graph.Client) error {
+	list, err := List(ctx, c)
+	if err != nil {
+		return err
+	}
+	others := 0
+	for _, o := range list {
+		if o.Mode == p.Mode && (p.Current == nil || o.ID != p.Current.ID) {
+			others++
+		}
+	}
+	if last := others + 1; p.Spec.Priority > last {
+		return fieldErr("priority", "priority %d is past the last place: the tenant has %d other %s policies, so this one takes 1 to %d",
+			p.Spec.Priority, others, p.Mode, last)
+	}
+	return nil
 }
 
 // bindWaits are the waits between set calls refused with securityGroupNotFound: a group Graph has just

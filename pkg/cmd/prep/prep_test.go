@@ -535,3 +535,19 @@ func TestBind500WithDelegatedTokenIsNotBlamedOnAppOnly(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, e.Stdout, e.Stderr)
 	}
 }
+
+// A priority past the last place among the mode's policies is refused before anything is written: reorder
+// takes 1 to their count only, and the policy would be left created.
+func TestPriorityPastTheLastPlaceIsRefused(t *testing.T) {
+	e := tenant(t, false, "")
+	code := run(e, append(create, "--priority", "2")...)
+	if code != 2 || len(writes(e)) != 0 || !strings.Contains(e.Stderr.String(), "--priority: priority 2 is past the last place: the tenant has 0 other userDriven policies, so this one takes 1 to 1\n") {
+		t.Fatalf("exit %d %v\n%s", code, writes(e), e.Stderr)
+	}
+	if code := run(e, append(create, "--priority", "1")...); code != 0 {
+		t.Fatalf("priority 1: exit %d\n%s", code, e.Stderr)
+	}
+	if code := run(e, "update", "DPP - Sales", "--priority", "2"); code != 2 || len(writes(e)) != 0 || !strings.Contains(e.Stderr.String(), "so this one takes 1 to 1\n") {
+		t.Errorf("update: exit %d %v\n%s", code, writes(e), e.Stderr)
+	}
+}
