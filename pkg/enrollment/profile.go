@@ -707,16 +707,23 @@ func UnassignProfile(ctx context.Context, c *graph.Client, p *Profile, remove []
 		return ch
 	}
 	ch.Changes = []result.FieldChange{{Field: "assignments", From: targetNames(p.Assignments), To: targetNames(keep)}}
-	for _, t := range gone {
+	var pr progress
+	for i, t := range gone {
 		path := profilesPath + "/" + escape(p.ID) + "/assignments/" + escape(t.ID)
 		if dryRun {
 			ch.Requests = append(ch.Requests, Request{"DELETE", path, nil})
 			continue
 		}
 		if err := c.Do(ctx, "DELETE", path, nil, nil); err != nil {
-			ch.Status, ch.Error = result.Failed, err.Error()
-			return ch
+			// Only the removals made are changes; the rest are named as not done.
+			left := append(append([]Target{}, keep...), gone[i:]...)
+			ch.Changes[0].To = targetNames(left)
+			if i == 0 {
+				ch.Changes = nil
+			}
+			return pr.failed(ch, err, "removal of "+strings.Join(targetNames(gone[i:]), ", "))
 		}
+		pr.did("removed " + t.String())
 	}
 	ch.Status = map[bool]result.Status{true: result.WouldUpdate, false: result.Updated}[dryRun]
 	return ch
@@ -727,6 +734,9 @@ func UnassignProfile(ctx context.Context, c *graph.Client, p *Profile, remove []
 func DeleteProfile(ctx context.Context, c *graph.Client, p *Profile, dryRun bool) *Change {
 	ch := UnassignProfile(ctx, c, p, p.Assignments, dryRun)
 	if ch.Status == result.Failed {
+		if ch.Partial() {
+			ch.Message += "; delete of the profile"
+		}
 		return ch
 	}
 	ch.Changes, ch.Message = nil, ""

@@ -107,3 +107,14 @@ func TestReplaceFailingPartWayIsFinishedByARerun(t *testing.T) {
 		t.Errorf("after: exit %d %s%s", code, e.Stdout, e.Stderr)
 	}
 }
+
+// Unassigning several groups where the second removal fails: the first is reported removed; exit 3.
+func TestUnassignFailingPartWay(t *testing.T) {
+	e, f := failingTenant(t)
+	run(e, "create", "Kiosk", "--mode", "user-driven", "--assign", "G1", "--assign", "G2")
+	f.match, f.n = func(r *http.Request) bool { return r.Method == "DELETE" }, 2
+	code := run(e, "unassign", "Kiosk", "G1", "G2")
+	if code != 3 || !strings.Contains(e.Stderr.String(), "  assignments: [\"G1\",\"G2\"] → [\"G2\"]\ndone: removed G1; not done: removal of G2\n") {
+		t.Errorf("exit %d\n%s", code, e.Stderr)
+	}
+}
