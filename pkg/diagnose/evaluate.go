@@ -85,9 +85,19 @@ func (t *Tenant) Diagnose(ctx context.Context, d autopilot.Device, expect Expect
 // deviceChecks are the device record's own: group tag, assigned user, enrollment state and last contact. A
 // device that never contacted the service, or has no user, is healthy.
 func (t *Tenant) deviceChecks(out *Device, d autopilot.Device) {
-	if d.GroupTag == "" {
+	switch {
+	case d.GroupTag == "":
 		out.add(CheckGroupTag, OK, "", "no group tag", "")
-	} else {
+	case t.usesTagGroups() && !t.tagSelected(d.GroupTag):
+		// The tenant targets by group tag, but no group's rule takes this one: a typo, or a stray space, leaves
+		// the device out of every tag group without any error.
+		detail := "group tag " + safetext.Quote(d.GroupTag) + ": no Autopilot group's rule selects it"
+		if strings.TrimSpace(d.GroupTag) != d.GroupTag {
+			detail += " (it starts or ends with a space)"
+		}
+		out.add(CheckGroupTag, Warning, "no group for this tag", detail,
+			"give it a tag a group selects: autopilotctl device tag "+arg(d.SerialNumber)+" --group-tag TAG, or create the group: autopilotctl group create \"Autopilot - "+strings.ReplaceAll(strings.TrimSpace(d.GroupTag), `"`, "")+"\" --group-tag "+arg(d.GroupTag))
+	default:
 		out.add(CheckGroupTag, OK, "", "group tag "+safetext.Quote(d.GroupTag), "")
 	}
 	if d.UserPrincipalName == "" {
@@ -144,6 +154,19 @@ func (t *Tenant) reported(d autopilot.Device) reportedProfile {
 		r.assignedID, r.name = "", ""
 	}
 	return r
+}
+
+// usesTagGroups reports whether any Autopilot group selects devices by group tag ([OrderID]).
+func (t *Tenant) usesTagGroups() bool {
+	return slices.ContainsFunc(t.ruled, func(rg ruledGroup) bool {
+		return strings.Contains(strings.ToLower(rg.g.MembershipRule), "[orderid]")
+	})
+}
+
+// tagSelected reports whether some group's rule selects a device by this group tag alone.
+func (t *Tenant) tagSelected(tag string) bool {
+	byTag := rule.Device{PhysicalIDs: []string{"[OrderID]:" + tag}}
+	return slices.ContainsFunc(t.ruled, func(rg ruledGroup) bool { return rg.r.Match(byTag) })
 }
 
 // groupCheck compares the Autopilot groups whose rules select the device here with the groups it is in.

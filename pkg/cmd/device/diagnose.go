@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -229,19 +230,22 @@ func diagnoseOutcome(f *cmdutil.Factory, devices []*diagnose.Device, tag string)
 		}
 	}
 	if len(devices) == 0 {
-		what := "no registered devices"
-		if tag != "" {
-			what = "no registered device has that group tag"
+		if tag != "" { // a mistyped tag must not pass a gate: like an unknown serial, it names nothing
+			return cmdutil.InputErrorf("no registered device has group tag %s: nothing was diagnosed", safetext.Quote(tag))
 		}
-		fmt.Fprintln(f.IOStreams.ErrOut, what+": nothing to diagnose")
+		fmt.Fprintln(f.IOStreams.ErrOut, "no registered devices: nothing to diagnose")
 		return nil
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "%s diagnosed: %d without problems, %d with problems\n", plural(len(devices)-unknown, "device"), len(devices)-unknown-problems, problems)
+	if known := len(devices) - unknown; known > 0 {
+		fmt.Fprintf(f.IOStreams.ErrOut, "%s diagnosed: %d without problems, %d with problems\n", plural(known, "device"), known-problems, problems)
+	}
 	switch {
-	case unknown > 0:
-		return cmdutil.InputErrorf("%s name no registered device in this tenant", plural(unknown, "serial number or id"))
+	case unknown == 1:
+		return cmdutil.InputErrorf("1 serial number or id names no registered device in this tenant")
+	case unknown > 1:
+		return cmdutil.InputErrorf("%d serial numbers or ids name no registered device in this tenant", unknown)
 	case problems > 0:
-		return fmt.Errorf("%s a problem: see the fix column", map[bool]string{true: "1 device has", false: strconv.Itoa(problems) + " devices have"}[problems == 1])
+		return fmt.Errorf("%s a problem: each check's fix says what to do", map[bool]string{true: "1 device has", false: strconv.Itoa(problems) + " devices have"}[problems == 1])
 	}
 	return nil
 }

@@ -213,7 +213,7 @@ func TestDiagnoseJSON(t *testing.T) {
 			t.Errorf("check %v", c)
 		}
 	}
-	if got.stderr != "2 devices diagnosed: 1 without problems, 1 with problems\nerror: 1 device has a problem: see the fix column\n" {
+	if got.stderr != "2 devices diagnosed: 1 without problems, 1 with problems\nerror: 1 device has a problem: each check's fix says what to do\n" {
 		t.Errorf("stderr %q", got.stderr)
 	}
 }
@@ -224,7 +224,10 @@ func TestDiagnoseNoProfileBecauseTagHasNoGroup(t *testing.T) {
 	// Only the Sales group is targeted here, so the all-devices group does not matter.
 	mockSend(t, env, "DELETE", "/groups/"+groupIDOf(t, env, "Autopilot - All devices"), nil)
 	got := diag(env, "KS-1")
-	want := checkLines("KS-1", registered2, kioskTag, noUser, notContact,
+	// The tenant selects devices by tag (the Sales group), but no group takes "Kiosk": the tag check says so.
+	noKioskGroup := [4]string{"groupTag", "warning", `group tag "Kiosk": no Autopilot group's rule selects it`,
+		`give it a tag a group selects: autopilotctl device tag KS-1 --group-tag TAG, or create the group: autopilotctl group create "Autopilot - Kiosk" --group-tag Kiosk`}
+	want := checkLines("KS-1", registered2, noKioskGroup, noUser, notContact,
 		[4]string{"groups", "warning", `in no group that a profile or ESP targets, and no Autopilot group's rule selects its group tag "Kiosk"`,
 			`autopilotctl group create "Autopilot - Kiosk" --group-tag Kiosk`},
 		[4]string{"profile", "problem", "no deployment profile applies: setup will not run Autopilot's profile; service: notAssigned",
@@ -363,7 +366,7 @@ func TestDiagnoseNotRegisteredFailedImportRecord(t *testing.T) {
 			[4]string{"registered", "problem", `no Autopilot device has serial number "NEVER-1" in this tenant`, "register it: autopilotctl device import HASHES.csv (the hardware hash from Get-WindowsAutopilotInfo)"},
 			[4]string{"importRecord", "problem", "no import record for this serial number either: it was never imported, or its record was cleaned up", "import its hardware hash: autopilotctl device import HASHES.csv"})
 	if got.code != 2 || !strings.HasPrefix(got.stdout, want) ||
-		got.stderr != "1 device diagnosed: 1 without problems, 0 with problems\nerror: 2 serial number or ids name no registered device in this tenant\n" {
+		got.stderr != "1 device diagnosed: 1 without problems, 0 with problems\nerror: 2 serial numbers or ids name no registered device in this tenant\n" {
 		t.Errorf("got %v\nwant stdout starting\n%s", got, want)
 	}
 	if n := len(queries(env, "GET /deviceManagement/importedWindowsAutopilotDeviceIdentities")); n != 1 {
@@ -415,7 +418,7 @@ func TestDiagnoseBulkRequestCount(t *testing.T) {
 	got := diag(env, "--all", "--summary")
 	// The untagged third is in the all-devices group only, which no profile targets.
 	want := lines("profile\tproblem\t666\tno profile applies")
-	if got.code != 1 || got.stdout != want || got.stderr != "2000 devices diagnosed: 1334 without problems, 666 with problems\nerror: 666 devices have a problem: see the fix column\n" {
+	if got.code != 1 || got.stdout != want || got.stderr != "2000 devices diagnosed: 1334 without problems, 666 with problems\nerror: 666 devices have a problem: each check's fix says what to do\n" {
 		t.Errorf("got %v\nwant stdout\n%s", got, want)
 	}
 	st := env.Mock.Stats()
@@ -427,5 +430,15 @@ func TestDiagnoseBulkRequestCount(t *testing.T) {
 	var res struct{ Devices []struct{ OK bool } }
 	if err := json.Unmarshal([]byte(got.stdout), &res); err != nil || got.code != 0 || len(res.Devices) != 667 {
 		t.Errorf("--group-tag kiosk: exit %d, %d devices, %v\n%s", got.code, len(res.Devices), err, got.stderr)
+	}
+}
+
+// A group tag no registered device has names nothing, like an unknown serial: exit 2, so a typo in a CI gate
+// does not pass.
+func TestDiagnoseUnknownGroupTagExits2(t *testing.T) {
+	env := diagTenant(t, graphmock.Options{}, nil)
+	got := diag(env, "--group-tag", "Nope")
+	if got.code != 2 || got.stderr != "error: no registered device has group tag \"Nope\": nothing was diagnosed\n" {
+		t.Errorf("got %v", got)
 	}
 }
