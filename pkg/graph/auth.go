@@ -171,9 +171,9 @@ func plan(o AuthOptions) ([]planStep, error) {
 		steps = append(steps, s)
 	}
 	if chosen == "" && !inChain(steps) {
-		return steps, errors.New("no credential found: set " + AccessTokenEnv + ", or AZURE_TENANT_ID, AZURE_CLIENT_ID and " +
-			"AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), or run `az login`, " +
-			"or pass --auth device-code from a terminal")
+		return steps, errors.New("no credential found: sign in once with `autopilotctl auth login` from a terminal, or set " +
+			AccessTokenEnv + ", or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, " +
+			"or AZURE_FEDERATED_TOKEN_FILE), or run `az login`")
 	}
 	return steps, nil
 }
