@@ -7,12 +7,15 @@ import (
 // cellPadding is the space writeTable puts around each cell (one column either side).
 const cellPadding = 2
 
-// minColumn is the narrowest a cut column gets: two characters and the "…".
-const minColumn = 3
+// minColumn is the narrowest a cut column gets, so what is left of a cut detail can still be read; a table
+// that cannot fit with that much wraps on the terminal rather than lose the text.
+const minColumn = 12
 
-// fitTable cuts cells so the table fits in width terminal columns. Columns narrower than an even share of
-// the room keep their width; the wider ones share what is left evenly, so one long detail column cannot push
-// the serial numbers off the screen. Cut cells end with "…". A width of 0 (unknown) leaves the table as is.
+// fitTable cuts cells so the table fits in width terminal columns. The first column names the row (a serial
+// number, a name, a check) and is never cut, so two rows never look alike. Of the others, columns narrower
+// than an even share of the room keep their width; the wider ones share what is left evenly, so one long
+// detail column cannot push the rest off the screen. Cut cells end with "…". A width of 0 (unknown) leaves
+// the table as is.
 func fitTable(rows Rows, width int) Rows {
 	if width <= 0 || len(rows.Header) == 0 {
 		return rows
@@ -28,9 +31,23 @@ func fitTable(rows Rows, width int) Rows {
 			}
 		}
 	}
-	limits := shareWidth(natural, width-cellPadding*len(natural))
-	if limits == nil {
+	room := width - cellPadding*len(natural)
+	var cuttable []int // indexes of the columns that may be cut
+	var wide []int
+	for i, n := range natural {
+		if i > 0 {
+			cuttable, wide = append(cuttable, i), append(wide, n)
+		} else {
+			room -= n
+		}
+	}
+	rest := shareWidth(wide, room)
+	if rest == nil {
 		return rows
+	}
+	limits := append([]int(nil), natural...)
+	for k, i := range cuttable {
+		limits[i] = rest[k]
 	}
 	cut := func(i int, c string) string {
 		if i < len(limits) && twwidth.Width(c) > limits[i] {
