@@ -179,16 +179,5 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 }
 
 // escapeLines makes an error message safe to print: it may quote what Graph or the tenant said, so every
-// control or format character is shown escaped, whatever the code that built the message did. Line breaks
-// and tabs the message was laid out with stay as they are.
-func escapeLines(msg string) string {
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		cells := strings.Split(l, "\t")
-		for j, c := range cells {
-			cells[j] = safetext.Escape(c)
-		}
-		lines[i] = strings.Join(cells, "\t")
-	}
-	return strings.Join(lines, "\n")
-}
+// control or format character is shown escaped, whatever the code that built the message did.
+func escapeLines(msg string) string { return safetext.EscapeText(msg) }

@@ -91,7 +91,7 @@ func (q *Query) write(w io.Writer, tty bool, data any) error {
 		if err := q.tpl.Execute(&buf, v); err != nil {
 			return fmt.Errorf("--template: %s", safetext.Escape(err.Error()))
 		}
-		_, err := io.WriteString(w, escapeText(buf.String()))
+		_, err := io.WriteString(w, safetext.EscapeText(buf.String()))
 		return err
 	}
 	// Results go out as the filter yields them; an error part-way (`.[] | error`) comes after what was printed.
@@ -118,7 +118,7 @@ func (q *Query) write(w io.Writer, tty bool, data any) error {
 // a terminal and one line per value on a pipe.
 func writeJQValue(w io.Writer, tty bool, v any) error {
 	if s, ok := v.(string); ok {
-		_, err := fmt.Fprintln(w, escapeText(s))
+		_, err := fmt.Fprintln(w, safetext.EscapeText(s))
 		return err
 	}
 	b, err := gojq.Marshal(v)
@@ -133,17 +133,4 @@ func writeJQValue(w io.Writer, tty bool, v any) error {
 	}
 	_, err = w.Write(append(escapeUnsafe(b), '\n'))
 	return err
-}
-
-// escapeText is safetext.Escape for text laid out in lines: line breaks and tabs are kept.
-func escapeText(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		cells := strings.Split(l, "\t")
-		for j, c := range cells {
-			cells[j] = safetext.Escape(c)
-		}
-		lines[i] = strings.Join(cells, "\t")
-	}
-	return strings.Join(lines, "\n")
 }
