@@ -195,7 +195,8 @@ func fail(items []BatchRequest, out []BatchResponse, err error) {
 // sendBatch sends one $batch; it returns Graph's refusal of the whole request, and marks the items of a request
 // that got no answer at all (network) for another round.
 func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []BatchResponse) error {
-	b, err := c.send(ctx, "POST", "/$batch", map[string]any{"requests": items})
+	// The items are updates, deletes and actions that set a value (see Batch): sending them again is safe.
+	b, err := c.send(Idempotent(ctx), "POST", "/$batch", map[string]any{"requests": items})
 	if err == nil {
 		// Read one response at a time, and no more than were asked for: a bloated answer is refused, not kept.
 		byID := make(map[string]BatchResponse, len(items))

@@ -257,7 +257,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 				w.WriteHeader(204)
 			}}
 			c, s := newTestClient(t, f, nil)
-			ctx := context.Background()
+			ctx := Idempotent(context.Background()) // an action that sets a value
 			if tt.noRetry {
 				ctx = WithoutRetry(ctx)
 			}
@@ -423,5 +423,29 @@ func TestDotSegmentsAreNeverSent(t *testing.T) {
 	}
 	if err := CheckPath("/deviceManagement/deviceEnrollmentConfigurations/a1b2_DefaultWindows10EnrollmentCompletionPageConfiguration"); err != nil {
 		t.Errorf("an ESP id: %v", err)
+	}
+}
+
+// A POST that creates something is not sent again after a 503 or 504: the service may have acted before the
+// answer was lost, and a second create leaves a duplicate. Only a 429 (refused before processing) is retried.
+func TestCreateIsNotRetriedOnAnUnknownOutcome(t *testing.T) {
+	for _, status := range []int{503, 504, 429} {
+		n := 0
+		f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, body string) {
+			n++
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(status)
+				return
+			}
+			w.WriteHeader(201)
+			io.WriteString(w, `{"id":"g1"}`)
+		}}
+		c, _ := newTestClient(t, f, nil)
+		err := c.Do(context.Background(), "POST", "/groups", map[string]string{"displayName": "G"}, &map[string]any{})
+		want := map[int]int{503: 1, 504: 1, 429: 2}[status]
+		if n != want || (err == nil) != (status == 429) {
+			t.Errorf("%d: %d calls (want %d), err %v", status, n, want, err)
+		}
 	}
 }

@@ -125,6 +125,15 @@ type throttledOnlyKey struct{}
 
 type throttleHookKey struct{}
 
+type idempotentKey struct{}
+
+// Idempotent marks ctx for POST requests that can be sent again after a 503 or 504 without doing anything
+// twice (a $batch of updates and deletes, an action that sets a value). Other POSTs create something, and an
+// answer lost after the service acted would leave a duplicate if sent again: they are retried on 429 only.
+func Idempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
 // NotifyThrottle marks ctx so that every 429 its requests receive is reported to fn with the wait Graph asked
 // for, before the retry: a pacer shared by several writers can then hold all of them back, not just this one.
 func NotifyThrottle(ctx context.Context, fn func(time.Duration)) context.Context {
@@ -174,7 +183,8 @@ func (h *retryHandler) Intercept(pipeline khttp.Pipeline, index int, req *http.R
 		if err != nil || !Retryable(resp.StatusCode) || attempt >= h.policy.MaxRetries {
 			return resp, err
 		}
-		if ctx.Value(throttledOnlyKey{}) != nil && resp.StatusCode != http.StatusTooManyRequests {
+		throttledOnly := ctx.Value(throttledOnlyKey{}) != nil || req.Method == http.MethodPost && ctx.Value(idempotentKey{}) == nil
+		if throttledOnly && resp.StatusCode != http.StatusTooManyRequests {
 			return resp, nil
 		}
 		wait, present, err := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
