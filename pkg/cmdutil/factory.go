@@ -48,6 +48,8 @@ type Factory struct {
 	MockToken string
 	// AuthStore is where `auth login` keeps a person's sign-in; nil is the user's configuration directory.
 	AuthStore *graph.Store
+	// runContext is the run's context (set by Execute): output that can run long, a --jq filter, stops with it.
+	runContext context.Context
 	// StartMock starts the embedded mock for --mock and points the factory at it; the binary sets it.
 	StartMock func(cmd *cobra.Command) error
 
@@ -104,7 +106,7 @@ func (f *Factory) Print(r output.Result) error {
 	}
 	ios := f.IOStreams
 	return output.Write(ios.Out, output.Options{Format: format, TTY: ios.IsStdoutTTY(), Width: ios.TerminalWidth(),
-		Color: ios.ColorEnabled(), Query: q}, r)
+		Color: ios.ColorEnabled(), Query: q, Context: f.runContext}, r)
 }
 
 // Cloud is the validated --cloud value.

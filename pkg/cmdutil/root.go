@@ -135,6 +135,7 @@ func UnknownCommandError(group *cobra.Command, arg string) error {
 // Execute runs one command line on root and returns the exit code, printing the one message a failed run
 // gets. The binary and the command tests both run through it.
 func Execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
+	f.runContext = ctx
 	root.SetArgs(args)
 	root.SetIn(f.IOStreams.In)
 	root.SetOut(f.IOStreams.Out)

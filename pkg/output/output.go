@@ -4,6 +4,7 @@ package output
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -64,6 +65,8 @@ type Options struct {
 	Width  int    // the terminal's columns; a table on a TTY is fitted to it (0: no limit)
 	Color  bool   // status words in a table are coloured
 	Query  *Query // --jq or --template: applied to the JSON data instead of Format
+	// Context ends a --jq filter that would otherwise run on (`def f: f; f`): Ctrl-C or SIGTERM stops it.
+	Context context.Context
 }
 
 // Write prints r to w. Humans on a terminal get an aligned table with headers, fitted to the terminal's width
@@ -74,7 +77,11 @@ type Options struct {
 // \u202e), JSON and YAML escape them, and CSV cells that would start a formula are prefixed with a quote.
 func Write(w io.Writer, o Options, r Result) error {
 	if o.Query != nil {
-		return o.Query.write(w, o.TTY, r.Data)
+		ctx := o.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return o.Query.write(ctx, w, o.TTY, r.Data)
 	}
 	switch o.Format {
 	case JSON:

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +76,7 @@ var templateFuncs = template.FuncMap{
 // write runs the query on data exactly as -o json prints it. What reaches the terminal as text (a jq string
 // printed raw, a template's output) has control and format characters escaped as tables show them (ESC as
 // \x1b), except line breaks and tabs, which filters and templates use to lay out their output.
-func (q *Query) write(w io.Writer, tty bool, data any) error {
+func (q *Query) write(ctx context.Context, w io.Writer, tty bool, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func (q *Query) write(w io.Writer, tty bool, data any) error {
 		return err
 	}
 	// Results go out as the filter yields them; an error part-way (`.[] | error`) comes after what was printed.
-	iter := q.jq.Run(v)
+	iter := q.jq.RunWithContext(ctx, v)
 	for {
 		out, ok := iter.Next()
 		if !ok {

@@ -2,6 +2,8 @@ package output
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"testing"
 )
 
@@ -87,5 +89,20 @@ func TestTemplate(t *testing.T) {
 	}
 	if _, err := ParseTemplate("{{.devices"); err == nil || err.Error() != `invalid --template: template: --template:1: unclosed action` {
 		t.Errorf("bad template: %v", err)
+	}
+}
+
+// A filter that never ends stops when the run is cancelled (Ctrl-C, SIGTERM): gojq checks the context.
+func TestJQStopsWhenTheRunIsCancelled(t *testing.T) {
+	q, err := ParseJQ("def f: f; f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var buf bytes.Buffer
+	err = Write(&buf, Options{Format: JSON, Query: q, Context: ctx}, Result{Data: map[string]any{"a": 1}})
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("err %v", err)
 	}
 }
