@@ -125,12 +125,14 @@ func mapCells(rows Rows, f func(string) string) Rows {
 
 // writeCSV writes RFC 4180 CSV with every cell spreadsheet-safe (see safetext.SpreadsheetSafe): tenant data
 // such as a group tag "=HYPERLINK(…)" must not become a live formula when an admin opens the export in Excel.
-// Values are otherwise kept exactly; encoding/csv quotes cells holding commas, quotes or line breaks.
+// Control and format characters are shown escaped as tables show them: a CSV is often read on the terminal
+// too, and no value the tool accepts holds one. Values are otherwise kept exactly; encoding/csv quotes cells
+// holding commas or quotes.
 func writeCSV(w io.Writer, table Rows) error {
 	if table.CSVHeader != nil {
 		table.Header = table.CSVHeader
 	}
-	table = mapCells(table, safetext.SpreadsheetSafe)
+	table = mapCells(table, func(c string) string { return safetext.SpreadsheetSafe(safetext.Escape(c)) })
 	cw := csv.NewWriter(w)
 	if err := cw.Write(table.Header); err != nil {
 		return err

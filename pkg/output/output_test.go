@@ -95,12 +95,12 @@ nel\u0085	+1+1
  nel\u0085           +1+1                       
  @x                  \tTab                      
 `},
-		{"csv prefixes formula starts with a quote and keeps the rest", CSV, false, "SERIAL,GROUP TAG\n" +
-			"\"SN\r\n1\",Tag\x1b]0;x\a\n" + // data stays exact: CSV is for programs and spreadsheets
-			"evil\u202etxt,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\n" +
-			"zw\u200bsp\u2028ls,'-5\n" +
-			"nel\u0085,'+1+1\n" +
-			"'@x,'\tTab\n"},
+		{"csv prefixes formula starts with a quote and escapes control characters", CSV, false, "SERIAL,GROUP TAG\n" +
+			`SN\r\n1,Tag\x1b]0;x\a` + "\n" +
+			`evil\u202etxt,"'=HYPERLINK(""http://x"",""y"")"` + "\n" +
+			`zw\u200bsp\u2028ls,'-5` + "\n" +
+			`nel\u0085,'+1+1` + "\n" +
+			`'@x,\tTab` + "\n"},
 		{"json escapes C0, C1 and format characters", JSON, false, `[
   {
     "serialNumber": "SN\r\n1",
