@@ -667,6 +667,9 @@ func (p *planner) planPrune(plan *Plan) error {
 	for _, d := range p.l.File.Groups {
 		names = append(names, d.DisplayName)
 	}
+	for _, r := range p.l.refs() { // a group the file still assigns, excludes or binds is in use, listed or not
+		names = append(names, r.name)
+	}
 	return groups.List(p.ctx, p.c, func(g *groups.Group) error {
 		if Marked(g.Description) && !listed(names, g.DisplayName) {
 			plan.add(&Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
