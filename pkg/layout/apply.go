@@ -158,6 +158,7 @@ func (p *planner) applyESP(i int, entry *result.Change) error {
 	if err := p.resolveGroups(); err != nil {
 		return err
 	}
+	removed := false // stale assignments were taken away: the ESP changed even if nothing else does
 	for attempt := 0; ; attempt++ {
 		var err error
 		if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err != nil {
@@ -176,10 +177,11 @@ func (p *planner) applyESP(i int, entry *result.Change) error {
 			if ch.Status == result.Failed {
 				return copyChange(entry, &ch.Change)
 			}
+			removed = true
 			continue
 		}
 		ch := enrollment.ApplyESP(p.ctx, p.c, ep, false)
-		if err := copyChange(entry, &ch.Change); err != nil || len(stale) == 0 || entry.Status != result.Unchanged {
+		if err := copyChange(entry, &ch.Change); err != nil || !removed || entry.Status != result.Unchanged {
 			return err
 		}
 		entry.Status = result.Updated // only assignments were removed
@@ -191,6 +193,7 @@ func (p *planner) applyProfile(i int, entry *result.Change) error {
 	if err := p.resolveGroups(); err != nil {
 		return err
 	}
+	removed := false // as in applyESP
 	for attempt := 0; ; attempt++ {
 		var err error
 		if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err != nil {
@@ -204,10 +207,11 @@ func (p *planner) applyProfile(i int, entry *result.Change) error {
 			if ch := enrollment.UnassignProfile(p.ctx, p.c, pp.Current, stale, false); ch.Status == result.Failed {
 				return copyChange(entry, &ch.Change)
 			}
+			removed = true
 			continue
 		}
 		ch := enrollment.ApplyProfile(p.ctx, p.c, pp, false)
-		if err := copyChange(entry, &ch.Change); err != nil || len(stale) == 0 || entry.Status != result.Unchanged {
+		if err := copyChange(entry, &ch.Change); err != nil || !removed || entry.Status != result.Unchanged {
 			return err
 		}
 		entry.Status = result.Updated

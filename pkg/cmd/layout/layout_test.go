@@ -254,7 +254,10 @@ func TestAssignmentDriftAddedByHandIsFoundAndRepaired(t *testing.T) {
 	if e.Stdout.String() != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", e.Stdout, want)
 	}
-	applyOK(t, e, file)
+	applyOK(t, e, file, "-o", "json")
+	if !strings.Contains(e.Stdout.String(), `"updated": 1`) { // only an assignment went, but the profile changed
+		t.Errorf("apply did not report the profile updated:\n%s", e.Stdout)
+	}
 	if w := writes(e); len(w) != 1 || !strings.HasPrefix(w[0], "DELETE /deviceManagement/windowsAutopilotDeploymentProfiles/"+profileID+"/assignments/") {
 		t.Errorf("apply wrote %v, want the one DELETE of the exclusion", w)
 	}
