@@ -5,7 +5,11 @@
 package cmdtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -101,6 +105,37 @@ func (e *Env) Writes() []graphmock.LoggedRequest {
 		if r.Method != "GET" && r.Path != "/$batch" {
 			out = append(out, r)
 		}
+	}
+	return out
+}
+
+// Send makes a request to the mock as another admin (or the portal) would, with the mock's token, and returns
+// the decoded answer; an answer of 300 or more fails the test.
+func (e *Env) Send(t testing.TB, method, path string, body any) map[string]any {
+	t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.Mock.BaseURL()+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.Factory.Env(graph.AccessTokenEnv))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.Mock.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
 	}
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
-	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
 	"github.com/autopilotctl/autopilotctl/pkg/rule"
 )
@@ -63,33 +61,10 @@ func profileBody(name string, groups ...string) map[string]any {
 		"assignGroups": groups}
 }
 
-// mockSend is a request to the mock as another admin (or the portal) makes it; it returns the decoded answer.
-func mockSend(t testing.TB, env *cmdtest.Env, method, path string, body any) map[string]any {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	if body == nil {
-		b = nil
-	}
-	req, _ := http.NewRequest(method, env.Mock.BaseURL()+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+env.Factory.Env(graph.AccessTokenEnv))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := env.Mock.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
-	}
-	return out
-}
-
 // idOf finds the id of the object named name in a collection (displayName or name).
 func idOf(t testing.TB, env *cmdtest.Env, collection, name string) string {
 	t.Helper()
-	for _, v := range mockSend(t, env, "GET", collection, nil)["value"].([]any) {
+	for _, v := range env.Send(t, "GET", collection, nil)["value"].([]any) {
 		o := v.(map[string]any)
 		if o["displayName"] == name || o["name"] == name {
 			return o["id"].(string)
@@ -115,7 +90,7 @@ func assignProfile(t testing.TB, env *cmdtest.Env, profile, kind, group string) 
 	case "exclude":
 		target = map[string]any{"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": groupIDOf(t, env, group)}
 	}
-	mockSend(t, env, "POST", profilesPath+"/"+idOf(t, env, profilesPath, profile)+"/assignments", map[string]any{"target": target})
+	env.Send(t, "POST", profilesPath+"/"+idOf(t, env, profilesPath, profile)+"/assignments", map[string]any{"target": target})
 }
 
 // createProfile creates a profile now (on the mock's clock), unassigned.
@@ -123,7 +98,7 @@ func createProfile(t testing.TB, env *cmdtest.Env, name string) {
 	t.Helper()
 	body := profileBody(name)
 	delete(body, "assignGroups")
-	mockSend(t, env, "POST", profilesPath, body)
+	env.Send(t, "POST", profilesPath, body)
 }
 
 // diag runs `device diagnose` with a fresh request log.
@@ -222,7 +197,7 @@ func TestDiagnoseJSON(t *testing.T) {
 func TestDiagnoseNoProfileBecauseTagHasNoGroup(t *testing.T) {
 	env := diagTenant(t, graphmock.Options{}, nil)
 	// Only the Sales group is targeted here, so the all-devices group does not matter.
-	mockSend(t, env, "DELETE", "/groups/"+groupIDOf(t, env, "Autopilot - All devices"), nil)
+	env.Send(t, "DELETE", "/groups/"+groupIDOf(t, env, "Autopilot - All devices"), nil)
 	got := diag(env, "KS-1")
 	// The tenant selects devices by tag (the Sales group), but no group takes "Kiosk": the tag check says so.
 	noKioskGroup := [4]string{"groupTag", "warning", `group tag "Kiosk": no Autopilot group's rule selects it`,
@@ -241,7 +216,7 @@ func TestDiagnoseNoProfileBecauseTagHasNoGroup(t *testing.T) {
 // A group created moments ago selects the device by its tag, but its membership processing has not run.
 func TestDiagnoseMembershipPending(t *testing.T) {
 	env := diagTenant(t, graphmock.Options{ProcessDelay: 10 * time.Minute}, nil)
-	mockSend(t, env, "POST", "/groups", map[string]any{"displayName": "Autopilot - Kiosk", "groupTypes": []string{"DynamicMembership"},
+	env.Send(t, "POST", "/groups", map[string]any{"displayName": "Autopilot - Kiosk", "groupTypes": []string{"DynamicMembership"},
 		"mailEnabled": false, "mailNickname": "apkiosk", "securityEnabled": true, "membershipRule": rule.GroupTag("Kiosk"), "membershipRuleProcessingState": "On"})
 	createProfile(t, env, "Kiosk profile")
 	assignProfile(t, env, "Kiosk profile", "include", "Autopilot - Kiosk")
@@ -261,7 +236,7 @@ func TestDiagnoseMembershipPending(t *testing.T) {
 	// Once processing is done, the device is a member and, once the service recomputes assignments (the
 	// mock does on a group change), has its profile.
 	env.Clock.Advance(10 * time.Minute)
-	mockSend(t, env, "PATCH", "/groups/"+groupIDOf(t, env, "Autopilot - Kiosk"), map[string]any{"description": "Kiosks"})
+	env.Send(t, "PATCH", "/groups/"+groupIDOf(t, env, "Autopilot - Kiosk"), map[string]any{"description": "Kiosks"})
 	got = diag(env, "KS-1")
 	if got.code != 0 || !strings.Contains(got.stdout, "\tprofile\tok\t\"Kiosk profile\" applies, through group \"Autopilot - Kiosk\"; service: assignedUnkownSyncState, assigned \"Kiosk profile\"") {
 		t.Errorf("after processing: %v", got)
@@ -352,10 +327,10 @@ func TestDiagnoseClassicRegistrationWithDevicePreparation(t *testing.T) {
 func TestDiagnoseNotRegisteredFailedImportRecord(t *testing.T) {
 	env := diagTenant(t, graphmock.Options{}, func(s *graphmock.Seed) { s.OtherTenantSerials = []string{"THEIRS-1"} })
 	hash := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("h"), 64))
-	mockSend(t, env, "POST", "/deviceManagement/importedWindowsAutopilotDeviceIdentities/import", map[string]any{
+	env.Send(t, "POST", "/deviceManagement/importedWindowsAutopilotDeviceIdentities/import", map[string]any{
 		"importedWindowsAutopilotDeviceIdentities": []any{map[string]any{"serialNumber": "THEIRS-1", "hardwareIdentifier": hash}}})
 	env.Clock.Advance(time.Minute)
-	records := mockSend(t, env, "GET", "/deviceManagement/importedWindowsAutopilotDeviceIdentities", nil)["value"].([]any)
+	records := env.Send(t, "GET", "/deviceManagement/importedWindowsAutopilotDeviceIdentities", nil)["value"].([]any)
 	recordID := records[0].(map[string]any)["id"].(string)
 	got := diag(env, "THEIRS-1", "NEVER-1", "SN-1")
 	want := checkLines("THEIRS-1",

@@ -53,7 +53,7 @@ func TestUpdateHasNoModeAndNamesTheFlag(t *testing.T) {
 // The update report names groups by name (ids stay in JSON and the ID column); show names apps and scripts.
 func TestUpdateAndShowNameThings(t *testing.T) {
 	e := tenant(t, false, "")
-	send(t, e, "POST", "/deviceManagement/deviceManagementScripts", map[string]any{"displayName": "Time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"})
+	e.Send(t, "POST", "/deviceManagement/deviceManagementScripts", map[string]any{"displayName": "Time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"})
 	if code := run(e, append(create, "--script", "Time zone")...); code != 0 {
 		t.Fatalf("create: exit %d\n%s", code, e.Stderr)
 	}
@@ -68,7 +68,7 @@ func TestUpdateAndShowNameThings(t *testing.T) {
 		}
 	}
 	run(e, "show", "DPP - Sales")
-	app := send(t, e, "GET", "/deviceAppManagement/mobileApps?$filter=displayName%20eq%20'Company%20Portal'", nil)["value"].([]any)[0].(map[string]any)["id"].(string)
+	app := e.Send(t, "GET", "/deviceAppManagement/mobileApps?$filter=displayName%20eq%20'Company%20Portal'", nil)["value"].([]any)[0].(map[string]any)["id"].(string)
 	for _, want := range []string{"app\tCompany Portal (" + app + ", windowsUniversalAppX)\n", "script\tTime zone ("} {
 		if !strings.Contains(e.Stdout.String(), want) {
 			t.Errorf("show lacks %q:\n%s", want, e.Stdout)
@@ -96,7 +96,7 @@ func TestYAMLReportsEveryProblem(t *testing.T) {
 		file + ":2: deviceGroup: no group named or with id \"Nope\"\n" +
 		file + ":3: userGroups: group \"Dynamic\" (" + groupID(t, e, "Dynamic") + ") is a dynamic group whose rule selects devices; the policy is assigned to the users who set devices up: name a group of users\n"
 	var twins []string
-	for _, a := range send(t, e, "GET", "/deviceAppManagement/mobileApps?$filter=displayName%20eq%20'Twin'", nil)["value"].([]any) {
+	for _, a := range e.Send(t, "GET", "/deviceAppManagement/mobileApps?$filter=displayName%20eq%20'Twin'", nil)["value"].([]any) {
 		twins = append(twins, a.(map[string]any)["id"].(string))
 	}
 	want = strings.Replace(want, "TWINS", strings.Join(twins, ", "), 1)

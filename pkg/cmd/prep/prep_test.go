@@ -1,11 +1,9 @@
 package prep
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
-	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
 	"github.com/autopilotctl/autopilotctl/pkg/rule"
 )
@@ -71,41 +68,15 @@ func writes(e *cmdtest.Env) []string {
 	return out
 }
 
-// send is a direct request to the mock, as another admin (or the portal) would make it.
-func send(t *testing.T, e *cmdtest.Env, method, path string, body any) map[string]any {
-	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, _ := http.NewRequest(method, e.Mock.BaseURL()+path, rd)
-	req.Header.Set("Authorization", "Bearer "+e.Factory.Env(graph.AccessTokenEnv))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.Mock.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, out)
-	}
-	return out
-}
-
 func groupID(t *testing.T, e *cmdtest.Env, name string) string {
 	t.Helper()
-	list := send(t, e, "GET", "/groups?$filter=displayName%20eq%20'"+strings.ReplaceAll(name, " ", "%20")+"'", nil)["value"].([]any)
+	list := e.Send(t, "GET", "/groups?$filter=displayName%20eq%20'"+strings.ReplaceAll(name, " ", "%20")+"'", nil)["value"].([]any)
 	return list[0].(map[string]any)["id"].(string)
 }
 
 func policyID(t *testing.T, e *cmdtest.Env, name string) string {
 	t.Helper()
-	for _, p := range send(t, e, "GET", "/deviceManagement/configurationPolicies", nil)["value"].([]any) {
+	for _, p := range e.Send(t, "GET", "/deviceManagement/configurationPolicies", nil)["value"].([]any) {
 		if p.(map[string]any)["name"] == name {
 			return p.(map[string]any)["id"].(string)
 		}
@@ -328,23 +299,23 @@ func TestVerifyEachFailingCheck(t *testing.T) {
 	}{
 		{"nothing wrong", nil, func(*testing.T, *cmdtest.Env, string) {}, ""},
 		{"no binding", nil, func(t *testing.T, e *cmdtest.Env, pol string) {
-			send(t, e, "POST", "/deviceManagement/configurationPolicies/"+pol+"/clearEnrollmentTimeDeviceMembershipTarget", nil)
+			e.Send(t, "POST", "/deviceManagement/configurationPolicies/"+pol+"/clearEnrollmentTimeDeviceMembershipTarget", nil)
 		}, "bound"},
 		{"unreadable", nil, func(_ *testing.T, e *cmdtest.Env, _ string) { e.Mock.SetRetrieveVerbs(graphmock.RetrieveNone) }, "readable"},
 		{"APIs disagree", nil, func(t *testing.T, e *cmdtest.Env, pol string) {
 			e.Mock.SetLegacyDeviceGroup(pol, groupID(t, e, "No owner"))
 		}, "apisAgree"},
 		{"group deleted", nil, func(t *testing.T, e *cmdtest.Env, _ string) {
-			send(t, e, "DELETE", "/groups/"+groupID(t, e, "DPP devices"), nil)
+			e.Send(t, "DELETE", "/groups/"+groupID(t, e, "DPP devices"), nil)
 		},
 			"groupExists,serviceValidation"},
 		{"group made dynamic", nil, func(t *testing.T, e *cmdtest.Env, _ string) {
-			send(t, e, "PATCH", "/groups/"+groupID(t, e, "DPP devices"), map[string]any{"groupTypes": []string{"DynamicMembership"},
+			e.Send(t, "PATCH", "/groups/"+groupID(t, e, "DPP devices"), map[string]any{"groupTypes": []string{"DynamicMembership"},
 				"membershipRule": rule.AllAutopilotDevices(), "membershipRuleProcessingState": "On"})
 		}, "staticGroup,serviceValidation"},
 		{"owner removed", nil, func(t *testing.T, e *cmdtest.Env, _ string) {
-			sp := send(t, e, "GET", "/servicePrincipals(appId='"+provisioningClient+"')", nil)["id"].(string)
-			send(t, e, "DELETE", "/groups/"+groupID(t, e, "DPP devices")+"/owners/"+sp+"/$ref", nil)
+			sp := e.Send(t, "GET", "/servicePrincipals(appId='"+provisioningClient+"')", nil)["id"].(string)
+			e.Send(t, "DELETE", "/groups/"+groupID(t, e, "DPP devices")+"/owners/"+sp+"/$ref", nil)
 		}, "provisioningClientOwner,serviceValidation"},
 		{"other group expected", []string{"--expect-group", "No owner"}, func(*testing.T, *cmdtest.Env, string) {}, "expectedGroup"},
 	}
@@ -369,7 +340,7 @@ func TestVerifyEachFailingCheck(t *testing.T) {
 
 func TestVerifyRoleAssignableUnassignedAndMissingScript(t *testing.T) {
 	e := tenant(t, false, "")
-	script := send(t, e, "POST", "/deviceManagement/deviceManagementScripts", map[string]any{"displayName": "Time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"})["id"].(string)
+	script := e.Send(t, "POST", "/deviceManagement/deviceManagementScripts", map[string]any{"displayName": "Time zone", "fileName": "tz.ps1", "scriptContent": "V3JpdGUtSG9zdCAx"})["id"].(string)
 	if code := run(e, "create", "DPP - Sales", "--device-group", "DPP devices", "--script", "Time zone"); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, e.Stdout, e.Stderr)
 	}
@@ -380,10 +351,10 @@ func TestVerifyRoleAssignableUnassignedAndMissingScript(t *testing.T) {
 		!strings.Contains(e.Stdout.String(), "userAssignments\tunchanged\t\t\tassigned to no user group, so the policy does nothing until it is assigned to one\n") {
 		t.Errorf("stderr %s", e.Stderr)
 	}
-	send(t, e, "DELETE", "/deviceManagement/deviceManagementScripts/"+script, nil)
+	e.Send(t, "DELETE", "/deviceManagement/deviceManagementScripts/"+script, nil)
 	// Intune's own validation accepts a role-assignable group (not confirmed); verify does not.
 	pol := policyID(t, e, "DPP - Sales")
-	send(t, e, "POST", "/deviceManagement/configurationPolicies/"+pol+"/setEnrollmentTimeDeviceMembershipTarget",
+	e.Send(t, "POST", "/deviceManagement/configurationPolicies/"+pol+"/setEnrollmentTimeDeviceMembershipTarget",
 		map[string]any{"enrollmentTimeDeviceMembershipTargets": []any{map[string]any{"targetType": "staticSecurityGroup", "targetId": groupID(t, e, "Admins owned")}}})
 	code, failed := failingChecks(t, e, "DPP - Sales")
 	if code != 1 || strings.Join(failed, ",") != "notRoleAssignable,assignedToUsers,appsAndScripts" {
@@ -515,8 +486,8 @@ func TestVerifyPerTargetVerdict(t *testing.T) {
 			if code, failed := failingChecks(t, e, "DPP - Sales"); code != 0 || len(failed) != 0 || !strings.Contains(e.Stdout.String(), `"Intune validates the binding"`) {
 				t.Errorf("valid binding: exit %d, failed %v\n%s", code, failed, e.Stdout)
 			}
-			sp := send(t, e, "GET", "/servicePrincipals(appId='"+provisioningClient+"')", nil)["id"].(string)
-			send(t, e, "DELETE", "/groups/"+groupID(t, e, "DPP devices")+"/owners/"+sp+"/$ref", nil)
+			sp := e.Send(t, "GET", "/servicePrincipals(appId='"+provisioningClient+"')", nil)["id"].(string)
+			e.Send(t, "DELETE", "/groups/"+groupID(t, e, "DPP devices")+"/owners/"+sp+"/$ref", nil)
 			code, failed := failingChecks(t, e, "DPP - Sales")
 			if code != 1 || strings.Join(failed, ",") != "provisioningClientOwner,serviceValidation" || !strings.Contains(e.Stdout.String(), detail) ||
 				strings.Contains(e.Stdout.String(), "no group") {

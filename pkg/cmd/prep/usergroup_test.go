@@ -56,7 +56,7 @@ func TestVerifyAssignedToUsersChecksTheGroups(t *testing.T) {
 			assign(t, e, pol, groupID(t, e, "DPP devices"))
 		}, `group "DPP devices" (DEV) is the policy's device group`},
 		{"user group deleted", func(t *testing.T, e *cmdtest.Env, _ string) {
-			send(t, e, "DELETE", "/groups/"+groupID(t, e, "Sales users"), nil)
+			e.Send(t, "DELETE", "/groups/"+groupID(t, e, "Sales users"), nil)
 		}, `group USERS no longer exists`},
 	}
 	for _, tt := range tests {
@@ -84,5 +84,5 @@ func assign(t *testing.T, e *cmdtest.Env, pol string, groupIDs ...string) {
 	for _, id := range groupIDs {
 		list = append(list, map[string]any{"target": map[string]any{"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": id}})
 	}
-	send(t, e, "POST", "/deviceManagement/configurationPolicies/"+pol+"/assign", map[string]any{"assignments": list})
+	e.Send(t, "POST", "/deviceManagement/configurationPolicies/"+pol+"/assign", map[string]any{"assignments": list})
 }
