@@ -428,15 +428,22 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 }
 
 func (p *planner) planESPs(plan *Plan) error {
-	if len(p.l.File.ESPs) == 0 && !p.needLists() {
+	return p.planEach(plan, len(p.l.File.ESPs),
+		func() (err error) { p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); return err },
+		func(i int) (*Change, error) { _, _, ch, err := p.planESP(i); return ch, err })
+}
+
+// planEach reads the tenant's objects of one kind (when the file has some, or --prune needs them all), then
+// plans each of the file's n objects of that kind.
+func (p *planner) planEach(plan *Plan, n int, list func() error, one func(i int) (*Change, error)) error {
+	if n == 0 && !p.needLists() {
 		return nil
 	}
-	var err error
-	if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err != nil {
+	if err := list(); err != nil {
 		return err
 	}
-	for i := range p.l.File.ESPs {
-		_, _, ch, err := p.planESP(i)
+	for i := range n {
+		ch, err := one(i)
 		if err != nil {
 			return err
 		}
@@ -521,21 +528,9 @@ func (p *planner) othersForAllDevices(i int) []*enrollment.Profile {
 }
 
 func (p *planner) planProfiles(plan *Plan) error {
-	if len(p.l.File.Profiles) == 0 && !p.needLists() {
-		return nil
-	}
-	var err error
-	if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err != nil {
-		return err
-	}
-	for i := range p.l.File.Profiles {
-		_, _, ch, err := p.planProfile(i)
-		if err != nil {
-			return err
-		}
-		plan.add(ch)
-	}
-	return nil
+	return p.planEach(plan, len(p.l.File.Profiles),
+		func() (err error) { p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); return err },
+		func(i int) (*Change, error) { _, _, ch, err := p.planProfile(i); return ch, err })
 }
 
 // --- device preparation ---
