@@ -1,5 +1,7 @@
 package cmdutil
 
+import "github.com/autopilotctl/autopilotctl/internal/safetext"
+
 // Confirm asks question on a terminal before a write; elsewhere only --yes lets it go ahead. Both refusals
 // are usage errors (exit 2): nothing was changed. refused says what is not done, e.g. "not deleting anything".
 func Confirm(f *Factory, yes bool, question, refused string) error {
@@ -9,7 +11,7 @@ func Confirm(f *Factory, yes bool, question, refused string) error {
 	if !f.IOStreams.CanPrompt() {
 		return UsageErrorf("%s without confirmation: pass --yes (or --dry-run to see what would change)", refused)
 	}
-	ok, err := f.IOStreams.Confirm(escapeLines(question)) // it may name what the tenant holds
+	ok, err := f.IOStreams.Confirm(safetext.EscapeText(question)) // it may name what the tenant holds
 	if err != nil {
 		return err
 	}

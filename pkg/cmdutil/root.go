@@ -159,10 +159,10 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 	var partial *PartialError
 	var pending *ChangesPendingError
 	if errors.As(err, &partial) || errors.As(err, &pending) {
-		fmt.Fprintln(w, escapeLines(err.Error())) // the result was printed; this is the summary line
+		fmt.Fprintln(w, safetext.EscapeText(err.Error())) // the result was printed; this is the summary line
 		return
 	}
-	fmt.Fprintf(w, "error: %s\n", escapeLines(err.Error()))
+	fmt.Fprintf(w, "error: %s\n", safetext.EscapeText(err.Error()))
 	var usage *UsageError
 	if errors.As(err, &usage) && cmd != nil {
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -178,7 +178,3 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 		}
 	}
 }
-
-// escapeLines makes an error message safe to print: it may quote what Graph or the tenant said, so every
-// control or format character is shown escaped, whatever the code that built the message did.
-func escapeLines(msg string) string { return safetext.EscapeText(msg) }

@@ -429,7 +429,7 @@ func (a *applier) deviceGroup(st *Step) error {
 	if ch.Status == result.Failed {
 		return errors.New(ch.Error)
 	}
-	a.created = append(a.created, "group "+quoteArg(p.Spec.DeviceGroup))
+	a.created = append(a.created, "group "+safetext.ShellQuote(p.Spec.DeviceGroup))
 	st.Status, st.Message = result.Created, "assigned security group, the Intune Provisioning Client bound as owner in the same request"
 	return a.waitForOwner(ch.ID)
 }
@@ -695,7 +695,7 @@ func (a *applier) finishMessage() {
 		var undo []string
 		for _, c := range a.created {
 			if c == "policy" {
-				undo = append(undo, "autopilotctl prep delete "+quoteArg(a.p.Spec.Name)+" --yes")
+				undo = append(undo, "autopilotctl prep delete "+safetext.ShellQuote(a.p.Spec.Name)+" --yes")
 			} else {
 				undo = append(undo, "autopilotctl "+c[:strings.Index(c, " ")]+" delete "+c[strings.Index(c, " ")+1:]+" --yes")
 			}

@@ -55,7 +55,7 @@ func selectsDevices(membershipRule string) bool {
 // checkUserGroups adds assignedToUsers: the policy is assigned to at least one user group, and every group
 // it is assigned to still exists, is not the bound device group and does not select devices.
 func checkUserGroups(ctx context.Context, c *graph.Client, v *Verification, p *Policy, deviceGroupID string) error {
-	fix := "assign it to a group of users: autopilotctl prep update " + quoteArg(p.Name) + " --user-group GROUP"
+	fix := "assign it to a group of users: autopilotctl prep update " + safetext.ShellQuote(p.Name) + " --user-group GROUP"
 	if len(p.UserGroupIDs) == 0 {
 		v.add("assignedToUsers", false, NoUserGroup, fix)
 		return nil

@@ -70,7 +70,7 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 	default:
 		v.Binding = b
 		if b.GroupID == "" {
-			v.add("bound", false, "no device group is bound", "bind one: autopilotctl prep update "+quoteArg(p.Name)+" --device-group GROUP")
+			v.add("bound", false, "no device group is bound", "bind one: autopilotctl prep update "+safetext.ShellQuote(p.Name)+" --device-group GROUP")
 		} else {
 			v.add("bound", true, "bound to group "+b.GroupID, "")
 		}
@@ -78,7 +78,7 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 		if legacy, ok := r.Legacy(ctx, p.ID); ok {
 			if !strings.EqualFold(legacy, b.GroupID) {
 				v.add("apisAgree", false, fmt.Sprintf("retrieveEnrollmentTimeDeviceMembershipTarget reports %s, retrieveJustInTimeConfiguration %s", orNone(b.GroupID), orNone(legacy)),
-					"bind the group again so both agree: autopilotctl prep update "+quoteArg(p.Name)+" --device-group GROUP")
+					"bind the group again so both agree: autopilotctl prep update "+safetext.ShellQuote(p.Name)+" --device-group GROUP")
 			} else {
 				v.add("apisAgree", true, "the legacy API reports the same group", "")
 			}
@@ -90,7 +90,7 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 		}
 		if expectGroupID != "" {
 			v.add("expectedGroup", strings.EqualFold(b.GroupID, expectGroupID), fmt.Sprintf("bound %s, expected %s", orNone(b.GroupID), expectGroupID),
-				"bind the expected group: autopilotctl prep update "+quoteArg(p.Name)+" --device-group "+expectGroupID)
+				"bind the expected group: autopilotctl prep update "+safetext.ShellQuote(p.Name)+" --device-group "+expectGroupID)
 		}
 		if b.GroupID != "" && b.Succeeded != nil {
 			if *b.Succeeded {
@@ -121,7 +121,7 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 		}
 		if len(missing) > 0 {
 			v.add("appsAndScripts", false, "not in the tenant: "+strings.Join(missing, ", "),
-				"remove them from the policy or restore them: autopilotctl prep update "+quoteArg(p.Name)+" --app … --script …")
+				"remove them from the policy or restore them: autopilotctl prep update "+safetext.ShellQuote(p.Name)+" --app … --script …")
 		} else {
 			v.add("appsAndScripts", true, fmt.Sprintf("%d app(s) and %d script(s) exist", len(p.Settings.Apps), len(p.Settings.Scripts)), "")
 		}
@@ -135,7 +135,7 @@ func Verify(ctx context.Context, c *graph.Client, r *Reader, p *Policy, expectGr
 func checkGroup(ctx context.Context, c *graph.Client, v *Verification, groupID string) error {
 	g, err := groups.Get(ctx, c, groupID)
 	if groups.IsNotFound(err) {
-		v.add("groupExists", false, "group "+groupID+" does not exist", "bind an existing group: autopilotctl prep update "+quoteArg(v.PolicyName)+" --device-group GROUP --create-device-group")
+		v.add("groupExists", false, "group "+groupID+" does not exist", "bind an existing group: autopilotctl prep update "+safetext.ShellQuote(v.PolicyName)+" --device-group GROUP --create-device-group")
 		return nil
 	}
 	if err != nil {
@@ -154,7 +154,7 @@ func checkGroup(ctx context.Context, c *graph.Client, v *Verification, groupID s
 		v.add("provisioningClientOwner", true, "the Intune Provisioning Client owns the group", "")
 	} else {
 		v.add("provisioningClientOwner", false, "the Intune Provisioning Client ("+ProvisioningClientAppID+") is not an owner: devices are not added during setup",
-			"autopilotctl prep update "+quoteArg(v.PolicyName)+" (adds the owner)")
+			"autopilotctl prep update "+safetext.ShellQuote(v.PolicyName)+" (adds the owner)")
 	}
 	return nil
 }
@@ -223,6 +223,3 @@ func orNone(id string) string {
 	}
 	return id
 }
-
-// quoteArg quotes a name for a command line shown in a fix.
-func quoteArg(s string) string { return safetext.ShellQuote(s) }
