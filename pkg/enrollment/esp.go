@@ -163,8 +163,7 @@ func espFrom(raw json.RawMessage) (*ESP, error) {
 // The type filter works on the service; @odata.type is checked here as well (docs/graph.md#enrollment-status-page).
 func ListESPs(ctx context.Context, c *graph.Client, withAssignments bool) ([]*ESP, error) {
 	var out []*ESP
-	q := "deviceEnrollmentConfigurationType eq '" + ESPKind + "'"
-	err := c.List(ctx, espPath+"?$filter="+escapeQuery(q), func(raw json.RawMessage) error {
+	err := c.List(ctx, ESPListPath(), func(raw json.RawMessage) error {
 		e, err := espFrom(raw)
 		if err == nil && e.Props["@odata.type"] == espType {
 			out = append(out, e)
@@ -178,12 +177,21 @@ func ListESPs(ctx context.Context, c *graph.Client, withAssignments bool) ([]*ES
 		if e.Default {
 			continue // never assigned
 		}
-		if e.Assignments, err = readAssignments(ctx, c, espPath+"/"+escape(e.ID)+"/assignments"); err != nil {
+		if e.Assignments, err = readAssignments(ctx, c, ESPAssignmentsPath(e.ID)); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
+
+// ESPListPath is the read ListESPs sends first: for a caller that fetches several at once
+// (graph.Client.Prefetch).
+func ESPListPath() string {
+	return espPath + "?$filter=" + escapeQuery("deviceEnrollmentConfigurationType eq '"+ESPKind+"'")
+}
+
+// ESPAssignmentsPath is the read of an ESP's assignments (see ESPListPath).
+func ESPAssignmentsPath(id string) string { return espPath + "/" + escape(id) + "/assignments" }
 
 // FindESP picks the ESP an argument names among list: "default", an id, or an exact display name (without
 // regard to case, as Graph's eq). Several with the name is an *AmbiguousError, none a *NotFoundError.

@@ -257,7 +257,7 @@ func profileFrom(raw json.RawMessage) (*Profile, error) {
 // ListProfiles lists the tenant's deployment profiles, with their assignments when withAssignments.
 func ListProfiles(ctx context.Context, c *graph.Client, withAssignments bool) ([]*Profile, error) {
 	var out []*Profile
-	err := c.List(ctx, profilesPath, func(raw json.RawMessage) error {
+	err := c.List(ctx, ProfileListPath, func(raw json.RawMessage) error {
 		p, err := profileFrom(raw)
 		if err == nil {
 			out = append(out, p)
@@ -268,11 +268,19 @@ func ListProfiles(ctx context.Context, c *graph.Client, withAssignments bool) ([
 		return out, err
 	}
 	for _, p := range out {
-		if p.Assignments, err = readAssignments(ctx, c, profilesPath+"/"+escape(p.ID)+"/assignments"); err != nil {
+		if p.Assignments, err = readAssignments(ctx, c, ProfileAssignmentsPath(p.ID)); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// ProfileListPath is the read ListProfiles sends first (see ESPListPath).
+const ProfileListPath = profilesPath
+
+// ProfileAssignmentsPath is the read of a profile's assignments (see ESPListPath).
+func ProfileAssignmentsPath(id string) string {
+	return profilesPath + "/" + escape(id) + "/assignments"
 }
 
 // CountDevices sets p.Devices: how many Autopilot devices the profile is assigned to.

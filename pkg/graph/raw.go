@@ -36,12 +36,36 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-// send is Do's request, returning the answer's bytes.
+// send is Do's request, returning the answer's bytes. Under a snapshot (WithSnapshot) a GET is asked once.
 func (c *Client) send(ctx context.Context, method, path string, body any) ([]byte, error) {
 	ri, err := c.request(method, path, body)
 	if err != nil {
 		return nil, err
 	}
+	s := snapshotOf(ctx)
+	if s == nil || ri.Method != abs.GET {
+		return c.sendLive(ctx, ri)
+	}
+	u, err := ri.GetUri()
+	if err != nil {
+		return nil, err
+	}
+	key := u.String()
+	if a, ok := s.get(key); ok {
+		return a.body, a.err
+	}
+	b, err := c.sendLive(ctx, ri)
+	var ge *Error
+	switch {
+	case err == nil:
+		s.put(key, cachedAnswer{body: b})
+	case errors.As(err, &ge) && lasting(ge.Status):
+		s.put(key, cachedAnswer{err: err})
+	}
+	return b, err
+}
+
+func (c *Client) sendLive(ctx context.Context, ri *abs.RequestInformation) ([]byte, error) {
 	raw, err := c.Adapter.SendPrimitive(ctx, ri, "[]byte", errorMapping)
 	if err != nil {
 		return nil, Translate(err)

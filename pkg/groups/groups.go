@@ -152,7 +152,7 @@ const groupSelect = "id,displayName,description,mailNickname,mailEnabled,securit
 // filtered again here all the same, in case a service answers more; docs/graph.md#dynamic-device-groups).
 func FindByName(ctx context.Context, c *graph.Client, name string) ([]*Group, error) {
 	var out []*Group
-	err := c.List(ctx, "/groups?"+query("$filter", "displayName eq "+odataString(name), "$select", groupSelect), func(raw json.RawMessage) error {
+	err := c.List(ctx, LookupPath(name), func(raw json.RawMessage) error {
 		var g Group
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return fmt.Errorf("reading a group from Graph: %w", err)
@@ -163,6 +163,12 @@ func FindByName(ctx context.Context, c *graph.Client, name string) ([]*Group, er
 		return nil
 	})
 	return out, err
+}
+
+// LookupPath is the read FindByName sends for name: for a caller that fetches several at once
+// (graph.Client.Prefetch).
+func LookupPath(name string) string {
+	return "/groups?" + query("$filter", "displayName eq "+odataString(name), "$select", groupSelect)
 }
 
 // Current is the group named exactly name: nil when there is none, an *AmbiguousError when there are several.

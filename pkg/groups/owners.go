@@ -24,7 +24,7 @@ type Owner struct {
 // Owners lists the group's owners, every page.
 func Owners(ctx context.Context, c *graph.Client, groupID string) ([]Owner, error) {
 	var out []Owner
-	path, err := groupPath(groupID, "/owners")
+	path, err := OwnersPath(groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +44,9 @@ func Owners(ctx context.Context, c *graph.Client, groupID string) ([]Owner, erro
 	return out, err
 }
 
+// OwnersPath is the read Owners sends first (see LookupPath); an error for an id that is not one.
+func OwnersPath(groupID string) (string, error) { return groupPath(groupID, "/owners") }
+
 // ServicePrincipal is an application's service principal in the tenant.
 type ServicePrincipal struct {
 	ID          string `json:"id"`
@@ -60,11 +63,16 @@ func checkServicePrincipal(sp *ServicePrincipal) (*ServicePrincipal, error) {
 	return sp, nil
 }
 
+// ServicePrincipalPath is the read FindServicePrincipal sends (see LookupPath).
+func ServicePrincipalPath(appID string) string {
+	return "/servicePrincipals(appId='" + url.PathEscape(appID) + "')"
+}
+
 // FindServicePrincipal looks an application's service principal up by appId (never by display name:
 // docs/graph.md#dynamic-device-groups); nil when the tenant has none.
 func FindServicePrincipal(ctx context.Context, c *graph.Client, appID string) (*ServicePrincipal, error) {
 	var sp ServicePrincipal
-	err := c.Do(ctx, "GET", "/servicePrincipals(appId='"+url.PathEscape(appID)+"')", nil, &sp)
+	err := c.Do(ctx, "GET", ServicePrincipalPath(appID), nil, &sp)
 	var ge *graph.Error
 	if errors.As(err, &ge) && ge.Status == http.StatusNotFound {
 		return nil, nil

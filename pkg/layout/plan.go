@@ -144,10 +144,14 @@ func isRefusal(err error) bool {
 }
 
 // Make reads the tenant and compares it with the layout, object by object, through the domain packages:
-// nothing is written. A file that can't be planned is an *InputError.
+// nothing is written. Each read is made once, most of them batched (prefetch). A file that can't be planned
+// is an *InputError.
 func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan, error) {
-	p := newPlanner(ctx, c, l)
+	p := newPlanner(graph.WithSnapshot(ctx), c, l)
 	p.prune = opts.Prune
+	if err := p.prefetch(); err != nil {
+		return nil, err
+	}
 	plan := &Plan{}
 	steps := []func(*Plan) error{p.planGroups, p.resolveRefs, p.planESPs, p.planProfiles, p.planPreps}
 	if opts.Prune {

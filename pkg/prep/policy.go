@@ -68,7 +68,7 @@ func (e *AmbiguousError) Error() string {
 // List returns every device-preparation policy (without settings and assignments).
 func List(ctx context.Context, c *graph.Client) ([]*Policy, error) {
 	var out []*Policy
-	err := c.List(ctx, policiesPath+"?$filter="+url.PathEscape(policyFilter), func(raw json.RawMessage) error {
+	err := c.List(ctx, ListPath, func(raw json.RawMessage) error {
 		var h policyHead
 		if err := json.Unmarshal(raw, &h); err != nil {
 			return fmt.Errorf("reading a configuration policy from Graph: %w", err)
@@ -79,6 +79,16 @@ func List(ctx context.Context, c *graph.Client) ([]*Policy, error) {
 		return nil
 	})
 	return out, err
+}
+
+// ListPath is the read List sends: for a caller that fetches several at once (graph.Client.Prefetch).
+var ListPath = policiesPath + "?$filter=" + url.PathEscape(policyFilter)
+
+// ReadPaths are the reads of one policy as a plan makes them: Get's settings and assignments, then the
+// binding's retrieve as GET (Reader.Current's first verb on live tenants).
+func ReadPaths(id string) []string {
+	p := policiesPath + "/" + url.PathEscape(id)
+	return []string{p + "?$expand=settings", p + "/assignments", actionPath(id, "retrieveEnrollmentTimeDeviceMembershipTarget")}
 }
 
 // Current is the policy named exactly name, read whole: nil when there is none, an *AmbiguousError when
@@ -131,7 +141,8 @@ func Get(ctx context.Context, c *graph.Client, id string) (*Policy, error) {
 		policyHead
 		Settings []json.RawMessage `json:"settings"`
 	}
-	err := c.Do(ctx, "GET", policiesPath+"/"+url.PathEscape(id)+"?$expand=settings", nil, &raw)
+	read := ReadPaths(id)
+	err := c.Do(ctx, "GET", read[0], nil, &raw)
 	if isStatus(err, http.StatusNotFound) {
 		return nil, &NotFoundError{NameOrID: id}
 	}
@@ -146,7 +157,7 @@ func Get(ctx context.Context, c *graph.Client, id string) (*Policy, error) {
 	if p.Settings, err = decodeSettings(raw.Settings); err != nil {
 		return nil, fmt.Errorf("policy %s: %w", safetext.Quote(p.Name), err)
 	}
-	err = c.List(ctx, policiesPath+"/"+url.PathEscape(id)+"/assignments", func(a json.RawMessage) error {
+	err = c.List(ctx, read[1], func(a json.RawMessage) error {
 		var as struct {
 			Target struct {
 				Type    string `json:"@odata.type"`

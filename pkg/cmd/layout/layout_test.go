@@ -63,7 +63,7 @@ func planJSON(t *testing.T, e *cmdtest.Env, file string, extra ...string) (map[s
 	return m, code
 }
 
-func applyOK(t *testing.T, e *cmdtest.Env, file string, extra ...string) {
+func applyOK(t testing.TB, e *cmdtest.Env, file string, extra ...string) {
 	t.Helper()
 	if code := run(e, NewCmdApply, append([]string{"-f", file, "--yes"}, extra...)...); code != 0 {
 		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, e.Stdout, e.Stderr)
