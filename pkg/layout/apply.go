@@ -31,8 +31,9 @@ type ApplyOptions struct {
 
 // Apply carries out plan in its order — groups, ESPs (create, priority, assign), profiles (create, assign),
 // device preparation (device group owner, policy, binding, assignments), then deletions — through the domain
-// packages' Apply functions. Each object is planned again against the tenant just before its writes, so
-// references to groups created earlier in the run resolve. Objects the plan found unchanged send nothing. The
+// packages' Apply functions. Groups are written as the plan read them (they refer to nothing the run makes);
+// every other object is planned again against the tenant just before its writes, so references to groups
+// created earlier in the run resolve. Objects the plan found unchanged send nothing. The
 // first failure stops the run: the objects after it are reported pending, and the message says what was done.
 func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts ApplyOptions) *Report {
 	p := newPlanner(ctx, c, l)
@@ -102,7 +103,7 @@ func (p *planner) applyOne(ch *Change, entry *result.Change, opts ApplyOptions) 
 	}
 	switch ch.section {
 	case SectionGroups:
-		return p.applyGroup(ch.index, entry, opts)
+		return p.applyGroup(ch.group, entry, opts)
 	case SectionESPs:
 		return p.applyESP(ch.index, entry)
 	case SectionProfiles:
@@ -126,11 +127,7 @@ func copyChange(entry *result.Change, from *result.Change) error {
 	return nil
 }
 
-func (p *planner) applyGroup(i int, entry *result.Change, opts ApplyOptions) error {
-	gp, err := p.planGroup(i)
-	if err != nil {
-		return err
-	}
+func (p *planner) applyGroup(gp *groups.Plan, entry *result.Change, opts ApplyOptions) error {
 	ch, err := groups.Apply(p.ctx, p.c, gp, groups.ApplyOptions{Sleep: opts.Sleep})
 	if err != nil {
 		return err
@@ -139,6 +136,15 @@ func (p *planner) applyGroup(i int, entry *result.Change, opts ApplyOptions) err
 		p.groupIDs[strings.ToLower(gp.Desired.DisplayName)] = &groups.Group{ID: ch.ID, DisplayName: gp.Desired.DisplayName}
 	}
 	return copyChange(entry, &ch.Change)
+}
+
+// reads runs f — an object's reads, never a write — under a snapshot of its own, so a read the planning of
+// one object repeats is sent once.
+func (p *planner) reads(f func() error) error {
+	base := p.ctx
+	p.ctx = graph.WithSnapshot(base)
+	defer func() { p.ctx = base }()
+	return f()
 }
 
 // resolveGroups makes sure every group reference is known (an earlier object of this run may have made it).
@@ -160,11 +166,14 @@ func (p *planner) applyESP(i int, entry *result.Change) error {
 	}
 	removed := false // stale assignments were taken away: the ESP changed even if nothing else does
 	for attempt := 0; ; attempt++ {
-		var err error
-		if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err != nil {
+		var ep *enrollment.ESPPlan
+		var stale []enrollment.Target
+		err := p.reads(func() (err error) {
+			if p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); err == nil {
+				ep, stale, _, err = p.planESP(i)
+			}
 			return err
-		}
-		ep, stale, _, err := p.planESP(i)
+		})
 		if err != nil {
 			return err
 		}
@@ -195,11 +204,14 @@ func (p *planner) applyProfile(i int, entry *result.Change) error {
 	}
 	removed := false // as in applyESP
 	for attempt := 0; ; attempt++ {
-		var err error
-		if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err != nil {
+		var pp *enrollment.ProfilePlan
+		var stale []enrollment.Target
+		err := p.reads(func() (err error) {
+			if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, true); err == nil {
+				pp, stale, _, err = p.planProfile(i)
+			}
 			return err
-		}
-		pp, stale, _, err := p.planProfile(i)
+		})
 		if err != nil {
 			return err
 		}
@@ -223,7 +235,9 @@ func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) erro
 	if err := p.resolveGroups(); err != nil {
 		return err
 	}
-	pp, _, old, err := p.prepPlan(i)
+	var pp *prep.Plan
+	var old *prep.Policy
+	err := p.reads(func() (err error) { pp, _, old, err = p.prepPlan(i); return err })
 	if err != nil {
 		return err
 	}
@@ -233,7 +247,7 @@ func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) erro
 		if err := prep.Delete(p.ctx, p.c, old.ID); err != nil {
 			return fmt.Errorf("deleting the policy to replace it: %w", err)
 		}
-		if pp, _, _, err = p.prepPlan(i); err != nil {
+		if err := p.reads(func() (err error) { pp, _, _, err = p.prepPlan(i); return err }); err != nil {
 			return err
 		}
 	}

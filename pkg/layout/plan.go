@@ -67,6 +67,7 @@ type Change struct {
 
 	section string // the file's section; "" for an object only the tenant has (delete)
 	index   int
+	group   *groups.Plan // a group's plan: apply carries it out as read (groups refer to nothing the run makes)
 }
 
 // Summary counts the plan's objects by action.
@@ -241,7 +242,7 @@ func (p *planner) planGroups(plan *Plan) error {
 		if err != nil {
 			return err
 		}
-		ch := &Change{Kind: KindGroup, Name: g.DisplayName, section: SectionGroups, index: i}
+		ch := &Change{Kind: KindGroup, Name: g.DisplayName, section: SectionGroups, index: i, group: gp}
 		ch.Fields = fields(gp.Changes)
 		if gp.Current != nil {
 			ch.ID = gp.Current.ID
