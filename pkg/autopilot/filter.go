@@ -78,6 +78,10 @@ func groupTagEquals(tag string) string { return "groupTag eq " + odataString(tag
 func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // devicesQuery is the collection path with $filter, escaped so that '+' and '&' in a value survive.
+// DevicesPath is the first read ListDevices sends without a filter: for a caller that fetches several reads
+// at once (graph.Client.Prefetch).
+const DevicesPath = devicesPath
+
 func devicesQuery(filter string) string {
 	if filter == "" {
 		return devicesPath

@@ -72,8 +72,8 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// created is when the profile was created; the zero time when the service did not say.
-func (p *Profile) created() time.Time {
+// Created is when the profile was created; the zero time when the service did not say.
+func (p *Profile) Created() time.Time {
 	s, _ := p.Props["createdDateTime"].(string)
 	t, _ := time.Parse(time.RFC3339, s)
 	return t
@@ -82,7 +82,7 @@ func (p *Profile) created() time.Time {
 // byAge sorts profiles oldest first; the listing's order breaks ties.
 func byAge(list []*Profile) []*Profile {
 	out := slices.Clone(list)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].created().Before(out[j].created()) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created().Before(out[j].Created()) })
 	return out
 }
 
@@ -239,7 +239,7 @@ func Overlaps(ctx context.Context, c *graph.Client, list []*Profile, p *ProfileP
 		}
 		other := newTargetSet(o.Assignments)
 		ov := Overlap{Name: o.DisplayName, ID: o.ID, Shared: asked.shared(other), Rule: RuleAge,
-			Wins: newest || o.created().Before(cur.created())}
+			Wins: newest || o.Created().Before(cur.Created())}
 		ds := devices
 		switch {
 		case replacing:

@@ -86,7 +86,9 @@ func (s Summary) Pending() int { return s.Create + s.Update + s.Replace + s.Dele
 type Plan struct {
 	Changes []*Change `json:"changes"`
 	Summary Summary   `json:"summary"`
-	all     []*Change // unchanged objects too
+	// Warnings are what the tenant will do that the file may not mean: a profile losing devices to an older one.
+	Warnings []string  `json:"warnings,omitempty"`
+	all      []*Change // unchanged objects too
 }
 
 // Options are how a plan is made.
@@ -162,6 +164,10 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 		if err := step(plan); err != nil {
 			return nil, err
 		}
+	}
+	var err error
+	if plan.Warnings, err = p.overlaps(plan); err != nil {
+		return nil, err
 	}
 	plan.summarize()
 	return plan, nil

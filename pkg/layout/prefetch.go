@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 	"github.com/autopilotctl/autopilotctl/pkg/prep"
@@ -30,7 +31,7 @@ func (p *planner) prefetchRounds() {
 		first = append(first, enrollment.ESPListPath())
 	}
 	if len(p.l.File.Profiles) > 0 || p.prune {
-		first = append(first, enrollment.ProfileListPath)
+		first = append(first, enrollment.ProfileListPath, autopilot.DevicesPath) // the devices: for overlaps
 	}
 	if len(p.l.File.DevicePreparation) > 0 || p.prune {
 		first = append(first, prep.ListPath, groups.ServicePrincipalPath(prep.ProvisioningClientAppID))

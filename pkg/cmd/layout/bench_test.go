@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -16,7 +17,7 @@ import (
 // requests sent and the wall time. Target: at most 8 requests and under 1 s.
 func BenchmarkPlanNoChanges(b *testing.B) {
 	var slow atomic.Bool // latency for the plan only, not for the apply that sets the tenant up
-	e := cmdtest.New(b, graphmock.Options{Seed: &graphmock.Seed{}, Latency: 20 * time.Millisecond, Sleep: func(d time.Duration) {
+	e := cmdtest.New(b, graphmock.Options{Seed: benchSeed(), PageSize: 1000, Latency: 20 * time.Millisecond, Sleep: func(d time.Duration) {
 		if slow.Load() {
 			time.Sleep(d)
 		}
@@ -42,7 +43,7 @@ func BenchmarkPlanNoChanges(b *testing.B) {
 // reads as three $batch requests (the lists and lookups, then what they point to: 22 reads in two), and asks
 // Graph nothing twice.
 func TestNoChangePlanReadsInBatches(t *testing.T) {
-	e := cmdtest.New(t, graphmock.Options{Seed: &graphmock.Seed{}})
+	e := cmdtest.New(t, graphmock.Options{Seed: benchSeed(), PageSize: 1000})
 	applyOK(t, e, "testdata/bench.yaml")
 	if code := run(e, NewCmdPlan, "-f", "testdata/bench.yaml", "--detailed-exitcode"); code != 0 {
 		t.Fatalf("plan: exit %d\n%s%s", code, e.Stdout, e.Stderr)
@@ -64,7 +65,18 @@ func TestNoChangePlanReadsInBatches(t *testing.T) {
 	if want := []string{"POST /$batch?", "POST /$batch?", "POST /$batch?"}; !slices.Equal(outer, want) {
 		t.Errorf("HTTP requests:\n%s\nwant three $batch", strings.Join(outer, "\n"))
 	}
-	if len(items) != 36 {
-		t.Errorf("%d reads in the batches, want 36 (10 lookups, 3 lists, the provisioning client, 10 owners, 6 assignments, 2×3 policy reads):\n%s", len(items), strings.Join(items, "\n"))
+	if len(items) != 37 {
+		t.Errorf("%d reads in the batches, want 37 (10 lookups, 4 lists, the provisioning client, 10 owners, 6 assignments, 2×3 policy reads):\n%s", len(items), strings.Join(items, "\n"))
 	}
+}
+
+// benchSeed is a tenant with 600 Autopilot devices, 100 for each group tag of the benchmark layout. The tests
+// page at 1,000, as the service is reported to for Autopilot devices (docs/graph.md#paging).
+func benchSeed() *graphmock.Seed {
+	seed := &graphmock.Seed{}
+	for i := range 600 {
+		seed.AutopilotDevices = append(seed.AutopilotDevices, graphmock.SeedAutopilotDevice{
+			SerialNumber: fmt.Sprintf("BENCH%04d", i), GroupTag: []string{"Sales", "Kiosk", "Lab", "HR", "Finance", "Ops"}[i%6]})
+	}
+	return seed
 }

@@ -60,6 +60,11 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool) 
 	if layout.IsInput(err) {
 		err = &cmdutil.InputError{Err: err}
 	}
+	if err == nil {
+		for _, w := range plan.Warnings {
+			fmt.Fprintln(f.IOStreams.ErrOut, "warning: "+w)
+		}
+	}
 	return l, c, plan, err
 }
 

@@ -1,0 +1,272 @@
+package layout
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
+	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
+	"github.com/autopilotctl/autopilotctl/pkg/groups"
+	"github.com/autopilotctl/autopilotctl/pkg/rule"
+)
+
+// A device in the groups of several deployment profiles gets the oldest of them (docs/graph.md#deployment-profiles).
+// After apply, the file's profiles and the tenant's others hold their targets side by side; overlaps says, for
+// each profile that would lose devices that way, to which profile and how many. Group contents are what the
+// groups will hold: a dynamic group's rule is evaluated over the tenant's Autopilot devices (the group
+// preview), so a group the file creates or changes counts too; an assigned group counts its members.
+
+// endProfile is a profile as apply leaves it.
+type endProfile struct {
+	name             string
+	created          time.Time // zero for one apply creates (or replaces): newer than every other
+	order            int       // apply's order among the new ones
+	include, exclude []string  // group keys (see groupKey)
+}
+
+// overlaps words the losses as warnings, in the file's order of the losing profiles.
+func (p *planner) overlaps(plan *Plan) ([]string, error) {
+	profiles := p.endProfiles(plan)
+	if len(profiles) < 2 {
+		return nil, nil
+	}
+	devices, err := autopilot.ListDevices(p.ctx, p.c, autopilot.Filter{})
+	if err != nil || len(devices) == 0 {
+		return nil, err
+	}
+	sets := &deviceSets{p: p, devices: devices, byKey: map[string]map[string]bool{}}
+	// Included devices first; exclusions are read only for devices more than one profile includes.
+	in := make([]map[string]bool, len(profiles))
+	holders := map[string][]int{}
+	for i, pr := range profiles {
+		if in[i], err = sets.union(pr.include); err != nil {
+			return nil, err
+		}
+		for d := range in[i] {
+			holders[d] = append(holders[d], i)
+		}
+	}
+	lost := map[int]map[int]int{} // loser → winner → devices
+	for d, hs := range holders {
+		if len(hs) < 2 {
+			continue
+		}
+		var keep []int
+		for _, i := range hs {
+			out, err := sets.union(profiles[i].exclude)
+			if err != nil {
+				return nil, err
+			}
+			if !out[d] {
+				keep = append(keep, i)
+			}
+		}
+		if len(keep) < 2 {
+			continue
+		}
+		sort.Slice(keep, func(a, b int) bool { return older(profiles[keep[a]], profiles[keep[b]]) })
+		for _, loser := range keep[1:] {
+			if lost[loser] == nil {
+				lost[loser] = map[int]int{}
+			}
+			lost[loser][keep[0]]++
+		}
+	}
+	var out []string
+	for _, loser := range slices.Sorted(maps.Keys(lost)) {
+		for _, winner := range slices.Sorted(maps.Keys(lost[loser])) {
+			n := lost[loser][winner]
+			out = append(out, fmt.Sprintf("deployment profile %s: %d %s it targets get %s instead, which targets them too and is older (a device in the groups of several profiles gets the oldest)",
+				safetext.Quote(profiles[loser].name), n, plural(n, "device", "devices"), safetext.Quote(profiles[winner].name)))
+		}
+	}
+	return out, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// older orders profiles as the service does: by creation, the tenant's before those apply makes, which come in
+// apply's order.
+func older(a, b endProfile) bool {
+	switch {
+	case a.created.IsZero() != b.created.IsZero():
+		return !a.created.IsZero()
+	case a.created.IsZero():
+		return a.order < b.order
+	}
+	return a.created.Before(b.created)
+}
+
+// endProfiles are the file's profiles as apply leaves them, then the tenant's profiles the file doesn't list
+// (and the plan doesn't delete), each with the groups it includes and excludes.
+func (p *planner) endProfiles(plan *Plan) []endProfile {
+	var out []endProfile
+	inFile := map[string]bool{}
+	for i, fp := range p.l.File.Profiles {
+		inFile[strings.ToLower(fp.DisplayName)] = true
+		e := endProfile{name: fp.DisplayName, order: i}
+		if cur, _ := enrollment.FindProfile(p.profiles, fp.DisplayName); cur != nil && !replaced(plan, fp.DisplayName) {
+			e.created = cur.Created()
+		}
+		for _, n := range fp.Assign {
+			e.include = append(e.include, p.groupKey("", n))
+		}
+		for _, n := range fp.Exclude {
+			e.exclude = append(e.exclude, p.groupKey("", n))
+		}
+		out = append(out, e)
+	}
+	for _, o := range p.profiles {
+		if inFile[strings.ToLower(o.DisplayName)] || deleted(plan, o.ID) {
+			continue
+		}
+		e := endProfile{name: o.DisplayName, created: o.Created()}
+		for _, t := range o.Assignments {
+			switch t.Kind {
+			case enrollment.Include:
+				e.include = append(e.include, p.groupKey(t.GroupID, ""))
+			case enrollment.Exclude:
+				e.exclude = append(e.exclude, p.groupKey(t.GroupID, ""))
+			}
+		}
+		out = append(out, e)
+	}
+	return slices.DeleteFunc(out, func(e endProfile) bool { return len(e.include) == 0 })
+}
+
+func replaced(plan *Plan, name string) bool {
+	return slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Kind == KindProfile && ch.Action == Replace && ch.Name == name })
+}
+
+func deleted(plan *Plan, id string) bool {
+	return slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Action == Delete && ch.ID == id })
+}
+
+// groupKey names a group for deviceSets: "id:<id>" for a group the tenant holds, "name:<name>" for one
+// the file creates.
+func (p *planner) groupKey(id, name string) string {
+	if id == "" {
+		if g := p.groupIDs[strings.ToLower(name)]; g != nil {
+			id = g.ID
+		}
+	}
+	if id != "" {
+		return "id:" + strings.ToLower(id)
+	}
+	return "name:" + strings.ToLower(name)
+}
+
+// deviceSets are the Autopilot device ids each group will hold, computed once per group.
+type deviceSets struct {
+	p       *planner
+	devices []autopilot.Device
+	byKey   map[string]map[string]bool
+}
+
+func (s *deviceSets) union(keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, k := range keys {
+		set, err := s.of(k)
+		if err != nil {
+			return nil, err
+		}
+		for d := range set {
+			out[d] = true
+		}
+	}
+	return out, nil
+}
+
+// of is what the group will hold: the file's rule for it, else the tenant's rule, else its members.
+func (s *deviceSets) of(key string) (map[string]bool, error) {
+	if set, ok := s.byKey[key]; ok {
+		return set, nil
+	}
+	set, err := s.compute(key)
+	s.byKey[key] = set
+	return set, err
+}
+
+func (s *deviceSets) compute(key string) (map[string]bool, error) {
+	g := s.group(key)
+	text := ""
+	if i := s.fileIndex(key, g); i >= 0 {
+		d, err := s.p.l.File.Groups[i].Desired()
+		if err != nil {
+			return nil, err
+		}
+		if d.Dynamic {
+			text = d.Rule
+		}
+	} else if g != nil {
+		text = g.MembershipRule
+	}
+	if text != "" {
+		if r, err := rule.Parse(text); err == nil {
+			set := map[string]bool{}
+			for _, d := range groups.Evaluate(r, text, s.devices).Devices {
+				set[d.ID] = true
+			}
+			return set, nil
+		}
+	}
+	set := map[string]bool{}
+	if g == nil || g.Dynamic() && text != "" {
+		return set, nil // a group still to be made holds nothing; a rule this can't evaluate, nothing known
+	}
+	byEntraID := map[string]string{}
+	for _, d := range s.devices {
+		if d.AzureAdDeviceID != "" {
+			byEntraID[strings.ToLower(d.AzureAdDeviceID)] = d.ID
+		}
+	}
+	err := groups.Members(s.p.ctx, s.p.c, g.ID, func(m groups.Member) error {
+		if id, ok := byEntraID[strings.ToLower(m.DeviceID)]; ok && m.DeviceID != "" {
+			set[id] = true
+		}
+		return nil
+	})
+	if groups.IsNotFound(err) {
+		err = nil
+	}
+	return set, err
+}
+
+// group is the tenant's group the key names, nil for one the file creates or one the plan never read.
+func (s *deviceSets) group(key string) *groups.Group {
+	id, ok := strings.CutPrefix(key, "id:")
+	if !ok {
+		return nil
+	}
+	for _, g := range s.p.groupIDs {
+		if g != nil && strings.EqualFold(g.ID, id) {
+			return g
+		}
+	}
+	g, err := groups.Get(s.p.ctx, s.p.c, id)
+	if err != nil {
+		return nil
+	}
+	return g
+}
+
+// fileIndex is the file's group the key names, -1 when the file doesn't list it.
+func (s *deviceSets) fileIndex(key string, g *groups.Group) int {
+	if name, ok := strings.CutPrefix(key, "name:"); ok {
+		return s.p.l.GroupIndex(name)
+	}
+	if g != nil {
+		return s.p.l.GroupIndex(g.DisplayName)
+	}
+	return -1
+}
