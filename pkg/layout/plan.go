@@ -284,8 +284,7 @@ func (p *planner) resolveRefs(*Plan) error {
 }
 
 // targets turns names into enrollment targets; a group the file will create has no id yet.
-func (p *planner) targets(assign, exclude []string, all bool) []enrollment.Target {
-	ts := targetNames(assign, exclude, all)
+func (p *planner) targets(ts []enrollment.Target) []enrollment.Target {
 	for i, t := range ts {
 		if g := p.groupIDs[strings.ToLower(t.GroupName)]; g != nil {
 			ts[i].GroupID, ts[i].GroupName = g.ID, g.DisplayName
@@ -374,7 +373,7 @@ func (p *planner) espDesired(i int, cur *enrollment.ESP) (enrollment.ESPDesired,
 		}
 		s.SelectedMobileAppIDs = &ids
 	}
-	return enrollment.ESPDesired{Settings: s, Targets: p.targets(e.Assign, e.Exclude, false)}, nil
+	return enrollment.ESPDesired{Settings: s, Targets: p.targets(e.targetNames())}, nil
 }
 
 func str(v any) string {
@@ -477,7 +476,7 @@ func (p *planner) profileDesired(i int, cur *enrollment.Profile) enrollment.Prof
 			s.Description = &d
 		}
 	}
-	return enrollment.ProfileDesired{Settings: s, Targets: p.targets(pr.Assign, pr.Exclude, pr.AllDevices), Replace: true}
+	return enrollment.ProfileDesired{Settings: s, Targets: p.targets(pr.targetNames()), Replace: true}
 }
 
 func (p *planner) findProfile(i int) (*enrollment.Profile, error) {
