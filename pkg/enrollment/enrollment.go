@@ -167,6 +167,8 @@ func (t Target) graphTarget() any {
 	switch t.Kind {
 	case AllDevices:
 		return map[string]any{"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}
+	case AllUsers:
+		return map[string]any{"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}
 	case Exclude:
 		return map[string]any{"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": t.GroupID}
 	}

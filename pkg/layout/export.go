@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
@@ -24,6 +26,120 @@ var Sections = []string{"groups", "esp", "profiles", "prep"}
 type Exported struct {
 	File File
 	IDs  map[string]string // "section/name" → id
+	// Left holds, by "section/name", what the tenant has that a file can't refer to — an assignment to a group
+	// that no longer exists, a kind of target the file has no key for — written as comments above the object.
+	// The file leaves it out, so plan of the export offers to remove it: "no changes" would hide it.
+	Left map[string][]string
+}
+
+// Notes are the comments of Left, one line each with the object they belong to, for messages.
+func (ex *Exported) Notes() []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(ex.Left)) {
+		for _, n := range ex.Left[k] {
+			out = append(out, safetext.Escape(k)+": "+n)
+		}
+	}
+	return out
+}
+
+// exporter holds what one export has read: groups by id, each read once.
+type exporter struct {
+	ctx    context.Context
+	c      *graph.Client
+	ex     *Exported
+	groups map[string]*groups.Group // by id; nil for a group that no longer exists
+	used   map[string]bool          // ids of the groups the file refers to
+}
+
+// group is the group with id, read once; nil when it no longer exists.
+func (x *exporter) group(id string) (*groups.Group, error) {
+	if g, ok := x.groups[id]; ok {
+		return g, nil
+	}
+	var g *groups.Group
+	var err error
+	if graph.IsGUID(id) { // anything else no group can have: gone as far as the file is concerned
+		if g, err = groups.Get(x.ctx, x.c, id); groups.IsNotFound(err) {
+			g, err = nil, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.groups[id] = g
+	return g, nil
+}
+
+// leave records something of object key ("section/name") the file can't say.
+func (x *exporter) leave(key, format string, a ...any) {
+	x.ex.Left[key] = append(x.ex.Left[key], safetext.Escape(fmt.Sprintf(format, a...)))
+}
+
+// checkName notes a name the file reader refuses (a tab, a control or format character: the one value rule,
+// docs/architecture.md#inputs). The object is still written, so the file shows the whole tenant, but plan of
+// it exits 2 at that line until the object is renamed in the tenant.
+func (x *exporter) checkName(key, name string) {
+	if err := safetext.Check("its name", name); err != nil {
+		x.leave(key, "%v, which a layout file refuses: rename it in the tenant, then export again", err)
+	}
+}
+
+// exportTargets are an object's assignments as the file says them.
+type exportTargets struct {
+	assign, exclude      []string
+	allDevices, allUsers bool
+}
+
+// targets names an object's assignments for the file. Those it can't name are left (see Exported.Left): a
+// group that no longer exists, a kind of target the file has no key for; users says whether allUsers is one.
+// An assignment filter is left too: the file has no key for one.
+func (x *exporter) targets(key string, ts []enrollment.Target, users bool) (exportTargets, error) {
+	var out exportTargets
+	for _, t := range ts {
+		switch {
+		case t.Kind == enrollment.AllDevices:
+			out.allDevices = true
+		case t.Kind == enrollment.AllUsers && users:
+			out.allUsers = true
+		case t.Kind == enrollment.Include || t.Kind == enrollment.Exclude:
+			g, err := x.group(t.GroupID)
+			if err != nil {
+				return out, err
+			}
+			if g == nil {
+				x.leave(key, "assignment %s left out: it %ss group %s, which no longer exists", t.ID, t.Kind, t.GroupID)
+				continue
+			}
+			x.used[g.ID], t.GroupName = true, g.DisplayName
+			if t.Kind == enrollment.Exclude {
+				out.exclude = append(out.exclude, g.DisplayName)
+			} else {
+				out.assign = append(out.assign, g.DisplayName)
+			}
+		default:
+			x.leave(key, "assignment %s left out: a layout file can't say its target (%s)", t.ID, t.String())
+			continue
+		}
+		if f := filterOf(t); f != "" {
+			x.leave(key, "assignment %s (%s): its assignment filter (%s) left out: a layout file can't say one; apply neither sets nor removes it", t.ID, t.String(), f)
+		}
+	}
+	sort.Strings(out.assign)
+	sort.Strings(out.exclude)
+	return out, nil
+}
+
+// filterOf is the assignment filter a target read from the tenant carries ("include <id>"), "" for none.
+func filterOf(t enrollment.Target) string {
+	var f struct {
+		ID   string `json:"deviceAndAppManagementAssignmentFilterId"`
+		Type string `json:"deviceAndAppManagementAssignmentFilterType"`
+	}
+	if json.Unmarshal(t.Raw, &f) != nil || f.ID == "" {
+		return ""
+	}
+	return strings.TrimSpace(f.Type + " " + f.ID)
 }
 
 // Export reads the tenant's layout: the groups Autopilot objects target, every ESP (the default's settings
@@ -32,56 +148,37 @@ type Exported struct {
 // picks sections (all when empty).
 func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, error) {
 	want := func(s string) bool { return len(include) == 0 || slices.Contains(include, s) }
-	ex := &Exported{IDs: map[string]string{}}
-	names := map[string]string{} // group id → name
-	refGroups := map[string]bool{}
-	named := func(ts []enrollment.Target) (assign, exclude []string, all bool, err error) {
-		if err = enrollment.NameGroups(ctx, c, ts, names); err != nil {
-			return
-		}
-		for _, t := range ts {
-			switch t.Kind {
-			case enrollment.AllDevices:
-				all = true
-			case enrollment.Exclude:
-				exclude = append(exclude, t.GroupName)
-			default:
-				assign = append(assign, t.GroupName)
-			}
-			if t.GroupID != "" {
-				refGroups[t.GroupID] = true
-			}
-		}
-		sort.Strings(assign)
-		sort.Strings(exclude)
-		return
-	}
+	ex := &Exported{IDs: map[string]string{}, Left: map[string][]string{}}
+	x := &exporter{ctx: ctx, c: c, ex: ex, groups: map[string]*groups.Group{}, used: map[string]bool{}}
 	if want("esp") {
 		esps, err := enrollment.ListESPs(ctx, c, true)
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range esps {
-			var x ESP
-			if err := fromProps(e.Props, &x.ESPSettings); err != nil {
+			var y ESP
+			if err := fromProps(e.Props, &y.ESPSettings); err != nil {
 				return nil, err
 			}
-			x.DisplayName = e.DisplayName
+			y.DisplayName = e.DisplayName
 			if e.Default {
-				x.DisplayName = enrollment.DefaultName
+				y.DisplayName = enrollment.DefaultName
 			} else {
 				prio := e.Priority
-				x.Priority = &prio
+				y.Priority = &prio
 			}
-			x.Description = markerless(x.Description)
-			if t := x.InstallProgressTimeoutInMinutes; t != nil && *t == 0 {
-				x.InstallProgressTimeoutInMinutes = nil // the default ESP's page-off 0, which no file may ask for
+			y.Description = markerless(y.Description)
+			if t := y.InstallProgressTimeoutInMinutes; t != nil && *t == 0 {
+				y.InstallProgressTimeoutInMinutes = nil // the default ESP's page-off 0, which no file may ask for
 			}
-			if x.Assign, x.Exclude, _, err = named(e.Assignments); err != nil {
+			ts, err := x.targets(SectionESPs+"/"+y.DisplayName, e.Assignments, true)
+			if err != nil {
 				return nil, err
 			}
-			ex.File.ESPs = append(ex.File.ESPs, x)
-			ex.IDs[SectionESPs+"/"+x.DisplayName] = e.ID
+			y.Assign, y.Exclude, y.AllDevices, y.AllUsers = ts.assign, ts.exclude, ts.allDevices, ts.allUsers
+			x.checkName(SectionESPs+"/"+y.DisplayName, y.DisplayName)
+			ex.File.ESPs = append(ex.File.ESPs, y)
+			ex.IDs[SectionESPs+"/"+y.DisplayName] = e.ID
 		}
 		sort.SliceStable(ex.File.ESPs, func(i, j int) bool { return espOrder(ex.File.ESPs[i]) < espOrder(ex.File.ESPs[j]) })
 	}
@@ -91,30 +188,34 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			return nil, err
 		}
 		for _, p := range profiles {
-			var x Profile
-			if err := fromProps(p.Props, &x.ProfileSettings); err != nil {
+			var y Profile
+			if err := fromProps(p.Props, &y.ProfileSettings); err != nil {
 				return nil, err
 			}
-			x.DisplayName, x.Join, x.Mode = p.DisplayName, p.Join, p.Mode
-			if x.Locale != nil && *x.Locale == "" {
-				*x.Locale = "user-select" // what the service holds as "" (docs/graph.md#deployment-profiles)
+			y.DisplayName, y.Join, y.Mode = p.DisplayName, p.Join, p.Mode
+			if y.Locale != nil && *y.Locale == "" {
+				*y.Locale = "user-select" // what the service holds as "" (docs/graph.md#deployment-profiles)
 			}
-			x.Description = markerless(x.Description)
-			x.PreprovisioningAllowed = nil // the mode says it
-			if o := x.OutOfBoxExperienceSetting; o != nil {
+			y.Description = markerless(y.Description)
+			y.PreprovisioningAllowed = nil // the mode says it
+			if o := y.OutOfBoxExperienceSetting; o != nil {
 				o.DeviceUsageType = nil
 				if p.Mode == enrollment.SelfDeploying {
 					o.UserType = nil // a self-deploying profile has no user
 				}
 			}
 			if p.Join != enrollment.JoinHybrid {
-				x.HybridAzureADJoinSkipConnectivityCheck = nil
+				y.HybridAzureADJoinSkipConnectivityCheck = nil
 			}
-			if x.Assign, x.Exclude, x.AllDevices, err = named(p.Assignments); err != nil {
+			// A profile targets devices only: All users is a target the file has no key for.
+			ts, err := x.targets(SectionProfiles+"/"+y.DisplayName, p.Assignments, false)
+			if err != nil {
 				return nil, err
 			}
-			ex.File.Profiles = append(ex.File.Profiles, x)
-			ex.IDs[SectionProfiles+"/"+x.DisplayName] = p.ID
+			y.Assign, y.Exclude, y.AllDevices = ts.assign, ts.exclude, ts.allDevices
+			x.checkName(SectionProfiles+"/"+y.DisplayName, y.DisplayName)
+			ex.File.Profiles = append(ex.File.Profiles, y)
+			ex.IDs[SectionProfiles+"/"+y.DisplayName] = p.ID
 		}
 		sort.SliceStable(ex.File.Profiles, func(i, j int) bool { return ex.File.Profiles[i].DisplayName < ex.File.Profiles[j].DisplayName })
 	}
@@ -129,42 +230,31 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			if err != nil {
 				return nil, err
 			}
-			x, err := exportPrep(ctx, c, r, pol, names)
+			y, err := x.prep(r, pol)
 			if err != nil {
 				return nil, err
 			}
-			for _, id := range append(slices.Clone(pol.UserGroupIDs), x.deviceGroupID) {
-				if id != "" {
-					refGroups[id] = true
-				}
-			}
-			ex.File.DevicePreparation = append(ex.File.DevicePreparation, x.Prep)
-			ex.IDs[SectionPrep+"/"+x.Name] = pol.ID
+			x.checkName(SectionPrep+"/"+y.Name, y.Name)
+			ex.File.DevicePreparation = append(ex.File.DevicePreparation, y)
+			ex.IDs[SectionPrep+"/"+y.Name] = pol.ID
 		}
 		sort.SliceStable(ex.File.DevicePreparation, func(i, j int) bool {
 			return ex.File.DevicePreparation[i].Name < ex.File.DevicePreparation[j].Name
 		})
 	}
 	if want("groups") {
-		ids := make([]string, 0, len(refGroups))
-		for id := range refGroups {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			g, err := groups.Get(ctx, c, id)
-			if groups.IsNotFound(err) {
-				continue // a deleted group an assignment still names
-			}
+		for _, id := range slices.Sorted(maps.Keys(x.used)) {
+			g, err := x.group(id)
 			if err != nil {
 				return nil, err
 			}
-			x, err := exportGroup(ctx, c, g)
+			y, err := exportGroup(ctx, c, g)
 			if err != nil {
 				return nil, err
 			}
-			ex.File.Groups = append(ex.File.Groups, x)
-			ex.IDs[SectionGroups+"/"+x.DisplayName] = g.ID
+			x.checkName(SectionGroups+"/"+y.DisplayName, y.DisplayName)
+			ex.File.Groups = append(ex.File.Groups, y)
+			ex.IDs[SectionGroups+"/"+y.DisplayName] = g.ID
 		}
 		sort.SliceStable(ex.File.Groups, func(i, j int) bool { return ex.File.Groups[i].DisplayName < ex.File.Groups[j].DisplayName })
 	}
@@ -220,47 +310,42 @@ func exportGroup(ctx context.Context, c *graph.Client, g *groups.Group) (Group, 
 	return x, nil
 }
 
-type exportedPrep struct {
-	Prep
-	deviceGroupID string
-}
-
-func exportPrep(ctx context.Context, c *graph.Client, r *prep.Reader, pol *prep.Policy, names map[string]string) (*exportedPrep, error) {
-	name := func(id string) (string, error) {
-		if n, ok := names[id]; ok {
-			return n, nil
-		}
-		g, err := groups.Get(ctx, c, id)
-		if err != nil {
-			return "", err
-		}
-		names[id] = g.DisplayName
-		return g.DisplayName, nil
-	}
-	x := &exportedPrep{}
-	s := &x.Spec
+// prep is a device-preparation policy as the file says it. A user group that no longer exists is left (see
+// Exported.Left); a bound device group that no longer exists is an error, since the file must name one.
+func (x *exporter) prep(r *prep.Reader, pol *prep.Policy) (Prep, error) {
+	var y Prep
+	s := &y.Spec
+	key := SectionPrep + "/" + pol.Name
 	s.Name, s.Description = pol.Name, StripMarker(pol.Description)
 	s.Mode = "user-driven"
 	if pol.Mode == prep.Automatic {
 		s.Mode = "automatic"
 	}
-	b, err := r.Current(ctx, pol.ID)
+	b, err := r.Current(x.ctx, pol.ID)
 	if err != nil && !errors.Is(err, prep.ErrUnverifiable) {
-		return nil, err
+		return y, err
 	}
 	if b == nil || b.GroupID == "" {
-		return nil, fmt.Errorf("device-preparation policy %q has no device group bound; bind one with `prep update` before exporting", pol.Name)
+		return y, fmt.Errorf("device-preparation policy %s has no device group bound; bind one with `prep update` before exporting", safetext.Quote(pol.Name))
 	}
-	x.deviceGroupID = b.GroupID
-	if s.DeviceGroup, err = name(b.GroupID); err != nil {
-		return nil, err
+	g, err := x.group(b.GroupID)
+	if err != nil {
+		return y, err
 	}
+	if g == nil {
+		return y, fmt.Errorf("device-preparation policy %s is bound to group %s, which no longer exists; bind another with `prep update` before exporting", safetext.Quote(pol.Name), safetext.Quote(b.GroupID))
+	}
+	s.DeviceGroup, x.used[g.ID] = g.DisplayName, true
 	for _, id := range pol.UserGroupIDs {
-		n, err := name(id)
+		g, err := x.group(id)
 		if err != nil {
-			return nil, err
+			return y, err
 		}
-		s.UserGroups = append(s.UserGroups, n)
+		if g == nil {
+			x.leave(key, "assignment to user group %s left out: it no longer exists", id)
+			continue
+		}
+		s.UserGroups, x.used[g.ID] = append(s.UserGroups, g.DisplayName), true
 	}
 	sort.Strings(s.UserGroups)
 	st := pol.Settings
@@ -277,7 +362,7 @@ func exportPrep(ctx context.Context, c *graph.Client, r *prep.Reader, pol *prep.
 		s.ErrorMessage = &msg
 		s.Priority = pol.Priority
 	}
-	return x, nil
+	return y, nil
 }
 
 // YAML writes the export as a layout file: the schema comment first, then the sections, each object's id
@@ -296,9 +381,12 @@ func (ex *Exported) YAML(schemaURL string) ([]byte, error) {
 		for _, item := range seq.Content {
 			for j := 0; j+1 < len(item.Content); j += 2 {
 				if item.Content[j].Value == key {
-					if id := ex.IDs[section+"/"+item.Content[j+1].Value]; id != "" {
-						item.Content[j+1].LineComment = "id " + id
+					k := section + "/" + item.Content[j+1].Value
+					if id := ex.IDs[k]; id != "" {
+						item.Content[j+1].LineComment = "id " + safetext.Escape(id)
 					}
+					// Above the object: a comment on a key inside it reads as if about that key.
+					item.HeadComment = strings.Join(ex.Left[k], "\n")
 				}
 			}
 		}

@@ -42,11 +42,15 @@ type Group struct {
 	Owners                        []string `yaml:"owners,omitempty" json:"owners,omitempty" jsonschema_description:"owner apps by appId"`
 }
 
-// ESP is an Enrollment Status Page: its settings with Graph's names, and the groups it is assigned to.
+// ESP is an Enrollment Status Page: its settings with Graph's names, and what it is assigned to. An ESP may
+// target All Devices and All users (allDevicesAssignmentTarget, allLicensedUsersAssignmentTarget,
+// docs/graph.md#enrollment-status-page); a deployment profile only devices.
 type ESP struct {
 	enrollment.ESPSettings `yaml:",inline"`
 	Assign                 []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name"`
 	Exclude                []string `yaml:"exclude,omitempty" json:"exclude,omitempty" jsonschema_description:"groups by name"`
+	AllDevices             bool     `yaml:"allDevices,omitempty" json:"allDevices,omitempty" jsonschema_description:"assign to All Devices"`
+	AllUsers               bool     `yaml:"allUsers,omitempty" json:"allUsers,omitempty" jsonschema_description:"assign to All users (every licensed user)"`
 }
 
 // Profile is a deployment profile: its settings with Graph's names, mode and join as the commands say them,
@@ -193,11 +197,15 @@ func (g Group) Desired() (groups.Desired, error) {
 	return d, d.Validate()
 }
 
-// targetNames are assignments by group name, as enrollment targets whose group ids are still to be found.
-func targetNames(assign, exclude []string, all bool) []enrollment.Target {
+// targetNames are assignments by group name, as enrollment targets whose group ids are still to be found,
+// after the tenant-wide ones the switches ask for.
+func targetNames(assign, exclude []string, allDevices, allUsers bool) []enrollment.Target {
 	var out []enrollment.Target
-	if all {
+	if allDevices {
 		out = append(out, enrollment.Target{Kind: enrollment.AllDevices})
+	}
+	if allUsers {
+		out = append(out, enrollment.Target{Kind: enrollment.AllUsers})
 	}
 	for _, n := range assign {
 		out = append(out, enrollment.Target{Kind: enrollment.Include, GroupName: n})
@@ -206,6 +214,16 @@ func targetNames(assign, exclude []string, all bool) []enrollment.Target {
 		out = append(out, enrollment.Target{Kind: enrollment.Exclude, GroupName: n})
 	}
 	return out
+}
+
+// targetNames are the ESP's assignments as enrollment targets.
+func (e ESP) targetNames() []enrollment.Target {
+	return targetNames(e.Assign, e.Exclude, e.AllDevices, e.AllUsers)
+}
+
+// targetNames are the profile's assignments as enrollment targets.
+func (p Profile) targetNames() []enrollment.Target {
+	return targetNames(p.Assign, p.Exclude, p.AllDevices, false)
 }
 
 // ref is a reference to a group by name, and where it is written.
@@ -286,8 +304,8 @@ func (l *Layout) check() yamlfile.Errors {
 			}
 			priorities[*e.Priority] = i
 		}
-		if strings.EqualFold(e.DisplayName, enrollment.DefaultName) && (e.Priority != nil || len(e.Assign)+len(e.Exclude) > 0) {
-			bad(l.Errorf(SectionESPs, i, "", "the default Enrollment Status Page applies to every device at the lowest priority: it takes no priority, assign or exclude"))
+		if strings.EqualFold(e.DisplayName, enrollment.DefaultName) && (e.Priority != nil || len(e.Assign)+len(e.Exclude) > 0 || e.AllDevices || e.AllUsers) {
+			bad(l.Errorf(SectionESPs, i, "", "the default Enrollment Status Page applies to every device at the lowest priority: it takes no priority, assign, exclude, allDevices or allUsers"))
 		}
 	}
 	dup(SectionESPs, "displayName", names)

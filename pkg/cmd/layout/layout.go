@@ -289,6 +289,9 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, n := range ex.Notes() { // also comments in the YAML; JSON has no place for them
+				fmt.Fprintln(f.IOStreams.ErrOut, "export: "+n)
+			}
 			if format == output.JSON {
 				return f.Print(output.Result{Data: ex.File})
 			}
