@@ -577,10 +577,26 @@ func (p *planner) prepPlan(i int) (pp *prep.Plan, pending []string, replace *pre
 		return nil, pending, cur, nil
 	}
 	if err != nil {
-		return nil, nil, nil, p.refusal(SectionPrep, i, "", err)
+		return nil, nil, nil, p.refusal(SectionPrep, i, prepKey(err), err)
 	}
 	pp.ExactUserGroups = true
 	return pp, pending, nil, nil
+}
+
+// prepKey is the file key a device-preparation refusal names (deviceGroup, userGroups, …); "" for several.
+func prepKey(err error) string {
+	var fe *prep.FieldError
+	var ge *prep.GroupError
+	if _, several := err.(interface{ Unwrap() []error }); several {
+		return ""
+	}
+	if errors.As(err, &ge) {
+		return ge.Field
+	}
+	if errors.As(err, &fe) {
+		return fe.Field
+	}
+	return ""
 }
 
 func (p *planner) planPreps(plan *Plan) error {
@@ -606,7 +622,9 @@ func (p *planner) planPreps(plan *Plan) error {
 				continue // the groups section (or the policy's create) makes these
 			}
 			if st.Step == "deviceGroup" && len(st.Changes) > 0 {
-				ch.Fields = append(ch.Fields, Field{Path: "deviceGroup.owners", From: st.Changes[0].From, To: st.Changes[0].To})
+				if p.l.GroupIndex(d.DeviceGroup) < 0 { // else the group's own change adds the owner, and says so
+					ch.Fields = append(ch.Fields, Field{Path: "deviceGroup.owners", From: st.Changes[0].From, To: st.Changes[0].To})
+				}
 				continue
 			}
 			if !created {
