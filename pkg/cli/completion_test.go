@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
+	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
 // Completion offers the tenant's names through cobra's __complete, read from the mock.
@@ -28,6 +33,14 @@ func TestCompletionOnTheMock(t *testing.T) {
 		{[]string{"profile", "update", ""}, []string{"UD - Entra join"}},
 		{[]string{"prep", "create", "X", "--device-group", "Autopilot"}, []string{"Autopilot - All devices", "Autopilot - Sales"}},
 		{[]string{"prep", "show", ""}, nil}, // no policy in the demo tenant
+		// Group tags the tenant's devices carry, each once, in the order first seen.
+		{[]string{"device", "list", "--group-tag", ""}, []string{"Sales", "Kiosk"}},
+		{[]string{"device", "diagnose", "--group-tag", "s"}, []string{"Sales"}},
+		{[]string{"device", "tag", "5CG2461KX7", "--group-tag", "K"}, []string{"Kiosk"}},
+		{[]string{"device", "tag", "--select-group-tag", ""}, []string{"Sales", "Kiosk"}},
+		{[]string{"device", "import", "devices.csv", "--group-tag", "x"}, nil},
+		{[]string{"group", "create", "X", "--group-tag", ""}, []string{"Sales", "Kiosk"}},
+		{[]string{"group", "preview", "--group-tag", "kio"}, []string{"Kiosk"}},
 		// Static values for enumerated flags.
 		{[]string{"profile", "create", "X", "--mode", ""}, []string{"user-driven", "self-deploying", "pre-provisioning"}},
 		{[]string{"profile", "create", "X", "--join", ""}, []string{"entra", "hybrid"}},
@@ -41,6 +54,10 @@ func TestCompletionOnTheMock(t *testing.T) {
 		got := run(withBuffers(testFactory(env)), append([]string{"__complete", "--mock"}, tt.args...))
 		if want := strings.Join(append(tt.want, ":4"), "\n") + "\n"; got.code != 0 || got.stdout != want {
 			t.Errorf("%s: exit %d\n%s\nwant\n%s\nstderr: %s", strings.Join(tt.args, " "), got.code, got.stdout, want, got.stderr)
+		}
+		// Nothing but cobra's own note (which completion scripts discard): no banner from the embedded mock.
+		if got.stderr != "Completion ended with directive: ShellCompDirectiveNoFileComp\n" {
+			t.Errorf("%s: stderr %q", strings.Join(tt.args, " "), got.stderr)
 		}
 	}
 }
@@ -75,4 +92,49 @@ func TestCompletionNeverSignsInAndGivesUp(t *testing.T) {
 	if got.code != 0 || got.stdout != ":4\n" || requests.Load() == 0 || took < cmdutil.CompletionTimeout || took > cmdutil.CompletionTimeout+2*time.Second {
 		t.Errorf("hanging Graph: exit %d, %q, %d requests, %v", got.code, got.stdout, requests.Load(), took)
 	}
+}
+
+// A completion never asks anyone to sign in, even when the line being completed names an interactive --auth on
+// a terminal: nothing is started, nothing is sent, nothing is offered.
+func TestCompletionNeverAsksForSignIn(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	for _, mode := range []string{"device-code", "browser"} {
+		f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_GRAPH_URL": srv.URL + "/beta", "AUTOPILOTCTL_ACCESS_TOKEN": "opaque"}))
+		f.HTTPClient = srv.Client()
+		f.AuthStore = &graph.Store{Dir: t.TempDir()} // nothing kept
+		f.IOStreams.SetTTY(true, true, true)
+		started := recordSignIns(f)
+		got := run(f, []string{"__complete", "--auth", mode, "device", "show", ""})
+		if got.code != 0 || got.stdout != ":4\n" || len(*started) != 0 || requests.Load() != 0 ||
+			got.stderr != "Completion ended with directive: ShellCompDirectiveNoFileComp\n" {
+			t.Errorf("--auth %s: exit %d, %q, stderr %q, started %v, %d requests", mode, got.code, got.stdout, got.stderr, *started, requests.Load())
+		}
+	}
+}
+
+// The tool commands never sign in, so a terminal with nothing signed in starts no sign-in for them either.
+func TestToolCommandsNeverAskForSignIn(t *testing.T) {
+	env := mockFactoryEnv(t)
+	for _, args := range [][]string{{"version"}, {"version", "-o", "json"}, {"mock", "reset"}, {"completion", "powershell"},
+		{"help", "device"}, {"auth", "logout"}, {"__complete", "device", "show", ""}, {"__complete", "--auth", "device-code", "device", "list", "--group-tag", ""}} {
+		f := withBuffers(testFactory(env))
+		f.AuthStore = &graph.Store{Dir: t.TempDir(), ClearCache: func() error { return nil }}
+		f.IOStreams.SetTTY(true, true, true)
+		started := recordSignIns(f)
+		if got := run(f, args); got.code != 0 || len(*started) != 0 {
+			t.Errorf("%s: exit %d, started %v, stderr %q", strings.Join(args, " "), got.code, *started, got.stderr)
+		}
+	}
+}
+
+// recordSignIns makes f's interactive sign-ins fakes that fail and record the modes started.
+func recordSignIns(f *cmdutil.Factory) *[]graph.AuthMode {
+	var started []graph.AuthMode
+	f.NewAuthenticator = func(m graph.AuthMode, _ graph.AuthOptions, _ azcore.ClientOptions, _ azidentity.Cache) (graph.Authenticator, error) {
+		started = append(started, m)
+		return nil, errors.New("a sign-in was started")
+	}
+	return &started
 }

@@ -2,6 +2,8 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -23,21 +25,22 @@ const CompletionLimit = 1000
 type NameLister func(ctx context.Context, c *graph.Client, prefix string, limit int) ([]string, error)
 
 // CompleteFromGraph completes with names read from Graph, only where no sign-in can be asked for: with --mock
-// or a token in AUTOPILOTCTL_ACCESS_TOKEN. Otherwise, on any error, or with no answer within
-// CompletionTimeout it offers nothing (and no file names). Names that hold control or format characters are
-// left out: a completion is printed by the shell.
+// or a token in AUTOPILOTCTL_ACCESS_TOKEN. Otherwise, or on any error, it offers nothing (and no file names);
+// at CompletionTimeout it offers the names read by then (a large tenant's first pages). Names that hold control
+// or format characters are left out: a completion is printed by the shell.
 func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		const none = cobra.ShellCompDirectiveNoFileComp
 		switch {
 		case f.Globals.Mock && f.MockToken == "":
 			// Cobra runs no pre-run hooks for completions: start the embedded mock here (it ends in Execute).
-			if f.StartMock == nil || f.StartMock(cmd) != nil {
+			if !startMockQuietly(f, cmd) {
 				return nil, none
 			}
 		case !f.Globals.Mock && f.Env(graph.AccessTokenEnv) == "":
 			return nil, none
 		}
+		f.NoPrompt = true // even --auth device-code on the line being completed must not ask anyone to sign in
 		c, err := f.Graph()
 		if err != nil {
 			return nil, none
@@ -49,7 +52,7 @@ func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
 		ctx, cancel := context.WithTimeout(ctx, CompletionTimeout)
 		defer cancel()
 		names, err := list(ctx, c, toComplete, CompletionLimit)
-		if err != nil {
+		if err != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, none
 		}
 		var out []cobra.Completion
@@ -60,6 +63,18 @@ func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
 		}
 		return out, none
 	}
+}
+
+// startMockQuietly starts the embedded mock for a completion with nothing on stderr (its banner, a wait for
+// another command): what a completion prints is the shell's to show.
+func startMockQuietly(f *Factory, cmd *cobra.Command) bool {
+	if f.StartMock == nil {
+		return false
+	}
+	errOut := f.IOStreams.ErrOut
+	f.IOStreams.ErrOut = io.Discard
+	defer func() { f.IOStreams.ErrOut = errOut }()
+	return f.StartMock(cmd) == nil
 }
 
 // CompleteArgs sets fn as the argument completion of parent's subcommands named in verbs, for their first

@@ -48,6 +48,11 @@ type Factory struct {
 	MockToken string
 	// AuthStore is where `auth login` keeps a person's sign-in; nil is the user's configuration directory.
 	AuthStore *graph.Store
+	// NoPrompt is set before anything signs in by what must never ask a person to sign in (auth status, shell
+	// completion): the sign-in uses only what needs no one (graph.AuthOptions.NoPrompt).
+	NoPrompt bool
+	// NewAuthenticator builds the browser and device-code credentials; nil is azidentity's (tests inject fakes).
+	NewAuthenticator graph.NewAuthenticator
 	// runContext is the run's context (set by Execute): output that can run long, a --jq filter, stops with it.
 	runContext context.Context
 	// StartMock starts the embedded mock for --mock and points the factory at it; the binary sets it.
@@ -160,7 +165,7 @@ func (f *Factory) AuthOptions() (graph.AuthOptions, error) {
 	o := graph.AuthOptions{
 		Mode: mode, TenantID: f.Globals.Tenant, ClientID: f.Globals.ClientID,
 		Cloud: cloud, Env: env, StdinTTY: f.IOStreams.IsStdinTTY(), HasAzureCLI: azErr == nil,
-		Prompt: f.IOStreams.ErrOut,
+		Prompt: f.IOStreams.ErrOut, NoPrompt: f.NoPrompt, NewAuthenticator: f.NewAuthenticator,
 	}
 	if f.Globals.Debug {
 		o.Debug = f.IOStreams.ErrOut

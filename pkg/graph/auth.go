@@ -71,6 +71,9 @@ type AuthOptions struct {
 	Retry policy.RetryOptions
 	// NewAuthenticator builds browser and device-code credentials; nil is azidentity's (tests inject fakes).
 	NewAuthenticator NewAuthenticator
+	// NoPrompt is set by commands that must never ask a person to sign in (auth status, shell completion):
+	// auto leaves device code out, and --auth browser or device-code uses only the sign-in `auth login` kept.
+	NoPrompt bool
 }
 
 func (o AuthOptions) env(k string) string {
@@ -127,6 +130,13 @@ func plan(o AuthOptions) ([]planStep, error) {
 		if err != nil {
 			return nil, err
 		}
+		if (m == AuthBrowser || m == AuthDeviceCode) && o.NoPrompt {
+			kept := planStep{AuthCached, o.keptSkip()}
+			if kept.skip != "" {
+				return []planStep{kept}, fmt.Errorf("--auth %s asks a person to sign in, which this command never does, and %s", m, kept.skip)
+			}
+			return []planStep{kept}, nil
+		}
 		if (m == AuthBrowser || m == AuthDeviceCode) && !o.StdinTTY {
 			return nil, fmt.Errorf("--auth %s needs a person at a terminal, and standard input is not one; "+
 				"scripts and CI sign in as an app (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or "+
@@ -164,6 +174,9 @@ func plan(o AuthOptions) ([]planStep, error) {
 		{AuthAzureCLI, unless(o.HasAzureCLI, "az is not on PATH")},
 		{AuthDeviceCode, unless(o.StdinTTY, "standard input is not a terminal")},
 	}
+	if o.NoPrompt {
+		rest[len(rest)-1].skip = NoPromptReason
+	}
 	for _, s := range rest {
 		if chosen != "" {
 			s.skip = "not tried: " + string(chosen) + " comes from the environment and is tried alone"
@@ -176,6 +189,26 @@ func plan(o AuthOptions) ([]planStep, error) {
 			"or AZURE_FEDERATED_TOKEN_FILE), or run `az login`")
 	}
 	return steps, nil
+}
+
+// NoPromptReason is why a command that never asks anyone to sign in leaves device code out.
+const NoPromptReason = "this command never asks anyone to sign in"
+
+// PlanStep is one credential --auth auto considers, with why it is left out (Skip; "" when it is tried).
+type PlanStep struct {
+	Mode AuthMode
+	Skip string
+}
+
+// PlanSteps is Plan with every credential considered and the reason for each one left out, for messages that
+// say why no sign-in was found.
+func PlanSteps(o AuthOptions) ([]PlanStep, error) {
+	steps, err := plan(o)
+	out := make([]PlanStep, len(steps))
+	for i, s := range steps {
+		out[i] = PlanStep{s.mode, s.skip}
+	}
+	return out, err
 }
 
 func unless(ok bool, why string) string {

@@ -19,6 +19,6 @@ func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
 			"environment, never from flags. --debug shows each credential tried or skipped, and why.",
 		Example: "  autopilotctl auth login\n  autopilotctl auth status\n  autopilotctl auth logout",
 	}
-	cmd.AddCommand(NewCmdLogin(f, nil), NewCmdLogout(f), NewCmdStatus(f, nil))
+	cmd.AddCommand(NewCmdLogin(f), NewCmdLogout(f), NewCmdStatus(f, nil))
 	return cmd
 }

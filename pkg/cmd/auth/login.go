@@ -23,8 +23,8 @@ type Kept struct {
 	Removed *bool `json:"removed,omitempty"`
 }
 
-// NewCmdLogin builds `auth login`; newAuth replaces azidentity's interactive credentials in tests (nil: real).
-func NewCmdLogin(f *cmdutil.Factory, newAuth graph.NewAuthenticator) *cobra.Command {
+// NewCmdLogin builds `auth login` (tests replace azidentity's interactive credentials with f.NewAuthenticator).
+func NewCmdLogin(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "login",
 		Short: "Sign in once as a person; later commands use it until it expires",
@@ -43,7 +43,6 @@ func NewCmdLogin(f *cmdutil.Factory, newAuth graph.NewAuthenticator) *cobra.Comm
 			if err != nil {
 				return err
 			}
-			ao.NewAuthenticator = newAuth
 			mode := ao.Mode
 			if mode == graph.AuthAuto {
 				mode = defaultLoginMode(f.Env)

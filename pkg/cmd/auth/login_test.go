@@ -51,7 +51,8 @@ func loginEnv(t *testing.T, tty bool) (*cmdtest.Env, *graph.Store, *int) {
 func TestLoginKeepsTheAccountAndSaysWhereItWaits(t *testing.T) {
 	e, store, _ := loginEnv(t, true)
 	fake := &fakeLogin{}
-	code := e.Run(NewCmdLogin(e.Factory, fake.new), "--auth", "device-code", "-o", "json")
+	e.Factory.NewAuthenticator = fake.new
+	code := e.Run(NewCmdLogin(e.Factory), "--auth", "device-code", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e.Stderr)
 	}
@@ -102,7 +103,8 @@ func TestLoginRefusesWhatItCannotKeep(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e, store, _ := loginEnv(t, tt.tty)
 			fake := &fakeLogin{}
-			code := e.Run(NewCmdLogin(e.Factory, fake.new), tt.args...)
+			e.Factory.NewAuthenticator = fake.new
+			code := e.Run(NewCmdLogin(e.Factory), tt.args...)
 			if code != tt.code || !strings.HasPrefix(e.Stderr.String(), tt.err) || e.Stdout.Len() != 0 {
 				t.Errorf("exit %d\nstderr %q\nwant   %q", code, e.Stderr, tt.err)
 			}
@@ -118,7 +120,8 @@ func TestLoginRefusesWhatItCannotKeep(t *testing.T) {
 
 func TestLogoutRemovesTheRecordAndClearsTheCache(t *testing.T) {
 	e, store, cleared := loginEnv(t, true)
-	if code := e.Run(NewCmdLogin(e.Factory, (&fakeLogin{}).new), "--auth", "browser"); code != 0 {
+	e.Factory.NewAuthenticator = (&fakeLogin{}).new
+	if code := e.Run(NewCmdLogin(e.Factory), "--auth", "browser"); code != 0 {
 		t.Fatalf("login exit %d: %s", code, e.Stderr)
 	}
 	e.Stdout.Reset()

@@ -73,12 +73,14 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Check the token with Graph and show which commands its permissions allow",
-		Long: "Signs in as any command would and sends Graph one request (GET " + probePath + ")\n" +
-			"to confirm the token works, then shows the credential used, tenant, app, user, the token's expiry\n" +
-			"(from its exp claim; \"unknown\" when the token is not a JWT), and for each command the Graph\n" +
-			"permissions it needs and whether the token has them.\n\n" +
-			"Exit code 4 when sign-in fails, when Graph refuses the token (401), or when the token lacks what a\n" +
-			"command named with --need requires (or its permissions cannot be read), so a pipeline can gate on it.",
+		Long: "Signs in as any command would, but never asks anyone to sign in (no device code, no browser), and\n" +
+			"sends Graph one request (GET " + probePath + ") to confirm the\n" +
+			"token works, then shows the credential used, tenant, app, user, the token's expiry (from its exp claim;\n" +
+			"\"unknown\" when the token is not a JWT), and for each command the Graph permissions it needs and whether\n" +
+			"the token has them. When nothing is signed in it says what it tried and skipped, and why.\n\n" +
+			"Exit code 4 when nothing is signed in or sign-in fails, when Graph refuses the token (401), or when the\n" +
+			"token lacks what a command named with --need requires (or its permissions cannot be read), so a pipeline\n" +
+			"can gate on it.",
 		Example: "  autopilotctl auth status\n" +
 			"  autopilotctl auth status --need \"device import\" --need \"device tag\" -o json",
 		Args: cmdutil.Args(cobra.NoArgs),
@@ -100,9 +102,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	// auth status checks a sign-in; it never starts one (a device code on a terminal would otherwise be next).
+	f.NoPrompt = true
 	cred, err := f.Credential()
 	if err != nil {
-		return err
+		return notSignedIn(f, err, false)
 	}
 	cloud, err := f.Cloud()
 	if err != nil {
@@ -118,7 +122,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cloud.Scope()}})
 	if err != nil {
-		return err
+		return notSignedIn(f, err, true)
 	}
 	st := Status{Credential: string(cred.Used()), Account: cred.Account(), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
 	claims, cerr := graph.ParseClaims(tok.Token)
@@ -178,6 +182,64 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	return nil
 }
+
+// notSignedInError is auth status's answer when no credential gave a token: exit 4, as any sign-in failure.
+type notSignedInError struct {
+	msg   string
+	cause error
+}
+
+func (e *notSignedInError) Error() string { return e.msg }
+func (e *notSignedInError) Unwrap() error { return e.cause }
+
+// notSignedIn words a failed sign-in under --auth auto that no app credential from the environment was part
+// of: what was tried and how it ended, what was skipped and why, and how to sign in. Anything else (an
+// app's sign-in failing in CI, --auth naming a mode) keeps its own one-line reason.
+func notSignedIn(f *cmdutil.Factory, err error, tried bool) error {
+	var ae *graph.AuthError
+	ao, aerr := f.AuthOptions()
+	if !errors.As(err, &ae) || aerr != nil || ao.Mode != graph.AuthAuto {
+		return err
+	}
+	steps, _ := graph.PlanSteps(ao)
+	var parts []string
+	if tried {
+		parts = append(parts, "tried "+ae.Err.Error())
+	}
+	// Variables that are not set make one part: "client-secret, certificate: AZURE_CLIENT_SECRET, … are not set".
+	var unsetModes, unsetVars []string
+	flush := func() {
+		switch len(unsetVars) {
+		case 0:
+		case 1:
+			parts = append(parts, unsetModes[0]+": "+unsetVars[0]+" is not set")
+		default:
+			parts = append(parts, strings.Join(unsetModes, ", ")+": "+strings.Join(unsetVars, ", ")+" are not set")
+		}
+		unsetModes, unsetVars = nil, nil
+	}
+	for _, s := range steps {
+		if s.Skip == "" {
+			if _, app := appModes[s.Mode]; app || !tried {
+				return err // an app's sign-in failed, or a credential could not be set up: its own reason says what to fix
+			}
+			continue
+		}
+		if v, ok := strings.CutSuffix(s.Skip, " is not set"); ok {
+			unsetModes, unsetVars = append(unsetModes, string(s.Mode)), append(unsetVars, v)
+			continue
+		}
+		flush()
+		parts = append(parts, string(s.Mode)+": "+s.Skip)
+	}
+	flush()
+	return &notSignedInError{cause: err, msg: "not signed in: " + strings.Join(parts, "; ") +
+		"\nSign in once with `autopilotctl auth login`, then run auth status again (apps sign in from the environment: `autopilotctl auth --help`)."}
+}
+
+// appModes are the credentials an app signs in with from the environment; auto tries the first one set alone.
+var appModes = map[graph.AuthMode]struct{}{graph.AuthAccessToken: {}, graph.AuthClientSecret: {},
+	graph.AuthCertificate: {}, graph.AuthWorkloadIdentity: {}}
 
 type probeResult struct {
 	GraphCheck

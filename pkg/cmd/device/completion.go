@@ -10,11 +10,15 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 )
 
-// addCompletion completes serial numbers from the tenant for the commands that name devices.
+// addCompletion completes serial numbers from the tenant for the commands that name devices, and the group
+// tags its devices carry for the flags that take one.
 func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
 	serials := cmdutil.CompleteFromGraph(f, serialNumbers)
 	cmdutil.CompleteArgs(cmd, serials, 0, "show", "tag", "delete", "unassign-user", "diagnose")
 	cmdutil.CompleteArgs(cmd, serials, 1, "assign-user")
+	tags := cmdutil.CompleteFromGraph(f, autopilot.GroupTags)
+	cmdutil.CompleteFlag(cmd, "group-tag", tags)
+	cmdutil.CompleteFlag(cmd, "select-group-tag", tags)
 }
 
 // serialNumbers are the serial numbers that contain prefix (Graph filters them where it can).

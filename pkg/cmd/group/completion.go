@@ -6,16 +6,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 )
 
-// addCompletion completes group names from the tenant for the commands and flags that name a group.
+// addCompletion completes group names from the tenant for the commands and flags that name a group, and
+// --group-tag with the tags its Autopilot devices carry.
 func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
 	names := cmdutil.CompleteFromGraph(f, Names)
 	cmdutil.CompleteArgs(cmd, names, 1, "show", "members", "wait", "delete", "create")
 	cmdutil.CompleteFlag(cmd, "group", names)
+	cmdutil.CompleteFlag(cmd, "group-tag", cmdutil.CompleteFromGraph(f, autopilot.GroupTags))
 }
 
 var errEnough = errors.New("enough names")
