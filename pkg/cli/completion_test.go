@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -137,4 +138,30 @@ func recordSignIns(f *cmdutil.Factory) *[]graph.AuthMode {
 		return nil, errors.New("a sign-in was started")
 	}
 	return &started
+}
+
+// A tenant too large to read within cmdutil.CompletionTimeout is offered the names of the pages read by then.
+func TestCompletionOffersWhatWasReadInTime(t *testing.T) {
+	release := make(chan struct{})
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("$skiptoken") == "" {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"value":[{"id":"1","serialNumber":"SN-A","groupTag":"Sales"},{"id":"2","serialNumber":"SN-B","groupTag":"sales"}],`+
+				`"@odata.nextLink":"%s/beta/deviceManagement/windowsAutopilotDeviceIdentities?$skiptoken=2"}`, srv.URL)
+			return
+		}
+		select { // the second page never comes
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	f := withBuffers(testFactory(map[string]string{"AUTOPILOTCTL_GRAPH_URL": srv.URL + "/beta", "AUTOPILOTCTL_ACCESS_TOKEN": "opaque"}))
+	f.HTTPClient = srv.Client()
+	got := run(f, []string{"__complete", "device", "list", "--group-tag", ""})
+	if got.code != 0 || got.stdout != "Sales\n:4\n" {
+		t.Errorf("exit %d, %q, stderr %q", got.code, got.stdout, got.stderr)
+	}
 }
