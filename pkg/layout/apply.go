@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,23 @@ type ApplyOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Progress, when set, hears of each object before it is applied.
 	Progress func(done, total int, ch *Change)
+	// AppOnly says the token is application-only: a 500 from binding a device group is then blamed on it.
+	AppOnly bool
+}
+
+// Binds reports whether applying the plan binds a device group to a device-preparation policy
+// (setEnrollmentTimeDeviceMembershipTarget), which Intune answers with 500 for app-only tokens
+// (docs/graph.md#device-preparation-and-enrollment-time-grouping).
+func (plan *Plan) Binds() bool {
+	for _, ch := range plan.Changes {
+		if ch.Kind != KindPrep || ch.Action == Delete {
+			continue
+		}
+		if ch.Action != Update || slices.ContainsFunc(ch.Fields, func(f Field) bool { return f.Path == "deviceGroup" }) {
+			return true
+		}
+	}
+	return false
 }
 
 // Apply carries out plan in its order — groups, ESPs (create, priority, assign), profiles (create, assign),
@@ -251,7 +269,7 @@ func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) erro
 			return err
 		}
 	}
-	rep := prep.Apply(p.ctx, p.c, p.reader, pp, prep.ApplyOptions{Sleep: opts.Sleep})
+	rep := prep.Apply(p.ctx, p.c, p.reader, pp, prep.ApplyOptions{Sleep: opts.Sleep, AppOnly: opts.AppOnly})
 	entry.ID = rep.ID
 	var changes []result.FieldChange
 	status := result.Unchanged

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/layout"
@@ -161,7 +162,7 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 // NewCmdApply builds `apply`.
 func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 	var file string
-	var yes, prune, dryRun bool
+	var yes, prune, dryRun, tryAppOnly bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
 		Short: "Make the tenant match a layout file",
@@ -191,11 +192,19 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 				}
 				return nil
 			}
+			app := false
+			if plan.Binds() {
+				if app, err = prepcmd.AppOnly(ctx, f); err != nil {
+					return err
+				} else if app && !tryAppOnly {
+					return prepcmd.AppOnlyRefusal()
+				}
+			}
 			writePlan(f.IOStreams.ErrOut, file, plan)
 			if err := cmdutil.Confirm(f, yes, "Apply these changes?", "not applying anything"); err != nil {
 				return err
 			}
-			rep := layout.Apply(ctx, c, l, plan, layout.ApplyOptions{Sleep: f.Sleep, Progress: progress(f)})
+			rep := layout.Apply(ctx, c, l, plan, layout.ApplyOptions{Sleep: f.Sleep, Progress: progress(f), AppOnly: app})
 			return printReport(f, rep)
 		},
 	}
@@ -205,6 +214,7 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 	fl.BoolVar(&yes, "yes", false, "apply without asking")
 	fl.BoolVar(&prune, "prune", false, "delete objects apply created that the file no longer lists")
 	fl.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
+	fl.BoolVar(&tryAppOnly, "try-app-only", false, "bind device-preparation device groups even with an app-only token (Intune answers 500 to those)")
 	return cmd
 }
 

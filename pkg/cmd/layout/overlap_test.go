@@ -1,8 +1,10 @@
 package layout
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
@@ -72,4 +74,28 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestApplyWithAnAppOnlyTokenStopsBeforeBinding: binding a device group answers 500 to app-only tokens, so
+// an apply that would bind one stops before any write (exit 4), as prep create does; a file without a
+// device-preparation policy applies with the same token.
+func TestApplyWithAnAppOnlyTokenStopsBeforeBinding(t *testing.T) {
+	claims := `{"idtyp":"app","roles":["DeviceManagementConfiguration.ReadWrite.All","Group.ReadWrite.All"],"tid":"t"}`
+	e := cmdtest.New(t, graphmock.Options{Seed: &graphmock.Seed{}, Token: unsignedJWT(claims)})
+	if code := run(e, NewCmdApply, "-f", "../../../examples/layouts/enterprise.yaml", "--yes"); code != 4 {
+		t.Fatalf("apply: exit %d\n%s%s", code, e.Stdout, e.Stderr)
+	}
+	if w := writes(e); len(w) > 0 {
+		t.Errorf("wrote %v", w)
+	}
+	want := "needs a delegated sign-in: Intune answers 500 to app-only tokens. Sign in as a user (--auth device-code or --auth browser), or pass --try-app-only to try anyway. Nothing was changed.\n"
+	if !strings.HasSuffix(e.Stderr.String(), want) {
+		t.Errorf("stderr:\n%s", e.Stderr)
+	}
+	applyOK(t, e, "../../../examples/layouts/small-business.yaml")
+}
+
+func unsignedJWT(claims string) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(claims)) + ".sig"
 }

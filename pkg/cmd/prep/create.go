@@ -142,10 +142,10 @@ func applyRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	app := false
 	if !opts.DryRun {
-		if app, err = appOnly(ctx, f); err != nil {
+		if app, err = AppOnly(ctx, f); err != nil {
 			return err
 		} else if app && !opts.TryAppOnly {
-			return appOnlyRefusal()
+			return AppOnlyRefusal()
 		}
 	}
 	r := prep.NewReader(c)

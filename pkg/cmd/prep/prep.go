@@ -123,9 +123,9 @@ func inputError(err error, file string) error {
 	return err
 }
 
-// appOnly reports whether the signed-in token is an application-only token. A token that is not a JWT
+// AppOnly reports whether the signed-in token is an application-only token. A token that is not a JWT
 // (opaque) says nothing, and counts as delegated: the service then answers for itself.
-func appOnly(ctx context.Context, f *cmdutil.Factory) (bool, error) {
+func AppOnly(ctx context.Context, f *cmdutil.Factory) (bool, error) {
 	cred, err := f.Credential()
 	if err != nil {
 		return false, err
@@ -142,9 +142,9 @@ func appOnly(ctx context.Context, f *cmdutil.Factory) (bool, error) {
 	return err == nil && claims.AppOnly, nil
 }
 
-// appOnlyRefusal is the stop before anything is written: binding the device group answers 500 to app-only
+// AppOnlyRefusal is the stop before anything is written: binding the device group answers 500 to app-only
 // tokens, and assigning the policy to the device group instead is not the same thing.
-func appOnlyRefusal() error {
+func AppOnlyRefusal() error {
 	return &cmdutil.PermissionError{Msg: "binding the device group (setEnrollmentTimeDeviceMembershipTarget) needs a delegated sign-in: " +
 		"Intune answers 500 to app-only tokens. Sign in as a user (--auth device-code or --auth browser), or pass --try-app-only to try anyway. Nothing was changed."}
 }
