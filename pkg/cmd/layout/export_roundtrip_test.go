@@ -452,3 +452,21 @@ profiles:
 	noChanges(t, a, fileA)
 	rtIntoEmptyTenant(t, fileA, rtWithoutLeftOut(exportA))
 }
+
+// allUsers is an ESP's key only, and the default ESP takes neither switch: both are refused before any request.
+func TestAllUsersOnAProfileOrTheDefaultESPExits2(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"profiles:\n  - displayName: P\n    mode: user-driven\n    allUsers: true\n", `:4: unknown key "allUsers"`},
+		{"esps:\n  - displayName: default\n    allDevices: true\n",
+			":2: esps[0]: the default Enrollment Status Page applies to every device at the lowest priority: it takes no priority, assign, exclude, allDevices or allUsers"},
+	} {
+		e := empty(t)
+		file := writeFile(t, tc.body)
+		if code := run(e, NewCmdPlan, "-f", file); code != 2 || e.Stderr.String() != "error: "+file+tc.want+"\n" {
+			t.Errorf("plan: exit %d, want 2\n%s\nwant:\nerror: %s%s", code, e.Stderr, file, tc.want)
+		}
+		if n := len(e.Mock.Requests()); n > 0 {
+			t.Errorf("plan of a refused file sent %d requests", n)
+		}
+	}
+}
