@@ -299,23 +299,31 @@ func PlanESP(list []*ESP, cur *ESP, d ESPDesired) (*ESPPlan, error) {
 }
 
 // CheckPriority refuses a priority past the last place: the service clamps it there, so the read-back would
-// never match and a re-run never converge. The places are the ESPs but the default, plus one for a new ESP
-// (cur nil). where names the flag or argument.
-func CheckPriority(list []*ESP, cur *ESP, n int, where string) error {
+// never match and a re-run never converge. The places are the ESPs but the default, plus one for each new
+// ESP: cur nil is one, and added counts the others created in the same run (a layout's). where names the
+// flag, argument or key ("" for none).
+func CheckPriority(list []*ESP, cur *ESP, n, added int, where string) error {
 	others := 0
 	for _, e := range list {
 		if !e.Default {
 			others++
 		}
 	}
-	last, which := others, "it"
+	last, which := others+added, "it"
 	if cur == nil {
-		last, which = others+1, "a new one"
+		last, which = last+1, "a new one"
 	}
 	if n <= last {
 		return nil
 	}
-	return invalidf("%s: priority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so %s takes 1 to %d",
+	if where != "" {
+		where += ": "
+	}
+	if added > 0 {
+		return invalidf("%spriority %d is past the last place: the tenant will have %d Enrollment Status Pages besides the default (%d now, %d new), so this one takes 1 to %d",
+			where, n, last, others, last-others, last)
+	}
+	return invalidf("%spriority %d is past the last place: the tenant has %d Enrollment Status Pages besides the default, so %s takes 1 to %d",
 		where, n, others, which, last)
 }
 

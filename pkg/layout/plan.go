@@ -419,6 +419,15 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 	if err != nil {
 		return nil, nil, nil, p.refusal(SectionESPs, i, "", err)
 	}
+	if ep.Priority > 0 {
+		added := p.newESPs()
+		if cur == nil {
+			added-- // counted as the new one
+		}
+		if err := enrollment.CheckPriority(p.esps, cur, ep.Priority, added, ""); err != nil {
+			return nil, nil, nil, p.refusal(SectionESPs, i, "priority", err)
+		}
+	}
 	ch.Fields = withoutAssignments(fields(ep.Changes))
 	var stale []enrollment.Target
 	if cur != nil {
@@ -437,10 +446,36 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 	return ep, stale, ch, nil
 }
 
+// newESPs counts the file's ESPs the tenant does not have yet: each takes a place when apply creates it.
+func (p *planner) newESPs() int {
+	n := 0
+	for _, e := range p.l.File.ESPs {
+		var nf *enrollment.NotFoundError
+		if _, err := enrollment.FindESP(p.esps, e.DisplayName); errors.As(err, &nf) {
+			n++
+		}
+	}
+	return n
+}
+
+// planESPs plans the file's ESPs in the order apply can place them: those without a priority first (a new
+// one is created in the last place), then by priority, so each new ESP is created when enough are there for
+// its place to exist.
 func (p *planner) planESPs(plan *Plan) error {
-	return p.planEach(plan, len(p.l.File.ESPs),
+	order := make([]int, len(p.l.File.ESPs))
+	for i := range order {
+		order[i] = i
+	}
+	prio := func(i int) int {
+		if n := p.l.File.ESPs[i].Priority; n != nil {
+			return *n
+		}
+		return 0
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return prio(a) - prio(b) })
+	return p.planEach(plan, len(order),
 		func() (err error) { p.esps, err = enrollment.ListESPs(p.ctx, p.c, true); return err },
-		func(i int) (*Change, error) { _, _, ch, err := p.planESP(i); return ch, err })
+		func(k int) (*Change, error) { _, _, ch, err := p.planESP(order[k]); return ch, err })
 }
 
 // planEach reads the tenant's objects of one kind (when the file has some, or --prune needs them all), then

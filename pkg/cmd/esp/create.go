@@ -199,7 +199,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		err = plan.Check(opts.Update || opts.updating)
 	}
 	if err == nil && plan.Priority > 0 {
-		err = enrollment.CheckPriority(list, cur, plan.Priority, "--priority")
+		err = enrollment.CheckPriority(list, cur, plan.Priority, 0, "--priority")
 	}
 	if err != nil {
 		return Refusal(err)

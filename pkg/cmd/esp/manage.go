@@ -238,7 +238,7 @@ func NewCmdSetPriority(f *cmdutil.Factory) *cobra.Command {
 			}
 			plan, err := enrollment.PlanESP(list, e, enrollment.ESPDesired{Settings: enrollment.ESPSettings{DisplayName: e.DisplayName, Priority: &n}})
 			if err == nil && plan.Priority > 0 {
-				err = enrollment.CheckPriority(list, e, n, "argument 2")
+				err = enrollment.CheckPriority(list, e, n, 0, "argument 2")
 			}
 			if err != nil {
 				return Refusal(err)

@@ -434,3 +434,67 @@ func TestApplyStoppingPartWayReportsAndARerunConverges(t *testing.T) {
 		})
 	}
 }
+
+// A priority past the last place the tenant will have (its ESPs but the default, and the file's new ones) is
+// refused before any write: setPriority can't place an ESP there, so the read-back could never match. New
+// ESPs placed among themselves in any order, or with a gap another new ESP fills, are applied as asked.
+func TestESPPriorityPastTheEnd(t *testing.T) {
+	const tenant = "esps:\n  - displayName: ESP A\n  - displayName: ESP B\n"
+	refused := []struct{ name, before, file, want string }{
+		{"one new ESP", tenant, tenant + "  - displayName: ESP New\n    priority: 9\n",
+			":5: esps[2].priority: priority 9 is past the last place: the tenant has 2 Enrollment Status Pages besides the default, so a new one takes 1 to 3"},
+		{"a gap between new ESPs", "", "esps:\n  - displayName: ESP X\n    priority: 1\n  - displayName: ESP Y\n    priority: 3\n",
+			":5: esps[1].priority: priority 3 is past the last place: the tenant will have 2 Enrollment Status Pages besides the default (0 now, 2 new), so this one takes 1 to 2"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			e := empty(t)
+			if tc.before != "" {
+				applyOK(t, e, writeFile(t, tc.before))
+			}
+			file := writeFile(t, tc.file)
+			for _, cmd := range []string{"plan", "apply"} {
+				code := 0
+				if cmd == "plan" {
+					code = run(e, NewCmdPlan, "-f", file)
+				} else {
+					code = run(e, NewCmdApply, "-f", file, "--yes")
+				}
+				if want := "error: " + file + tc.want + "\n"; code != 2 || e.Stderr.String() != want {
+					t.Errorf("%s: exit %d\n%s\nwant exit 2 and\n%s", cmd, code, e.Stderr, want)
+				}
+				if w := writes(e); len(w) > 0 {
+					t.Errorf("%s wrote %v", cmd, w)
+				}
+			}
+		})
+	}
+	applied := []struct{ name, file, order string }{
+		// Listed out of order: each is created where the ones before it leave room.
+		{"new ESPs listed out of order", tenant + "  - displayName: ESP Second\n    priority: 2\n  - displayName: ESP First\n    priority: 1\n",
+			"ESP First,ESP Second,ESP A,ESP B"},
+		// The last place, behind a new ESP without a priority that the file lists after it.
+		{"the last place behind another new ESP", tenant + "  - displayName: ESP Last\n    priority: 4\n  - displayName: ESP Any\n",
+			"ESP A,ESP B,ESP Any,ESP Last"},
+		{"a gap another new ESP fills", "esps:\n  - displayName: ESP X\n    priority: 1\n  - displayName: ESP Y\n    priority: 3\n  - displayName: ESP Z\n",
+			"ESP X,ESP A,ESP Y,ESP B,ESP Z"},
+	}
+	for _, tc := range applied {
+		t.Run(tc.name, func(t *testing.T) {
+			e := empty(t)
+			applyOK(t, e, writeFile(t, tenant))
+			file := writeFile(t, tc.file)
+			applyOK(t, e, file)
+			noChanges(t, e, file)
+			var order []string
+			for _, o := range e.Send(t, "GET", espPath+"?$orderby=priority", nil)["value"].([]any) {
+				if m := o.(map[string]any); m["priority"].(float64) > 0 {
+					order = append(order, m["displayName"].(string))
+				}
+			}
+			if strings.Join(order, ",") != tc.order {
+				t.Errorf("the tenant holds %v, want %s", order, tc.order)
+			}
+		})
+	}
+}
