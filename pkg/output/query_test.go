@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 type entry struct {
@@ -104,5 +105,72 @@ func TestJQStopsWhenTheRunIsCancelled(t *testing.T) {
 	err = Write(&buf, Options{Format: JSON, Query: q, Context: ctx}, Result{Data: map[string]any{"a": 1}})
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// runQuery applies q to data under ctx, with the output and memory limits made small.
+func runQuery(ctx context.Context, q *Query, maxOutput int64, maxMemory uint64) (string, error) {
+	q.maxOutput, q.maxMemory = maxOutput, maxMemory
+	var buf bytes.Buffer
+	err := Write(&buf, Options{Format: JSON, Query: q, Context: ctx}, Result{Data: report})
+	return buf.String(), err
+}
+
+// A filter prints at most maxOutput bytes: what fits is printed whole (no value cut part-way), then the error.
+func TestJQOutputIsCapped(t *testing.T) {
+	q, err := ParseJQ("range(1e9)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runQuery(context.Background(), q, 25, MaxJQMemory)
+	if out != "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n" || err == nil ||
+		err.Error() != "--jq: the output passed 25 bytes, the most a filter may print: narrow the filter (e.g. first(…) or limit(n; …))" {
+		t.Errorf("out %q, err %v", out, err)
+	}
+}
+
+// A filter that builds a huge value or recurses without end is stopped once the heap has grown by maxMemory
+// (a backstop deadline ends the test if it is not).
+func TestJQMemoryIsCapped(t *testing.T) {
+	for _, expr := range []string{"[range(3e7)]", "def f: [f, f]; f", "def f: [f]; f"} {
+		q, err := ParseJQ(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := runQuery(ctx, q, MaxQueryOutput, 32<<20)
+		cancel()
+		want := "--jq: the filter needed more than 32 MiB of memory and was stopped: narrow it (a huge array, e.g. [range(1e9)], or a recursion without end)"
+		if out != "" || err == nil || err.Error() != want {
+			t.Errorf("%s: out %d bytes, err %v", expr, len(out), err)
+		}
+	}
+}
+
+// A template prints nothing past maxOutput: the error alone.
+func TestTemplateOutputIsCapped(t *testing.T) {
+	q, err := ParseTemplate("{{range 100000000}}{{$.summary.total}}{{end}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runQuery(context.Background(), q, 1000, MaxJQMemory)
+	if out != "" || err == nil || err.Error() != "--template: the output passed 1000 bytes, the most a template may print" {
+		t.Errorf("out %q, err %v", out, err)
+	}
+}
+
+// Ctrl-C stops a template, one that prints and one that loops without printing alike.
+func TestTemplateStopsWhenTheRunIsCancelled(t *testing.T) {
+	for _, tpl := range []string{"{{range 10000000}}x{{end}}", "{{range 10000000}}{{end}}"} {
+		q, err := ParseTemplate(tpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		out, err := runQuery(ctx, q, MaxQueryOutput, MaxJQMemory)
+		if out != "" || err == nil || err.Error() != "--template: context canceled" {
+			t.Errorf("%s: out %d bytes, err %v", tpl, len(out), err)
+		}
 	}
 }
