@@ -223,9 +223,12 @@ func watchMemory(parent context.Context, limit uint64) (context.Context, func() 
 	}
 }
 
-// size says n bytes the way the limits are documented: "64 MiB", or bytes below 1 MiB.
+// size says n bytes the way the limits are documented: "1 GiB", "64 MiB", else in bytes.
 func size(n int64) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d bytes", n)
