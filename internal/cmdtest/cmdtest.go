@@ -58,9 +58,13 @@ func New(t testing.TB, opts graphmock.Options) *Env {
 	ios, _, _, _ := iostreams.Test()
 	ios.In, ios.Out, ios.ErrOut = e.Stdin, e.Stdout, e.Stderr
 	f := cmdutil.New(ios)
+	state := t.TempDir() // journals and run locks: never the user's own
 	f.Env = func(k string) string {
-		if k == graph.AccessTokenEnv {
+		switch k {
+		case graph.AccessTokenEnv:
 			return opts.Token
+		case cmdutil.StateDirEnv:
+			return state
 		}
 		return ""
 	}

@@ -24,8 +24,9 @@ const CompletionLimit = 1000
 // to filter on the server), limit how many are wanted.
 type NameLister func(ctx context.Context, c *graph.Client, prefix string, limit int) ([]string, error)
 
-// CompleteFromGraph completes with names read from Graph, only where no sign-in can be asked for: with --mock
-// or a token in AUTOPILOTCTL_ACCESS_TOKEN. Otherwise, or on any error, it offers nothing (and no file names);
+// CompleteFromGraph completes with names read from Graph, signed in only the ways that never ask anyone: --mock,
+// a token or an app's credentials in the environment, the sign-in `auth login` kept, the Azure CLI's. Without
+// one, or on any error, it offers nothing (and no file names);
 // at CompletionTimeout it offers the names read by then (a large tenant's first pages). Names that hold control
 // or format characters are left out: a completion is printed by the shell.
 func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
@@ -37,8 +38,6 @@ func CompleteFromGraph(f *Factory, list NameLister) cobra.CompletionFunc {
 			if !startMockQuietly(f, cmd) {
 				return nil, none
 			}
-		case !f.Globals.Mock && f.Env(graph.AccessTokenEnv) == "":
-			return nil, none
 		}
 		f.NoPrompt = true // even --auth device-code on the line being completed must not ask anyone to sign in
 		c, err := f.Graph()

@@ -152,12 +152,12 @@ func Run(ctx context.Context, client *graph.Client, opts Options, in *Input) (*R
 	}
 	tl, err := lockTenant(r.lockDir(path), r.graphHost(), opts.Tenant)
 	if err != nil {
-		lk.release(false)
+		lk.Release(false)
 		return nil, err
 	}
-	defer tl.release(true)
+	defer tl.Release(true)
 	if err := r.openJournal(path); err != nil {
-		lk.release(false)
+		lk.Release(false)
 		return nil, err
 	}
 	runCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -185,7 +185,7 @@ func Run(ctx context.Context, client *graph.Client, opts Options, in *Input) (*R
 	if !done {
 		rep.Journal = r.journal.Path
 	}
-	lk.release(done)
+	lk.Release(done)
 	return rep, err
 }
 

@@ -1,19 +1,15 @@
 package importer
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-
+	"github.com/autopilotctl/autopilotctl/internal/runlock"
 	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
@@ -186,13 +182,10 @@ func (d *JournalDevice) awaitingCleanup() bool {
 	return final(d.Status) && d.RecordID != "" && !d.RecordDeleted && d.CleanupError == ""
 }
 
-// lock is an exclusive lock on a journal, held for a whole run, so that two runs of the same input never
-// submit a device twice or delete each other's records.
-type lock struct{ fl *flock.Flock }
-
-// lockJournal takes the lock file next to the journal, or returns a *LockedError naming the holder (read from
-// the journal, which the holder writes right after locking).
-func lockJournal(journalPath string) (*lock, error) {
+// lockJournal takes the lock file next to the journal, held for a whole run so that two runs of the same
+// input never submit a device twice or delete each other's records; or returns a *LockedError naming the
+// holder (read from the journal, which the holder writes right after locking).
+func lockJournal(journalPath string) (*runlock.Lock, error) {
 	return takeLock(journalPath+".lock", func() error {
 		return &LockedError{Path: journalPath, Holder: holderOf(journalPath)}
 	})
@@ -201,41 +194,20 @@ func lockJournal(journalPath string) (*lock, error) {
 // lockTenant takes the lock on one tenant's imports from this user account, held for a whole run: imports
 // into one tenant share its write budget, and the same devices in two differently written files (other line
 // endings, say) would otherwise be submitted twice. dir holds the lock file.
-func lockTenant(dir, host, tenant string) (*lock, error) {
-	sum := sha256.Sum256([]byte(strings.ToLower(host) + "|" + strings.ToLower(tenant)))
-	return takeLock(filepath.Join(dir, "tenant-"+hex.EncodeToString(sum[:8])+".lock"), func() error {
+func lockTenant(dir, host, tenant string) (*runlock.Lock, error) {
+	return takeLock(runlock.TenantPath(dir, "import", host, tenant), func() error {
 		return &TenantBusyError{Host: host, Tenant: tenant}
 	})
 }
 
-// takeLock locks the file at path without waiting; busy words the refusal when another process holds it.
-func takeLock(path string, busy func() error) (*lock, error) {
-	for try := 0; try < 3; try++ {
-		fl := flock.New(path, flock.SetPermissions(0o600))
-		ok, err := fl.TryLock()
-		if err != nil {
-			return nil, &JournalError{Path: path, Err: err}
-		}
-		if !ok {
-			return nil, busy()
-		}
-		// A finishing run removes the lock file while holding it: lock again if the file we locked is gone.
-		held, err1 := fl.Stat()
-		named, err2 := os.Stat(path)
-		if err1 == nil && err2 == nil && os.SameFile(held, named) {
-			return &lock{fl: fl}, nil
-		}
-		fl.Close()
+// takeLock is runlock.Take with a lock file that can't be used reported as the journal's problem.
+func takeLock(path string, busy func() error) (*runlock.Lock, error) {
+	l, err := runlock.Take(path, busy)
+	var le *runlock.Error
+	if errors.As(err, &le) {
+		return nil, &JournalError{Path: le.Path, Err: le.Err}
 	}
-	return nil, &JournalError{Path: path, Err: errors.New("its lock file keeps being replaced")}
-}
-
-// release removes the lock file (while still holding it) and unlocks; remove is false when the journal stays.
-func (l *lock) release(remove bool) {
-	if remove {
-		os.Remove(l.fl.Path())
-	}
-	l.fl.Close()
+	return l, err
 }
 
 // holderOf reads who holds a journal's lock from the journal, which the holder writes right after locking;

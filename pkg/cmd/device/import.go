@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
@@ -22,7 +21,7 @@ import (
 )
 
 // JournalDirEnv overrides where import journals are kept by default (tests point it at a temporary directory).
-const JournalDirEnv = "AUTOPILOTCTL_JOURNAL_DIR"
+const JournalDirEnv = cmdutil.StateDirEnv
 
 // ImportOptions holds `device import`'s flags.
 type ImportOptions struct {
@@ -165,7 +164,7 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	if iopts.Tenant, err = signedInTenant(ctx, f); err != nil {
+	if iopts.Tenant, err = f.SignedInTenant(ctx); err != nil {
 		return err
 	}
 	if f.Globals.Mock {
@@ -208,30 +207,6 @@ func importRun(ctx context.Context, opts *ImportOptions) error {
 		fmt.Fprintln(ios.ErrOut, "no device was imported, so no Autopilot sync was requested")
 	}
 	return importOutcome(opts, src, report, runErr, syncErr)
-}
-
-// signedInTenant is the tenant the token was issued for (its tid claim), else the one named by --tenant or
-// AZURE_TENANT_ID; "" when neither says. Getting the token here signs in before anything is sent.
-func signedInTenant(ctx context.Context, f *cmdutil.Factory) (string, error) {
-	cred, err := f.Credential()
-	if err != nil {
-		return "", err
-	}
-	cloud, err := f.Cloud()
-	if err != nil {
-		return "", err
-	}
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cloud.Scope()}})
-	if err != nil {
-		return "", err
-	}
-	if c, err := graph.ParseClaims(tok.Token); err == nil && c.TenantID != "" {
-		return c.TenantID, nil
-	}
-	if f.Globals.Tenant != "" {
-		return f.Globals.Tenant, nil
-	}
-	return f.Env("AZURE_TENANT_ID"), nil
 }
 
 // syncAfterImport asks for an Autopilot sync when devices were imported. A refusal comes back as the step's

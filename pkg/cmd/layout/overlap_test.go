@@ -1,13 +1,17 @@
 package layout
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graphmock"
 )
 
@@ -98,4 +102,38 @@ func TestApplyWithAnAppOnlyTokenStopsBeforeBinding(t *testing.T) {
 func unsignedJWT(claims string) string {
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(claims)) + ".sig"
+}
+
+// TestTwoAppliesAtOnceIntoOneTenant: while one apply holds the tenant's run lock, a second one stops
+// before planning (exit 2, nothing sent but the sign-in); once the lock is gone, apply runs and leaves no
+// lock file behind. --dry-run takes no lock.
+func TestTwoAppliesAtOnceIntoOneTenant(t *testing.T) {
+	e := empty(t)
+	dir := e.Factory.Env(cmdutil.StateDirEnv)
+	c, err := e.Factory.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.Factory.LockTenant(context.Background(), c, "apply", func(string, string) error { return errors.New("busy") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "../../../examples/layouts/small-business.yaml"
+	if code := run(e, NewCmdApply, "-f", file, "--yes"); code != 2 || len(e.Mock.Requests()) != 0 {
+		t.Fatalf("second apply: exit %d, %d requests\n%s", code, len(e.Mock.Requests()), e.Stderr)
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(e.Mock.BaseURL(), "http://"), "https://")
+	host = host[:strings.Index(host, "/")]
+	want := "another apply into tenant (unknown tenant) on " + host + " is running on this machine: run them one after the other (nothing was changed)"
+	if !strings.Contains(e.Stderr.String(), want) {
+		t.Errorf("stderr:\n%s\nwant %s", e.Stderr, want)
+	}
+	if code := run(e, NewCmdApply, "-f", file, "--dry-run"); code != 0 {
+		t.Errorf("dry run while locked: exit %d\n%s", code, e.Stderr)
+	}
+	held.Release(true)
+	applyOK(t, e, file)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left in the state directory: %v", left)
+	}
 }
