@@ -25,6 +25,20 @@ func jsonDocRuns(t *testing.T) []jsonDocRun {
 	if err := os.WriteFile(invalid, []byte("Device Serial Number,Windows Product ID,Hardware Hash\nSN-X,,not base64!\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A layout, then the same with an ESP setting changed (update), the profile's join type changed (replace)
+	// and the profile on a group an older profile targets too (warning).
+	layout := filepath.Join(dir, "autopilot.yaml")
+	changed := filepath.Join(dir, "changed.yaml")
+	const layoutBody = "groups:\n  - displayName: Layout - Sales\n    groupTag: LayoutSales\n" +
+		"esps:\n  - displayName: Layout ESP\n    priority: 1\n    showInstallationProgress: true\n    installProgressTimeoutInMinutes: 60\n    assign: [Layout - Sales]\n" +
+		"profiles:\n  - displayName: Layout profile\n    mode: user-driven\n    join: entra\n    assign: [Layout - Sales]\n"
+	changedBody := strings.NewReplacer("TimeoutInMinutes: 60", "TimeoutInMinutes: 90", "join: entra\n    assign: [Layout - Sales]",
+		"join: hybrid\n    assign: [Layout - Sales, Autopilot - All devices]").Replace(layoutBody)
+	for path, body := range map[string]string{layout: layoutBody, changed: changedBody} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	const (
 		imp   = "`device import`"
 		tag   = "`device tag`, `device delete`, `device assign-user`, `device unassign-user`"
@@ -41,6 +55,9 @@ func jsonDocRuns(t *testing.T) []jsonDocRun {
 		ewr   = "`esp create|update|assign|unassign|set-priority|delete`, `profile create|update|assign|unassign|delete`"
 		eshow = "`esp list`, `esp show`, `profile list`, `profile show`"
 		diag  = "`device diagnose`"
+		plan  = "`plan`"
+		apply = "`apply`"
+		exp   = "`export`"
 	)
 	return []jsonDocRun{
 		{imp, []string{"device", "import", "../../examples/devices.csv", "--sync"}, 0},
@@ -83,6 +100,12 @@ func jsonDocRuns(t *testing.T) []jsonDocRun {
 		{eshow, []string{"profile", "show", "Autopilot Marketing"}, 0},
 		{diag, []string{"device", "diagnose", "5CG2461KX7", "NOPE-1"}, 2},
 		{diag, []string{"device", "diagnose", "--all", "--summary", "--expect-device-preparation"}, 1},
+		{plan, []string{"plan", "-f", layout}, 0},
+		{apply, []string{"apply", "-f", layout, "--yes"}, 0},
+		{plan, []string{"plan", "-f", changed, "--detailed-exitcode"}, 5},
+		{apply, []string{"apply", "-f", changed, "--yes"}, 0},
+		{exp, []string{"export"}, 0},
+		{exp, []string{"export", "--include", "esp,profiles"}, 0},
 		{pshow, []string{"prep", "delete", "DPP - Sales", "--yes"}, 0},
 	}
 }

@@ -365,6 +365,17 @@ func (x *exporter) prep(r *prep.Reader, pol *prep.Policy) (Prep, error) {
 	return y, nil
 }
 
+// Value is the export as -o json prints it: the document YAML writes, as plain maps and lists under the
+// file's own keys (Go's field names and unpruned defaults would not read back), without the comments.
+func (ex *Exported) Value() (any, error) {
+	b, err := ex.YAML("")
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	return v, yaml.Unmarshal(b, &v)
+}
+
 // YAML writes the export as a layout file: the schema comment first, then the sections, each object's id
 // as a comment on its name.
 func (ex *Exported) YAML(schemaURL string) ([]byte, error) {

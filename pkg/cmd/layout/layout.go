@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/autopilotctl/autopilotctl/internal/runlock"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
@@ -49,7 +48,7 @@ func read(path string) (*layout.Layout, error) {
 }
 
 // makePlan reads the file and plans it against the tenant; a bad file or a conflict with the tenant exits 2.
-func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, before func(*graph.Client) error) (*layout.Layout, *graph.Client, *layout.Plan, error) {
+func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool) (*layout.Layout, *graph.Client, *layout.Plan, error) {
 	l, err := read(file)
 	if err != nil {
 		return nil, nil, nil, err
@@ -57,11 +56,6 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, 
 	c, err := f.Graph()
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if before != nil {
-		if err := before(c); err != nil {
-			return nil, nil, nil, err
-		}
 	}
 	plan, err := layout.Make(ctx, c, l, layout.Options{Prune: prune})
 	if layout.IsInput(err) {
@@ -144,7 +138,7 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 			"  autopilotctl plan -f autopilot.yaml -o json --detailed-exitcode",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, _, plan, err := makePlan(cmd.Context(), f, file, prune, nil)
+			_, _, plan, err := makePlan(cmd.Context(), f, file, prune)
 			if err != nil {
 				return err
 			}
@@ -185,24 +179,7 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			// One apply at a time into a tenant from this account: the second would plan against the first's
-			// half-done work and create what the first is creating.
-			var lock *runlock.Lock
-			defer func() {
-				if lock != nil {
-					lock.Release(true)
-				}
-			}()
-			hold := func(c *graph.Client) (err error) {
-				lock, err = f.LockTenant(ctx, c, "apply", func(tenant, host string) error {
-					return cmdutil.UsageErrorf("another apply into tenant %s on %s is running on this machine: run them one after the other (nothing was changed)", orUnknown(tenant), host)
-				})
-				return err
-			}
-			if dryRun {
-				hold = nil
-			}
-			l, c, plan, err := makePlan(ctx, f, file, prune, hold)
+			l, c, plan, err := makePlan(ctx, f, file, prune)
 			if err != nil {
 				return err
 			}
@@ -281,13 +258,6 @@ func summaryLine(s result.Summary) string {
 	return strings.Join(parts, ", ")
 }
 
-func orUnknown(tenant string) string {
-	if tenant == "" {
-		return "(unknown tenant)"
-	}
-	return tenant
-}
-
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {
 		if v != "" {
@@ -333,7 +303,11 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintln(f.IOStreams.ErrOut, "export: "+n)
 			}
 			if format == output.JSON {
-				return f.Print(output.Result{Data: ex.File})
+				v, err := ex.Value()
+				if err != nil {
+					return err
+				}
+				return f.Print(output.Result{Data: v})
 			}
 			b, err := ex.YAML(SchemaURL)
 			if err != nil {

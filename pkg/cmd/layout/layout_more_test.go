@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -497,4 +499,26 @@ func TestESPPriorityPastTheEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// export -o json is the layout file under its own keys: plan reads it back as no changes (hybrid join, ESP
+// priorities and the device-preparation policy included).
+func TestExportJSONPlansAsNoChanges(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, filepath.Join("..", "..", "..", "examples", "layouts", "enterprise.yaml"))
+	applyOK(t, e, writeFile(t, "profiles:\n  - displayName: Hybrid\n    mode: user-driven\n    join: hybrid\n"))
+	if code := run(e, NewCmdExport, "-o", "json"); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	out := e.Stdout.String()
+	for _, want := range []string{`"join": "hybrid"`, `"priority": 2`, `"name": "DPP Sales"`, `"deviceGroup": "DPP - Devices"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("export -o json has no %s:\n%s", want, out)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "autopilot.json")
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noChanges(t, e, file)
 }
