@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/autopilotctl/autopilotctl/internal/runlock"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
@@ -48,7 +49,7 @@ func read(path string) (*layout.Layout, error) {
 }
 
 // makePlan reads the file and plans it against the tenant; a bad file or a conflict with the tenant exits 2.
-func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool) (*layout.Layout, *graph.Client, *layout.Plan, error) {
+func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, before func(*graph.Client) error) (*layout.Layout, *graph.Client, *layout.Plan, error) {
 	l, err := read(file)
 	if err != nil {
 		return nil, nil, nil, err
@@ -56,6 +57,11 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool) 
 	c, err := f.Graph()
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if before != nil {
+		if err := before(c); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	plan, err := layout.Make(ctx, c, l, layout.Options{Prune: prune})
 	if layout.IsInput(err) {
@@ -138,7 +144,7 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 			"  autopilotctl plan -f autopilot.yaml -o json --detailed-exitcode",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, _, plan, err := makePlan(cmd.Context(), f, file, prune)
+			_, _, plan, err := makePlan(cmd.Context(), f, file, prune, nil)
 			if err != nil {
 				return err
 			}
@@ -179,7 +185,24 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			l, c, plan, err := makePlan(ctx, f, file, prune)
+			// One apply at a time into a tenant from this account: the second would plan against the first's
+			// half-done work and create what the first is creating.
+			var lock *runlock.Lock
+			defer func() {
+				if lock != nil {
+					lock.Release(true)
+				}
+			}()
+			hold := func(c *graph.Client) (err error) {
+				lock, err = f.LockTenant(ctx, c, "apply", func(tenant, host string) error {
+					return cmdutil.UsageErrorf("another apply into tenant %s on %s is running on this machine: run them one after the other (nothing was changed)", orUnknown(tenant), host)
+				})
+				return err
+			}
+			if dryRun {
+				hold = nil
+			}
+			l, c, plan, err := makePlan(ctx, f, file, prune, hold)
 			if err != nil {
 				return err
 			}
@@ -256,6 +279,13 @@ func summaryLine(s result.Summary) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func orUnknown(tenant string) string {
+	if tenant == "" {
+		return "(unknown tenant)"
+	}
+	return tenant
 }
 
 func firstNonEmpty(s ...string) string {
