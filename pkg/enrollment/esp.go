@@ -327,6 +327,14 @@ func CheckPriority(list []*ESP, cur *ESP, n, added int, where string) error {
 		where, n, others, which, last)
 }
 
+func setPriorityPath(id string) string { return espPath + "/" + escape(id) + "/setPriority" }
+
+// SetPriority moves the ESP with id to place n (1 first); the service moves the others at and after that
+// place down one, and refuses the place the ESP already holds (docs/graph.md#enrollment-status-page).
+func SetPriority(ctx context.Context, c *graph.Client, id string, n int) error {
+	return c.Do(ctx, "POST", setPriorityPath(id), map[string]any{"priority": n}, nil)
+}
+
 // Check refuses an update that was not asked for.
 func (p *ESPPlan) Check(update bool) error {
 	if p.Current == nil || len(p.Changes) == 0 || update {
@@ -421,7 +429,7 @@ func ApplyESP(ctx context.Context, c *graph.Client, p *ESPPlan, dryRun bool) *Ch
 		if p.PriorityMsg != "" {
 			notes = append(notes, p.PriorityMsg)
 		}
-		if err := send("POST", espPath+"/"+escape(id)+"/setPriority", map[string]any{"priority": priority}, nil); err != nil {
+		if err := send("POST", setPriorityPath(id), map[string]any{"priority": priority}, nil); err != nil {
 			return fail(err)
 		}
 		step("priority", fmt.Sprintf("priority %d", priority))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
@@ -83,6 +84,12 @@ func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts App
 			continue
 		}
 		done = append(done, ch.Action+" "+describe(ch))
+	}
+	if !failed {
+		if err := p.settlePriorities(rep); err != nil {
+			failed = true
+			rep.Objects = append(rep.Objects, &result.Change{Kind: KindESP, Name: "(priorities)", Status: result.Failed, Error: err.Error()})
+		}
 	}
 	rep.Summary = result.Summarize(rep.Objects)
 	if failed {
@@ -342,4 +349,73 @@ func (p *planner) delete(ch *Change, entry *result.Change) error {
 	}
 	entry.Status = result.Deleted
 	return nil
+}
+
+// settlePriorities puts every ESP where the file says, once all are written. Each ESP's place was set as it
+// was applied, but the service moves the ESPs at and after a place down when another takes it, and closes the
+// gap a deleted one leaves (docs/graph.md#enrollment-status-page): an ESP moved to a later place, or --prune,
+// can shift one placed earlier in the run. So it lists the ESPs again, works out the whole order — the file's
+// ESPs at their places, the others in the remaining places in their present order — and from the first place
+// on moves each ESP that is not where that order puts it. Nothing is sent when all are in place.
+func (p *planner) settlePriorities(rep *Report) error {
+	want := map[string]int{} // lower-cased name → place
+	for _, e := range p.l.File.ESPs {
+		if e.Priority != nil {
+			want[strings.ToLower(e.DisplayName)] = *e.Priority
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	list, err := enrollment.ListESPs(p.ctx, p.c, false)
+	if err != nil {
+		return err
+	}
+	cur := slices.DeleteFunc(list, func(e *enrollment.ESP) bool { return e.Default })
+	slices.SortStableFunc(cur, func(a, b *enrollment.ESP) int { return a.Priority - b.Priority })
+	order := make([]*enrollment.ESP, len(cur))
+	var rest []*enrollment.ESP
+	for _, e := range cur {
+		n, ok := want[strings.ToLower(e.DisplayName)]
+		if !ok || n < 1 || n > len(order) || order[n-1] != nil {
+			rest = append(rest, e)
+			continue
+		}
+		order[n-1] = e
+	}
+	for i := range order {
+		if order[i] == nil {
+			order[i], rest = rest[0], rest[1:]
+		}
+	}
+	for k, e := range order {
+		_, fileSays := want[strings.ToLower(e.DisplayName)]
+		if cur[k].ID == e.ID && (!fileSays || e.Priority == k+1) {
+			continue // in place (the file's own ESPs: at the very number)
+		}
+		if err := enrollment.SetPriority(p.ctx, p.c, e.ID, k+1); err != nil {
+			return fmt.Errorf("moving ESP %s to priority %d: %w", safetext.Quote(e.DisplayName), k+1, err)
+		}
+		p.notePriority(rep, e, k+1)
+		j := slices.IndexFunc(cur, func(x *enrollment.ESP) bool { return x.ID == e.ID })
+		cur = slices.Insert(slices.Delete(cur, j, j+1), k, e)
+		for i, x := range cur[k:] {
+			x.Priority = k + 1 + i // the service moves those after it down
+		}
+	}
+	return nil
+}
+
+// notePriority records a settled place on the ESP's report entry: an ESP left unchanged by its own step
+// is updated after all.
+func (p *planner) notePriority(rep *Report, e *enrollment.ESP, n int) {
+	for _, o := range rep.Objects {
+		if o.Kind == KindESP && strings.EqualFold(o.Name, e.DisplayName) {
+			if o.Status == result.Unchanged {
+				o.Status = result.Updated
+			}
+			o.Changes = append(o.Changes, result.FieldChange{Field: "priority", From: e.Priority, To: n})
+			return
+		}
+	}
 }

@@ -488,14 +488,8 @@ func TestESPPriorityPastTheEnd(t *testing.T) {
 			file := writeFile(t, tc.file)
 			applyOK(t, e, file)
 			noChanges(t, e, file)
-			var order []string
-			for _, o := range e.Send(t, "GET", espPath+"?$orderby=priority", nil)["value"].([]any) {
-				if m := o.(map[string]any); m["priority"].(float64) > 0 {
-					order = append(order, m["displayName"].(string))
-				}
-			}
-			if strings.Join(order, ",") != tc.order {
-				t.Errorf("the tenant holds %v, want %s", order, tc.order)
+			if order := espOrder(t, e); order != tc.order {
+				t.Errorf("the tenant holds %s, want %s", order, tc.order)
 			}
 		})
 	}

@@ -1,0 +1,51 @@
+package layout
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+)
+
+// espOrder is the tenant's ESPs but the default, by priority.
+func espOrder(t *testing.T, e *cmdtest.Env) string {
+	t.Helper()
+	var order []string
+	for _, o := range e.Send(t, "GET", espPath+"?$orderby=priority", nil)["value"].([]any) {
+		if m := o.(map[string]any); m["priority"].(float64) > 0 {
+			order = append(order, m["displayName"].(string))
+		}
+	}
+	return strings.Join(order, ",")
+}
+
+// An ESP moved to a later place moves the ones between up, so one placed earlier in the run can shift; and
+// --prune closes the gap a deleted ESP leaves. Apply puts every ESP where the file says once all are
+// written, so the plan that follows shows no changes.
+func TestApplyLeavesEveryESPWhereTheFileSays(t *testing.T) {
+	for _, tc := range []struct{ name, before, file, prune, order string }{
+		{"a tenant ESP moves past a new one",
+			"esps:\n  - displayName: ESP E\n    priority: 1\n  - displayName: ESP F\n    priority: 2\n",
+			"esps:\n  - displayName: ESP X\n    priority: 2\n  - displayName: ESP E\n    priority: 3\n", "",
+			"ESP F,ESP X,ESP E"},
+		{"--prune deletes one before the others' places",
+			"esps:\n  - displayName: ESP A\n  - displayName: ESP B\n  - displayName: ESP C\n",
+			"esps:\n  - displayName: ESP C\n    priority: 1\n  - displayName: ESP B\n    priority: 2\n", "--prune",
+			"ESP C,ESP B"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := empty(t)
+			applyOK(t, e, writeFile(t, tc.before))
+			file := writeFile(t, tc.file)
+			if tc.prune != "" {
+				applyOK(t, e, file, tc.prune)
+			} else {
+				applyOK(t, e, file)
+			}
+			if got := espOrder(t, e); got != tc.order {
+				t.Errorf("the tenant holds %s, want %s\n%s", got, tc.order, e.Stdout)
+			}
+			noChanges(t, e, file)
+		})
+	}
+}
