@@ -663,16 +663,63 @@ func (p *planner) planPreps(plan *Plan) error {
 				continue
 			}
 			if !created {
-				ch.Fields = append(ch.Fields, fields(st.Changes)...)
+				ch.Fields = append(ch.Fields, p.namedGroups(fields(st.Changes))...)
 			}
 		}
 		if len(pending) > 0 && !created {
-			ch.Fields = append(ch.Fields, Field{Path: "userGroups", From: pp.Current.UserGroupIDs, To: append(slices.Clone(d.UserGroups), pending...)})
+			ch.Fields = append(ch.Fields, Field{Path: "userGroups", From: p.namesOf(pp.Current.UserGroupIDs), To: append(slices.Clone(d.UserGroups), pending...)})
 		}
 		ch.Action = action(created, ch.Fields)
 		plan.add(ch)
 	}
 	return nil
+}
+
+// namedGroups shows the groups of a policy's deviceGroup and userGroups changes by name, as the file does.
+func (p *planner) namedGroups(fs []Field) []Field {
+	for i, f := range fs {
+		if f.Path != "deviceGroup" && f.Path != "userGroups" {
+			continue
+		}
+		for _, v := range []*any{&fs[i].From, &fs[i].To} {
+			switch x := (*v).(type) {
+			case string:
+				*v = p.groupName(x)
+			case []string:
+				*v = p.namesOf(x)
+			}
+		}
+	}
+	return fs
+}
+
+func (p *planner) namesOf(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		out = append(out, p.groupName(id))
+	}
+	return out
+}
+
+// groupName is the name of the group with id, from what the plan has read or else read now; the id itself
+// when it is not a group's.
+func (p *planner) groupName(id string) string {
+	if !graph.IsGUID(id) {
+		return id
+	}
+	for _, g := range p.groupIDs {
+		if g != nil && strings.EqualFold(g.ID, id) {
+			return g.DisplayName
+		}
+	}
+	if n, ok := p.names[id]; ok {
+		return n
+	}
+	if g, err := groups.Get(p.ctx, p.c, id); err == nil {
+		p.names[id] = g.DisplayName
+		return g.DisplayName
+	}
+	return id
 }
 
 func modeWord(m string) string {

@@ -175,7 +175,7 @@ func TestDevicePreparationDriftIsFoundAndRepaired(t *testing.T) {
 				t.Fatalf("binding DPP Other: %v", res)
 			}
 		}, func(id ids) string {
-			return `~ update device-preparation policy "DPP Sales" (` + id.pol + ")\n    deviceGroup: \"" + id.other + `" → "` + id.devices + "\"\n"
+			return `~ update device-preparation policy "DPP Sales" (` + id.pol + ")\n    deviceGroup: \"DPP Other\" → \"DPP Devices\"\n"
 		}, func(id ids) []string {
 			return []string{"POST " + policies + id.pol + "/setEnrollmentTimeDeviceMembershipTarget"}
 		}},
