@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 )
@@ -119,6 +120,32 @@ func TestTablesOnATerminal(t *testing.T) {
 		" PF3ABCD1    Sales                     assignedUnk…  notContacted  never        \n"
 	if got.code != 0 || got.stdout != want {
 		t.Errorf("80 columns: exit %d\n%s\nwant\n%s", got.code, got.stdout, want)
+	}
+	// 60 columns (81 and 68 before): every table fits, the widest columns cut first, the names that tell rows
+	// apart last, and values that start alike cut in the middle so they still differ.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"device", "list", "--group-tag", "Sales"}, "" +
+			" SERIAL      GROUP T…  USER      PROFILE…  ENROLL…  LAST C… \n" +
+			" 5CG2461KX7  Sales     adele.v…  assigne…  notCon…  never   \n" +
+			" 5CG2461KX8  Sales               assigne…  enroll…  never   \n" +
+			" PF3ABCD1    Sales               assigne…  notCon…  never   \n"},
+		{[]string{"group", "list"}, "" +
+			" NAME                     TYPE     RULE         ID          \n" +
+			" Autopilot - All devices  dynamic  (devi…d]\"))  00000…00019 \n" +
+			" Autopilot - Sales        dynamic  (devi…es\"))  00000…00020 \n"},
+	} {
+		got := run(term(60, false), append([]string{"--mock"}, tt.args...))
+		if got.code != 0 || got.stdout != tt.want {
+			t.Errorf("%s at 60 columns: exit %d\n%s\nwant\n%s", strings.Join(tt.args, " "), got.code, got.stdout, tt.want)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n") {
+			if n := utf8.RuneCountInString(line); n > 60 {
+				t.Errorf("%s: a line of %d columns in 60: %q", strings.Join(tt.args, " "), n, line)
+			}
+		}
 	}
 	if got := run(term(80, false), []string{"--mock", "device", "list", "--group-tag", "Sales", "-o", "json"}); !strings.Contains(got.stdout, `"userPrincipalName": "adele.vance@contoso.example"`) {
 		t.Errorf("JSON cut a value: %s", got.stdout)

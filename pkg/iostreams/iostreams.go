@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -38,13 +39,22 @@ func System() *IOStreams {
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		noColor:   noColor || os.Getenv("TERM") == "dumb",
 		termWidth: func() int {
-			w, _, err := term.GetSize(int(os.Stdout.Fd()))
-			if err != nil {
-				return 0
-			}
-			return w
+			return terminalWidth(os.Getenv("COLUMNS"), func() (int, int, error) { return term.GetSize(int(os.Stdout.Fd())) })
 		},
 	}
+}
+
+// terminalWidth is COLUMNS when it holds a positive number (as shells, less and many CLIs honour it: a user
+// can fit tables to a pane narrower than the terminal), else the width the terminal reports, else 0.
+func terminalWidth(columns string, size func() (int, int, error)) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	w, _, err := size()
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Test returns streams backed by buffers, none of them a terminal.

@@ -1,6 +1,7 @@
 package iostreams
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -106,5 +107,39 @@ func TestTerminalWidthOnlyForATerminal(t *testing.T) {
 	s.SetTTY(false, true, false)
 	if w := s.TerminalWidth(); w != 72 {
 		t.Errorf("width %d, want 72", w)
+	}
+}
+
+// COLUMNS, when it is a positive number, is the width tables fit; otherwise the terminal's own.
+func TestTerminalWidthHonoursCOLUMNS(t *testing.T) {
+	size := func() (int, int, error) { return 120, 40, nil }
+	noTerminal := func() (int, int, error) { return 0, 0, errors.New("not a terminal") }
+	for _, tt := range []struct {
+		columns string
+		size    func() (int, int, error)
+		want    int
+	}{
+		{"60", size, 60},
+		{" 60 ", size, 60},
+		{"", size, 120},
+		{"0", size, 120},
+		{"-5", size, 120},
+		{"wide", size, 120},
+		{"", noTerminal, 0},
+		{"72", noTerminal, 72},
+	} {
+		if got := terminalWidth(tt.columns, tt.size); got != tt.want {
+			t.Errorf("COLUMNS=%q: %d, want %d", tt.columns, got, tt.want)
+		}
+	}
+	// Off a terminal there is no width to fit, whatever COLUMNS says.
+	s, _, _, _ := Test()
+	s.termWidth = func() int { return terminalWidth("60", size) }
+	if got := s.TerminalWidth(); got != 0 {
+		t.Errorf("a pipe has width %d", got)
+	}
+	s.SetTTY(false, true, false)
+	if got := s.TerminalWidth(); got != 60 {
+		t.Errorf("a terminal with COLUMNS=60 has width %d", got)
 	}
 }

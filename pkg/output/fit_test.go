@@ -2,9 +2,12 @@ package output
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 var wide = Result{
@@ -31,10 +34,14 @@ func TestTableFitsTheTerminal(t *testing.T) {
 			" SERIAL      STATUS    DETAIL                               \n" +
 			" 5CG2461KX7  failed    the hardware hash was not accepted … \n" +
 			" PF3ABCD1    imported  ok                                   \n"},
-		{"30 columns: short columns stay whole and a cut one keeps enough to read, so the terminal wraps", 30, "" +
-			" SERIAL      STATUS    DETAIL       \n" +
-			" 5CG2461KX7  failed    the hardwar… \n" +
-			" PF3ABCD1    imported  ok           \n"},
+		{"30 columns: every column but the first gives up room, widest first", 30, "" +
+			" SERIAL      STATUS   DETAIL  \n" +
+			" 5CG2461KX7  failed   the ha… \n" +
+			" PF3ABCD1    import…  ok      \n"},
+		{"20 columns: the first column too, once the others are at the minimum; the terminal wraps", 20, "" +
+			" SERIAL  STATUS  DETAIL \n" +
+			" 5CG24…  failed  the h… \n" +
+			" PF3AB…  impor…  ok     \n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,19 +71,74 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	}
 }
 
+// The layout apply report at 50 columns: names that share a long start are cut in the middle so each keeps
+// what tells it apart, the wide KIND and ID columns give up room before NAME, and every line fits.
+func TestCutValuesStayDistinct(t *testing.T) {
+	kinds := []string{"group", "group", "group", "group", "windowsAutopilotDeploymentProfile"}
+	names := []string{"Autopilot - Devices in Sales", "Autopilot - Devices in Marketing", "Autopilot - Devices in Finance",
+		"Autopilot - Devices in Research", "UD - Entra join"}
+	var rows [][]string
+	for i := range names {
+		rows = append(rows, []string{kinds[i], names[i], "created", fmt.Sprintf("00000000-0000-4000-8000-0000000000%02d", 19+i), ""})
+	}
+	r := Result{Table: Rows{Header: []string{"KIND", "NAME", "STATUS", "ID", "DETAIL"}, Rows: rows}}
+	var buf bytes.Buffer
+	if err := Write(&buf, Options{Format: Table, TTY: true, Width: 50}, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		" KIND    NAME              STATUS  ID      DETAIL \n" +
+		" group   Autopilo…n Sales  creat…  000…19         \n" +
+		" group   Autopilo…rketing  creat…  000…20         \n" +
+		" group   Autopilo…Finance  creat…  000…21         \n" +
+		" group   Autopilo…esearch  creat…  000…22         \n" +
+		" windo…  UD - Entra join   creat…  000…23         \n"
+	if got := buf.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		if n := twwidth.Width(line); n > 50 {
+			t.Errorf("line of %d columns in 50: %q", n, line)
+		}
+	}
+}
+
+func TestCutAt(t *testing.T) {
+	for _, tt := range []struct {
+		s           string
+		width, tail int
+		want        string
+	}{
+		{"Autopilot - Sales", 20, 0, "Autopilot - Sales"},
+		{"Autopilot - Sales", 12, 0, "Autopilot -…"},
+		{"Autopilot - Sales", 12, 5, "Autopi…Sales"},
+		{"Autopilot - Sales", 12, 6, "Autopi…Sales"}, // the space after the cut is dropped: one more column for the start
+		{"営業部のデバイス", 9, 4, "営業…イス"},                  // wide characters count two columns
+	} {
+		got := cutAt(tt.s, tt.width, tt.tail)
+		if got != tt.want || twwidth.Width(got) > tt.width {
+			t.Errorf("cutAt(%q, %d, %d) = %q (%d columns), want %q", tt.s, tt.width, tt.tail, got, twwidth.Width(got), tt.want)
+		}
+	}
+}
+
 func TestShareWidth(t *testing.T) {
 	for _, tt := range []struct {
 		natural []int
+		last    int
 		room    int
 		want    []int
 	}{
-		{[]int{5, 5}, 10, nil},
-		{[]int{5, 50, 40}, 45, []int{5, 20, 20}},
-		{[]int{5, 50, 40}, 46, []int{5, 21, 20}},
-		{[]int{30, 30, 30}, 3, []int{12, 12, 12}}, // a terminal too narrow: each keeps enough to read, and it wraps
+		{[]int{5, 5}, 0, 10, nil},
+		{[]int{5, 50, 40}, 0, 45, []int{5, 20, 20}},
+		{[]int{5, 50, 40}, 0, 46, []int{5, 21, 20}},         // the leftmost cut column keeps the odd one
+		{[]int{5, 50, 10}, 0, 45, []int{5, 30, 10}},         // the widest alone gives up room while it is the widest
+		{[]int{20, 50, 40}, 1, 45, []int{6, 33, 6}},         // the name column (1) shrinks only once the others are at the minimum
+		{[]int{30, 30, 3}, 2, 3, []int{6, 6, 3}},            // a terminal too narrow: each keeps a minimum, and it wraps
+		{[]int{8, 15, 83, 40}, 1, 52, []int{8, 15, 15, 14}}, // esp list at 60 columns: the id and the assignments share
 	} {
-		if got := shareWidth(tt.natural, tt.room); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("shareWidth(%v, %d) = %v, want %v", tt.natural, tt.room, got, tt.want)
+		if got := shareWidth(tt.natural, tt.last, tt.room); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("shareWidth(%v, %d, %d) = %v, want %v", tt.natural, tt.last, tt.room, got, tt.want)
 		}
 	}
 }
