@@ -171,6 +171,18 @@ func TestStatusColours(t *testing.T) {
 	}
 }
 
+// CSV columns carry the JSON property names: declared, or the header in camelCase.
+func TestCSVHeaderFromTheTableHeader(t *testing.T) {
+	r := Result{Table: Rows{Header: []string{"SERIAL", "KIND", "ASSIGNED TO", "DEVICE ID", "MEMBERS UPDATED"}, Rows: [][]string{{"a", "b", "c", "d", "e"}}}}
+	var buf bytes.Buffer
+	if err := Write(&buf, Options{Format: CSV}, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "serialNumber,kind,assignedTo,deviceId,membersUpdated\na,b,c,d,e\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}
+
 func TestCSVHeader(t *testing.T) {
 	r := Result{Table: Rows{Header: []string{"SERIAL", "GROUP TAG"}, CSVHeader: []string{"serialNumber", "groupTag"},
 		Rows: [][]string{{"SN-1", "=Sales"}}}}

@@ -43,9 +43,10 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("invalid output format %q: use one of %s", s, strings.Join(Formats, ", "))
 }
 
-// Rows is the table view of a result: column headers and one string per cell. CSVHeader, when set, replaces
-// Header in -o csv: the Graph property names a CSV promises (and other commands read back) rather than the
-// words a person reads at a terminal.
+// Rows is the table view of a result: column headers and one string per cell. In -o csv the columns are named
+// as -o json names what they show (Graph's property names, camelCase), not with the words a person reads at a
+// terminal: CSVHeader declares them where they differ from the header in camelCase ("ASSIGNED TO" is
+// assignedTo, "SERIAL" serialNumber); see csvHeader.
 type Rows struct {
 	Header    []string
 	CSVHeader []string
@@ -129,9 +130,7 @@ func mapCells(rows Rows, f func(string) string) Rows {
 // too, and no value the tool accepts holds one. Values are otherwise kept exactly; encoding/csv quotes cells
 // holding commas or quotes.
 func writeCSV(w io.Writer, table Rows) error {
-	if table.CSVHeader != nil {
-		table.Header = table.CSVHeader
-	}
+	table.Header = csvHeader(table)
 	table = mapCells(table, func(c string) string { return safetext.SpreadsheetSafe(safetext.Escape(c)) })
 	cw := csv.NewWriter(w)
 	if err := cw.Write(table.Header); err != nil {
@@ -141,6 +140,30 @@ func writeCSV(w io.Writer, table Rows) error {
 		return err
 	}
 	return cw.Error()
+}
+
+// csvAliases are table headers whose JSON property name is not their camelCase, the same in every command.
+var csvAliases = map[string]string{"SERIAL": "serialNumber"}
+
+// csvHeader names the CSV columns: the command's CSVHeader, else each table header as a camelCase property name.
+func csvHeader(table Rows) []string {
+	if table.CSVHeader != nil {
+		return table.CSVHeader
+	}
+	out := make([]string, len(table.Header))
+	for i, h := range table.Header {
+		if a, ok := csvAliases[h]; ok {
+			out[i] = a
+			continue
+		}
+		for k, word := range strings.Fields(strings.ToLower(h)) {
+			if k > 0 {
+				word = strings.ToUpper(word[:1]) + word[1:]
+			}
+			out[i] += word
+		}
+	}
+	return out
 }
 
 // writeJSON writes indented JSON. encoding/json escapes C0 controls, U+2028 and U+2029 but leaves C1 controls

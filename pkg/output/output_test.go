@@ -31,7 +31,7 @@ func TestWrite(t *testing.T) {
 	}{
 		{"json", JSON, false, "[\n  {\n    \"serialNumber\": \"SN-1\",\n    \"groupTag\": \"Sales\"\n  },\n  {\n    \"serialNumber\": \"SN 2\",\n    \"groupTag\": \"\"\n  }\n]\n"},
 		{"yaml keeps json names", YAML, false, "- groupTag: Sales\n  serialNumber: SN-1\n- groupTag: \"\"\n  serialNumber: SN 2\n"},
-		{"csv has a header", CSV, false, "SERIAL,GROUP TAG\nSN-1,Sales\nSN 2,\n"},
+		{"csv has a header", CSV, false, "serialNumber,groupTag\nSN-1,Sales\nSN 2,\n"},
 		{"pipe gets tab-separated rows, no header", Table, false, "SN-1\tSales\nSN 2\t\n"},
 		{"terminal gets aligned columns with header", Table, true, " SERIAL  GROUP TAG \n SN-1    Sales     \n SN 2              \n"},
 	}
@@ -95,7 +95,7 @@ nel\u0085	+1+1
  nel\u0085           +1+1                       
  @x                  \tTab                      
 `},
-		{"csv prefixes formula starts with a quote and escapes control characters", CSV, false, "SERIAL,GROUP TAG\n" +
+		{"csv prefixes formula starts with a quote and escapes control characters", CSV, false, "serialNumber,groupTag\n" +
 			`SN\r\n1,Tag\x1b]0;x\a` + "\n" +
 			`evil\u202etxt,"'=HYPERLINK(""http://x"",""y"")"` + "\n" +
 			`zw\u200bsp\u2028ls,'-5` + "\n" +

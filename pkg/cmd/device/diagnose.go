@@ -206,7 +206,8 @@ func printDiagnosis(f *cmdutil.Factory, res *DiagnoseResult) error {
 			rows = append(rows, []string{name, ch.Name, ch.Status, ch.Detail, ch.Fix})
 		}
 	}
-	return f.Print(output.Result{Data: res, Table: output.Rows{Header: []string{"DEVICE", "CHECK", "STATUS", "DETAIL", "FIX"}, Rows: rows}})
+	return f.Print(output.Result{Data: res, Table: output.Rows{Header: []string{"DEVICE", "CHECK", "STATUS", "DETAIL", "FIX"},
+		CSVHeader: []string{"serialNumber", "check", "status", "detail", "fix"}, Rows: rows}})
 }
 
 func printSummary(f *cmdutil.Factory, s *diagnose.Summary) error {
@@ -214,7 +215,8 @@ func printSummary(f *cmdutil.Factory, s *diagnose.Summary) error {
 	for _, c := range s.Findings {
 		rows = append(rows, []string{c.Check, c.Status, strconv.Itoa(c.Devices), c.Reason})
 	}
-	return f.Print(output.Result{Data: s, Table: output.Rows{Header: []string{"CHECK", "STATUS", "DEVICES", "FINDING"}, Rows: rows}})
+	return f.Print(output.Result{Data: s, Table: output.Rows{Header: []string{"CHECK", "STATUS", "DEVICES", "FINDING"},
+		CSVHeader: []string{"check", "status", "devices", "reason"}, Rows: rows}})
 }
 
 // diagnoseOutcome says how many devices were diagnosed and exits 2 for names of no registered device, 1 when a

@@ -70,7 +70,8 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				}
 				rows = append(rows, []string{priorityCell(e), e.DisplayName, e.ID, assigned})
 			}
-			return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"PRIORITY", "NAME", "ID", "ASSIGNED TO"}, Rows: rows}})
+			return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"PRIORITY", "NAME", "ID", "ASSIGNED TO"},
+				CSVHeader: []string{"priority", "displayName", "id", "assignments"}, Rows: rows}})
 		},
 	}
 	cmdutil.SetPermissions(cmd, serviceConfigRead, GroupsRead)

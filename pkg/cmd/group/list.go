@@ -57,5 +57,6 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"NAME", "TYPE", "RULE", "ID"}, Rows: rows}})
+	return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"NAME", "TYPE", "RULE", "ID"},
+		CSVHeader: []string{"displayName", "type", "membershipRule", "id"}, Rows: rows}})
 }

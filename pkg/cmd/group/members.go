@@ -57,5 +57,6 @@ func membersRun(ctx context.Context, opts *MembersOptions) error {
 	if err != nil {
 		return err
 	}
-	return f.Print(output.Result{Data: members, Table: output.Rows{Header: []string{"NAME", "TYPE", "ID", "DEVICE ID"}, Rows: rows}})
+	return f.Print(output.Result{Data: members, Table: output.Rows{Header: []string{"NAME", "TYPE", "ID", "DEVICE ID"},
+		CSVHeader: []string{"displayName", "type", "id", "deviceId"}, Rows: rows}})
 }

@@ -79,8 +79,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			header := []string{"NAME", "MODE", "JOIN", "ID", "ASSIGNED TO"}
+			csvHeader := []string{"displayName", "mode", "join", "id", "assignments"}
 			if devices {
-				header = append(header, "DEVICES")
+				header, csvHeader = append(header, "DEVICES"), append(csvHeader, "assignedDevices")
 			}
 			names, rows := map[string]string{}, [][]string{}
 			for _, p := range list {
@@ -96,7 +97,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 				}
 				rows = append(rows, row)
 			}
-			return f.Print(output.Result{Data: list, Table: output.Rows{Header: header, Rows: rows}})
+			return f.Print(output.Result{Data: list, Table: output.Rows{Header: header, CSVHeader: csvHeader, Rows: rows}})
 		},
 	}
 	cmd.Flags().BoolVar(&devices, "devices", false, "count the Autopilot devices each profile is assigned to (one request per profile)")
