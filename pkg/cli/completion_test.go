@@ -29,7 +29,16 @@ func TestCompletionOnTheMock(t *testing.T) {
 		{[]string{"device", "assign-user", "5CG2461KX7", ""}, nil},                             // the second argument is a UPN
 		{[]string{"group", "show", "Autopilot - S"}, []string{"Autopilot - Sales"}},
 		{[]string{"group", "preview", "--group", ""}, []string{"Autopilot - All devices", "Autopilot - Sales"}},
-		{[]string{"esp", "show", ""}, []string{"All users and all devices", "ESP - Autopilot"}},
+		{[]string{"esp", "show", ""}, []string{"default", "All users and all devices", "ESP - Autopilot"}},
+		{[]string{"esp", "update", "D"}, []string{"default"}},
+		{[]string{"esp", "delete", ""}, []string{"All users and all devices", "ESP - Autopilot"}}, // not "default": it can't be deleted
+		{[]string{"esp", "assign", "E"}, []string{"ESP - Autopilot"}},
+		{[]string{"esp", "assign", "ESP - Autopilot", ""}, []string{"Autopilot - All devices", "Autopilot - Sales"}}, // then groups
+		{[]string{"esp", "assign", "ESP - Autopilot", "Autopilot - Sales", "autopilot - a"}, []string{"Autopilot - All devices"}},
+		{[]string{"esp", "unassign", "ESP - Autopilot", "Autopilot - S"}, []string{"Autopilot - Sales"}},
+		{[]string{"profile", "assign", "UD - Entra join", ""}, []string{"Autopilot - All devices", "Autopilot - Sales"}},
+		{[]string{"profile", "unassign", "UD - Entra join", "Autopilot - A"}, []string{"Autopilot - All devices"}},
+		{[]string{"profile", "show", "UD - Entra join", ""}, nil}, // one argument only
 		{[]string{"esp", "create", "X", "--assign", "Autopilot - A"}, []string{"Autopilot - All devices"}},
 		{[]string{"profile", "update", ""}, []string{"UD - Entra join"}},
 		{[]string{"prep", "create", "X", "--device-group", "Autopilot"}, []string{"Autopilot - All devices", "Autopilot - Sales"}},

@@ -79,12 +79,34 @@ func startMockQuietly(f *Factory, cmd *cobra.Command) bool {
 // CompleteArgs sets fn as the argument completion of parent's subcommands named in verbs, for their first
 // maxArgs arguments (0: every argument).
 func CompleteArgs(parent *cobra.Command, fn cobra.CompletionFunc, maxArgs int, verbs ...string) {
+	completeArgs(parent, verbs, func(n int) cobra.CompletionFunc {
+		if maxArgs > 0 && n >= maxArgs {
+			return nil
+		}
+		return fn
+	})
+}
+
+// CompleteArgsThen sets the argument completion of parent's subcommands named in verbs: the first argument with
+// first (the object, e.g. an ESP), every later one with rest (e.g. the groups it is assigned to).
+func CompleteArgsThen(parent *cobra.Command, first, rest cobra.CompletionFunc, verbs ...string) {
+	completeArgs(parent, verbs, func(n int) cobra.CompletionFunc {
+		if n == 0 {
+			return first
+		}
+		return rest
+	})
+}
+
+// completeArgs completes the argument after n others with forArg(n) (nil: nothing, and no file names).
+func completeArgs(parent *cobra.Command, verbs []string, forArg func(n int) cobra.CompletionFunc) {
 	for _, c := range parent.Commands() {
 		if !slices.Contains(verbs, c.Name()) {
 			continue
 		}
 		c.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			if maxArgs > 0 && len(args) >= maxArgs {
+			fn := forArg(len(args))
+			if fn == nil {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 			return fn(cmd, args, toComplete)

@@ -13,8 +13,10 @@ import (
 
 // addCompletion completes profile and group names from the tenant, and the enumerated flags.
 func addCompletion(f *cmdutil.Factory, cmd *cobra.Command) {
-	cmdutil.CompleteArgs(cmd, cmdutil.CompleteFromGraph(f, profileNames), 1, "show", "update", "assign", "unassign", "delete")
+	profiles := cmdutil.CompleteFromGraph(f, profileNames)
 	groups := cmdutil.CompleteFromGraph(f, groupcmd.Names)
+	cmdutil.CompleteArgs(cmd, profiles, 1, "show", "update", "delete")
+	cmdutil.CompleteArgsThen(cmd, profiles, groups, "assign", "unassign")
 	cmdutil.CompleteFlag(cmd, "assign", groups)
 	cmdutil.CompleteFlag(cmd, "exclude", groups)
 	cmdutil.CompleteFlagValues(cmd, "mode", "user-driven", "self-deploying", "pre-provisioning")
