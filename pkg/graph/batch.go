@@ -135,7 +135,7 @@ func (c *Client) Batch(ctx context.Context, reqs []BatchRequest, opts BatchOptio
 // retryableItem: the item was throttled or unavailable, or its $batch never got an answer (the items are all
 // idempotent writes, so sending them again is safe), or the answer left it out (for a few rounds only).
 func retryableItem(a BatchResponse, round int) bool {
-	if errors.Is(a.Err, errNoItemAnswer) {
+	if errors.Is(a.Err, errNoItemAnswer) || errors.Is(a.Err, errRepeatedAnswer) {
 		return round < maxMissingRounds
 	}
 	return Retryable(a.Status) || (a.Status == 0 && a.Err != nil)
@@ -200,14 +200,21 @@ func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []Batc
 	if err == nil {
 		// Read one response at a time, and no more than were asked for: a bloated answer is refused, not kept.
 		byID := make(map[string]BatchResponse, len(items))
+		repeated := map[string]bool{}
 		_, err = eachElement(b, "responses", len(items), func(raw json.RawMessage) error {
 			var r BatchResponse
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return fmt.Errorf("Graph's $batch answer is not the expected JSON: %w", err)
 			}
+			if _, dup := byID[r.ID]; dup {
+				repeated[r.ID] = true // which of the answers is the item's can't be told: neither is used
+			}
 			byID[r.ID] = r
 			return nil
 		})
+		for id := range repeated {
+			byID[id] = BatchResponse{ID: id, Err: errRepeatedAnswer}
+		}
 		if err == errTooManyElements {
 			err = &LimitError{Method: "POST", URL: shortPath(c.BaseURL + "/$batch"),
 				What: fmt.Sprintf("Graph's answer holds more than %d responses for %d requests", len(items), len(items))}
@@ -236,6 +243,10 @@ func (c *Client) sendBatch(ctx context.Context, items []BatchRequest, out []Batc
 // errNoItemAnswer marks an item a $batch answer left out. Graph answers every item, so one left out is
 // re-sent only a few rounds (maxMissingRounds), not the full MaxRounds of backoff.
 var errNoItemAnswer = errors.New("the $batch answer left this item out")
+
+// errRepeatedAnswer marks an item the $batch answer answered more than once: the item is sent again, like
+// one left out.
+var errRepeatedAnswer = errors.New("the $batch answer answered this item more than once")
 
 // maxMissingRounds bounds the rounds for an item the answers keep leaving out.
 const maxMissingRounds = 3

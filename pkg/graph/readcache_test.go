@@ -129,3 +129,34 @@ func TestPrefetchBatchesGETsAndKeepsOnlyLastingAnswers(t *testing.T) {
 		t.Errorf("a prefetch of known paths sent %q", after[len(requests):])
 	}
 }
+
+// An answer that repeats an item's id can't say which answer is the item's: neither is kept, and the GET that
+// needs it is sent on its own. (A proxy that copied item 1 over the last item's answer made a plan think an
+// existing group was missing.)
+func TestPrefetchKeepsNoAnswerARepeatedIDMakesDoubtful(t *testing.T) {
+	f := &fakeGraph{handle: func(w http.ResponseWriter, r *http.Request, body string) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/beta/$batch" {
+			var req struct{ Requests []BatchRequest }
+			json.Unmarshal([]byte(body), &req)
+			out := []map[string]any{
+				{"id": req.Requests[0].ID, "status": 200, "body": map[string]any{"n": "real"}},
+				{"id": req.Requests[0].ID, "status": 200, "body": map[string]any{"n": "forged"}},
+			}
+			json.NewEncoder(w).Encode(map[string]any{"responses": out})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"n": "live " + strings.TrimPrefix(r.URL.Path, "/beta")})
+	}}
+	c, _ := newTestClient(t, f, nil)
+	ctx := WithSnapshot(context.Background())
+	if err := c.Prefetch(ctx, []string{"/ok/1", "/ok/2"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/ok/1", "/ok/2"} {
+		var got map[string]string
+		if err := c.Do(ctx, "GET", p, nil, &got); err != nil || got["n"] != "live "+p {
+			t.Errorf("GET %s after the prefetch: %v %v, want the live answer", p, got, err)
+		}
+	}
+}
