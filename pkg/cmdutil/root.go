@@ -56,7 +56,9 @@ func NewRoot(f *Factory, use string) *cobra.Command {
 	pf.StringVar(&g.Template, "template", g.Template, "format the JSON output with a Go template, e.g. '{{range .}}{{println .serialNumber}}{{end}}' (implies -o json)")
 	pf.BoolVar(&g.Debug, "debug", g.Debug, "log each Graph request (method, URL, status, duration, request-id) to stderr")
 	pf.BoolVar(&g.Mock, "mock", g.Mock, MockFlagHelp)
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return Formats(cmd), cobra.ShellCompDirectiveNoFileComp
+	})
 	_ = root.RegisterFlagCompletionFunc("cloud", cobra.FixedCompletions([]string{"global", "usgov", "usgovdod", "china"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions(authModes(), cobra.ShellCompDirectiveNoFileComp))
 	return root
@@ -67,6 +69,9 @@ func NewRoot(f *Factory, use string) *cobra.Command {
 func checkQuery(f *Factory, cmd *cobra.Command) error {
 	format, err := f.OutputFormat()
 	if err != nil {
+		return err
+	}
+	if err := checkFormat(cmd, format); err != nil {
 		return err
 	}
 	q, err := f.Query()

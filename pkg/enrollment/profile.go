@@ -238,20 +238,25 @@ func profileFrom(raw json.RawMessage) (*Profile, error) {
 	if err := json.Unmarshal(raw, &props); err != nil {
 		return nil, fmt.Errorf("reading a deployment profile from Graph: %w", err)
 	}
-	p := &Profile{Props: props, Join: JoinEntra, Mode: UserDriven, Assignments: []Target{}}
+	p := &Profile{Props: props, Join: JoinEntra, Mode: modeOf(props), Assignments: []Target{}}
 	p.ID, _ = props["id"].(string)
 	p.DisplayName, _ = props["displayName"].(string)
 	if props["@odata.type"] == hybridType {
 		p.Join = JoinHybrid
 	}
+	return p, nil
+}
+
+// modeOf is the mode a profile's properties make.
+func modeOf(props map[string]any) string {
 	oobe, _ := props["outOfBoxExperienceSetting"].(map[string]any)
 	switch {
 	case oobe["deviceUsageType"] == "shared":
-		p.Mode = SelfDeploying
+		return SelfDeploying
 	case props["preprovisioningAllowed"] == true:
-		p.Mode = PreProvisioning
+		return PreProvisioning
 	}
-	return p, nil
+	return UserDriven
 }
 
 // ListProfiles lists the tenant's deployment profiles, with their assignments when withAssignments.
@@ -428,7 +433,12 @@ func PlanProfile(list []*Profile, cur *Profile, d ProfileDesired) (*ProfilePlan,
 		for _, c := range p.Changes {
 			switch c.Field {
 			case "outOfBoxExperienceSetting.deviceUsageType":
-				reasons = append(reasons, fmt.Sprintf("its deviceUsageType changes from %s to %s", show(c.From), show(c.To)))
+				// Admins choose the mode; deviceUsageType is how the service keeps it.
+				if from, to := modeOf(cur.Props), modeOf(merge(cur.Props, want)); from != to {
+					reasons = append(reasons, "its mode changes from "+from+" to "+to)
+				} else {
+					reasons = append(reasons, fmt.Sprintf("its deviceUsageType changes from %s to %s", show(c.From), show(c.To)))
+				}
 			case "deviceType", "hybridAzureADJoinSkipConnectivityCheck":
 				reasons = append(reasons, c.Field+" is set only when a profile is created")
 			}

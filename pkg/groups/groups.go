@@ -224,9 +224,12 @@ func Resolve(ctx context.Context, c *graph.Client, nameOrID string) (*Group, err
 	return g, err
 }
 
+// ListPath is the first page List reads, for prefetching (graph.Client.Prefetch).
+func ListPath() string { return "/groups?" + query("$select", groupSelect, "$top", "999") }
+
 // List pages through every group, calling each.
 func List(ctx context.Context, c *graph.Client, each func(*Group) error) error {
-	return c.List(ctx, "/groups?"+query("$select", groupSelect, "$top", "999"), func(raw json.RawMessage) error {
+	return c.List(ctx, ListPath(), func(raw json.RawMessage) error {
 		var g Group
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return fmt.Errorf("reading a group from Graph: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -17,10 +18,22 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 	"github.com/autopilotctl/autopilotctl/pkg/prep"
+	"github.com/autopilotctl/autopilotctl/pkg/rule"
 )
 
-// Sections export can include.
-var Sections = []string{"groups", "esp", "profiles", "prep"}
+// Sections export can include: the short words, each with the file's own key for it.
+var Sections = [][2]string{{"groups", SectionGroups}, {"esp", SectionESPs}, {"profiles", SectionProfiles}, {"prep", SectionPrep}}
+
+// Section is the short word of an --include value, either the word itself or the file's key (any case); ok
+// is false for anything else.
+func Section(s string) (word string, ok bool) {
+	for _, sec := range Sections {
+		if strings.EqualFold(s, sec[0]) || strings.EqualFold(s, sec[1]) {
+			return sec[0], true
+		}
+	}
+	return "", false
+}
 
 // Exported is a tenant's layout with the ids of its objects, for comments.
 type Exported struct {
@@ -142,10 +155,11 @@ func filterOf(t enrollment.Target) string {
 	return strings.TrimSpace(f.Type + " " + f.ID)
 }
 
-// Export reads the tenant's layout: the groups Autopilot objects target, every ESP (the default's settings
-// under displayName "default"), profiles and device-preparation policies with their assignments, by name.
-// Output is deterministic: objects sorted by name, no timestamps, the ownership marker left out. include
-// picks sections (all when empty).
+// Export reads the tenant's layout: the groups Autopilot objects target and those whose rule selects
+// Autopilot devices, every ESP (the default's settings under displayName "default", the others in priority
+// order), profiles and device-preparation policies with their assignments, by name. Output is deterministic:
+// a stable order, no timestamps, the ownership marker left out. include picks sections by their short words
+// (Section; all when empty).
 func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, error) {
 	want := func(s string) bool { return len(include) == 0 || slices.Contains(include, s) }
 	ex := &Exported{IDs: map[string]string{}, Left: map[string][]string{}}
@@ -243,6 +257,17 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 		})
 	}
 	if want("groups") {
+		// Groups no included object refers to are kept when their rule selects Autopilot devices: a group-tag
+		// group waiting for its profile is part of the layout.
+		err := groups.List(ctx, c, func(g *groups.Group) error {
+			if g.Dynamic() && g.TargetsAutopilot() {
+				x.groups[g.ID], x.used[g.ID] = g, true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range slices.Sorted(maps.Keys(x.used)) {
 			g, err := x.group(id)
 			if err != nil {
@@ -292,7 +317,7 @@ func markerless(s *string) *string {
 func exportGroup(ctx context.Context, c *graph.Client, g *groups.Group) (Group, error) {
 	x := Group{DisplayName: g.DisplayName, Description: StripMarker(g.Description)}
 	if g.Dynamic() {
-		x.MembershipRule = g.MembershipRule
+		x.setRule(g.MembershipRule)
 		if strings.EqualFold(g.MembershipRuleProcessingState, groups.ProcessingPaused) {
 			x.MembershipRuleProcessingState = groups.ProcessingPaused
 		}
@@ -308,6 +333,44 @@ func exportGroup(ctx context.Context, c *graph.Client, g *groups.Group) (Group, 
 	}
 	sort.Strings(x.Owners)
 	return x, nil
+}
+
+// ruleShorthands are the file's keys for the rules `group create` writes from a value: the physical-id type
+// the value follows ("" for a profile name), the builder, and the key to set.
+var ruleShorthands = []struct {
+	prefix string
+	build  func(string) string
+	set    func(*Group, string)
+}{
+	{"[OrderID]:", rule.GroupTag, func(g *Group, v string) { g.GroupTag = v }},
+	{"[PurchaseOrderId]:", rule.PurchaseOrder, func(g *Group, v string) { g.PurchaseOrder = v }},
+	{"", rule.EnrollmentProfile, func(g *Group, v string) { g.EnrollmentProfile = v }},
+}
+
+// ruleString is a string in a rule's canonical form (double quotes, a backtick before " and `).
+var ruleString = regexp.MustCompile("\"((?:[^\"`]|`.)*)\"")
+
+// setRule writes a dynamic group's rule under the file's shorthand when it is a rule autopilotctl writes
+// (group create --group-tag, --purchase-order, --enrollment-profile, --all-autopilot), else as it is. The
+// service holds the rule as sent, but an admin may have retyped it: the rule the shorthand builds is
+// compared with the tenant's as plan compares them (rule.Equivalent), so plan of the export reads no change.
+func (g *Group) setRule(text string) {
+	if rule.Equivalent(text, rule.AllAutopilotDevices()) {
+		g.AllAutopilot = true
+		return
+	}
+	if r, err := rule.Parse(text); err == nil {
+		if m := ruleString.FindAllStringSubmatch(r.String(), 2); len(m) == 1 { // every shorthand has one value
+			v := strings.NewReplacer("`\"", "\"", "``", "`").Replace(m[0][1])
+			for _, s := range ruleShorthands {
+				if val, ok := strings.CutPrefix(v, s.prefix); ok && val != "" && rule.Equivalent(text, s.build(val)) {
+					s.set(g, val)
+					return
+				}
+			}
+		}
+	}
+	g.MembershipRule = text
 }
 
 // prep is a device-preparation policy as the file says it. A user group that no longer exists is left (see

@@ -87,7 +87,10 @@ type Plan struct {
 	Changes []*Change `json:"changes"`
 	Summary Summary   `json:"summary"`
 	// Warnings are what the tenant will do that the file may not mean: a profile losing devices to an older one.
-	Warnings []string  `json:"warnings,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// Unlisted counts, without --prune, the objects apply created that the file no longer lists: what
+	// --prune would delete. "No changes" alone would hide them.
+	Unlisted int       `json:"-"`
 	all      []*Change // unchanged objects too
 }
 
@@ -156,10 +159,7 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 		return nil, err
 	}
 	plan := &Plan{}
-	steps := []func(*Plan) error{p.planGroups, p.resolveRefs, p.planESPs, p.planProfiles, p.planPreps}
-	if opts.Prune {
-		steps = append(steps, p.planPrune)
-	}
+	steps := []func(*Plan) error{p.planGroups, p.resolveRefs, p.planESPs, p.planProfiles, p.planPreps, p.planPrune}
 	for _, step := range steps {
 		if err := step(plan); err != nil {
 			return nil, err
@@ -747,25 +747,35 @@ func (p *planner) planPrune(plan *Plan) error {
 	}
 	for _, pol := range policies {
 		if Marked(pol.Description) && !listed(names, pol.Name) {
-			plan.add(&Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
+			p.unlisted(plan, &Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
 		}
 	}
 	names = nil
 	for _, d := range p.l.File.Profiles {
 		names = append(names, d.DisplayName)
 	}
+	if p.profiles == nil { // not read: the file has none, and this is no --prune
+		if p.profiles, err = enrollment.ListProfiles(p.ctx, p.c, false); err != nil {
+			return err
+		}
+	}
 	for _, o := range p.profiles {
 		if Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
-			plan.add(&Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
+			p.unlisted(plan, &Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
 	names = nil
 	for _, d := range p.l.File.ESPs {
 		names = append(names, d.DisplayName)
 	}
+	if p.esps == nil {
+		if p.esps, err = enrollment.ListESPs(p.ctx, p.c, false); err != nil {
+			return err
+		}
+	}
 	for _, o := range p.esps {
 		if !o.Default && Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
-			plan.add(&Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
+			p.unlisted(plan, &Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
 	names = nil
@@ -777,10 +787,20 @@ func (p *planner) planPrune(plan *Plan) error {
 	}
 	return groups.List(p.ctx, p.c, func(g *groups.Group) error {
 		if Marked(g.Description) && !listed(names, g.DisplayName) {
-			plan.add(&Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
+			p.unlisted(plan, &Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
 		}
 		return nil
 	})
+}
+
+// unlisted puts a marked object the file no longer lists in the plan for deletion with --prune, and
+// counts it without.
+func (p *planner) unlisted(plan *Plan, ch *Change) {
+	if p.prune {
+		plan.add(ch)
+	} else {
+		plan.Unlisted++
+	}
 }
 
 // IsInput reports whether err means the file must change (exit 2): a yamlfile problem or an *InputError.

@@ -27,14 +27,13 @@ func (p *planner) prefetchRounds() {
 	for _, n := range names {
 		first = append(first, groups.LookupPath(n))
 	}
-	if len(p.l.File.ESPs) > 0 || p.prune {
-		first = append(first, enrollment.ESPListPath())
-	}
+	// Every list, groups too: the plan counts the objects apply made that the file no longer lists (planPrune).
+	first = append(first, enrollment.ESPListPath(), enrollment.ProfileListPath, prep.ListPath, groups.ListPath())
 	if len(p.l.File.Profiles) > 0 || p.prune {
-		first = append(first, enrollment.ProfileListPath, autopilot.DevicesPath) // the devices: for overlaps
+		first = append(first, autopilot.DevicesPath) // the devices: for overlaps
 	}
 	if len(p.l.File.DevicePreparation) > 0 || p.prune {
-		first = append(first, prep.ListPath, groups.ServicePrincipalPath(prep.ProvisioningClientAppID))
+		first = append(first, groups.ServicePrincipalPath(prep.ProvisioningClientAppID))
 	}
 	if p.c.Prefetch(p.ctx, first) != nil {
 		return

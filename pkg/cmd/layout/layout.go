@@ -4,15 +4,19 @@ package layout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/internal/runlock"
+	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/yamlfile"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -36,12 +40,43 @@ const (
 // SchemaURL is the schema comment export writes, as the examples carry it.
 const SchemaURL = "https://raw.githubusercontent.com/autopilotctl/autopilotctl/main/docs/schema/autopilot.schema.json"
 
-// read reads the layout file; its problems are input errors (exit 2), all listed.
-func read(path string) (*layout.Layout, error) {
-	if path == "" {
-		return nil, cmdutil.UsageErrorf("give the layout file with -f FILE")
+// stdinFile is the -f value that reads the layout from standard input, and stdinName what messages call it.
+const (
+	stdinFile = "-"
+	stdinName = "<stdin>"
+)
+
+// read reads the layout file, or standard input for -f -, capped alike; its problems are input errors
+// (exit 2), all listed.
+func read(f *cmdutil.Factory, path string) (*layout.Layout, error) {
+	var data []byte
+	var err error
+	switch path {
+	case "":
+		return nil, cmdutil.UsageErrorf("give the layout file with -f FILE (-f - reads standard input)")
+	case stdinFile:
+		if f.IOStreams.IsStdinTTY() {
+			return nil, cmdutil.UsageErrorf("-f -: standard input is a terminal: pipe the layout in (cat autopilot.yaml | autopilotctl plan -f -) or name the file")
+		}
+		path = stdinName
+		data, err = io.ReadAll(io.LimitReader(f.IOStreams.In, yamlfile.MaxBytes+1))
+		if err == nil && len(data) > yamlfile.MaxBytes {
+			err = &safefile.TooLargeError{Path: path, Limit: yamlfile.MaxBytes}
+		}
+	default:
+		data, err = safefile.ReadFile(path, yamlfile.MaxBytes)
 	}
-	l, err := layout.Read(path)
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fmt.Errorf("%s: no such file", path)
+	case errors.As(err, &pe): // "stat nope.yaml: …" would name the file twice
+		err = fmt.Errorf("%s: %v", path, pe.Err)
+	}
+	if err != nil {
+		return nil, &cmdutil.InputError{Err: err}
+	}
+	l, err := layout.Parse(path, data)
 	if err != nil {
 		return nil, &cmdutil.InputError{Err: err}
 	}
@@ -50,7 +85,7 @@ func read(path string) (*layout.Layout, error) {
 
 // makePlan reads the file and plans it against the tenant; a bad file or a conflict with the tenant exits 2.
 func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, before func(*graph.Client) error) (*layout.Layout, *graph.Client, *layout.Plan, error) {
-	l, err := read(file)
+	l, err := read(f, file)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -71,9 +106,18 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, 
 		for _, w := range plan.Warnings {
 			fmt.Fprintln(f.IOStreams.ErrOut, "warning: "+w)
 		}
+		if n := plan.Unlisted; n > 0 {
+			fmt.Fprintf(f.IOStreams.ErrOut, "%s apply created %s not in the file; `--prune` deletes %s\n", objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
+		}
 	}
 	return l, c, plan, err
 }
+
+// objects counts objects in words: "1 object", "2 objects".
+func objects(n int) string { return strconv.Itoa(n) + " " + noun(n, "object", "objects") }
+
+// noun is the word for n things: one or many.
+func noun(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] }
 
 // show is a value in a plan line, whole (rules are compared whole): strings quoted with every control and
 // format character escaped, the rest as JSON.
@@ -105,10 +149,18 @@ func writePlan(w io.Writer, file string, plan *layout.Plan) {
 	}
 	s := plan.Summary
 	if s.Pending() == 0 {
-		fmt.Fprintf(w, "No changes: the tenant matches %s (%d objects).\n", file, s.Unchanged)
+		fmt.Fprintf(w, "No changes: the tenant matches %s (%s).\n", fileName(file), objects(s.Unchanged))
 		return
 	}
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to replace, %d to delete; %d unchanged.\n", s.Create, s.Update, s.Replace, s.Delete, s.Unchanged)
+}
+
+// fileName is the layout file as messages name it.
+func fileName(file string) string {
+	if file == stdinFile {
+		return stdinName
+	}
+	return file
 }
 
 // printPlan prints the plan as the output format asks.
@@ -152,14 +204,15 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if n := plan.Summary.Pending(); n > 0 && detailed {
-				return &cmdutil.ChangesPendingError{Msg: fmt.Sprintf("%d changes pending", n)}
+				return &cmdutil.ChangesPendingError{Msg: fmt.Sprintf("%d %s pending", n, noun(n, "change", "changes"))}
 			}
 			return nil
 		},
 	}
 	cmdutil.SetPermissions(cmd, groupsRead, configRead, policiesRead, appsRead)
+	cmdutil.SetFormats(cmd, output.Table, output.JSON, output.YAML)
 	fl := cmd.Flags()
-	fl.StringVarP(&file, "file", "f", "", "the layout `FILE` (YAML)")
+	fl.StringVarP(&file, "file", "f", "", "the layout `FILE` (YAML; - reads standard input)")
 	fl.BoolVar(&prune, "prune", false, "also list objects apply created that the file no longer has, for deletion")
 	fl.BoolVar(&detailed, "detailed-exitcode", false, "exit 5 when changes are pending, 0 when none")
 	return cmd
@@ -184,6 +237,10 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 			"  autopilotctl apply -f autopilot.yaml --yes --prune",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == stdinFile && !yes && !dryRun {
+				// The layout takes standard input, so the answer to "Apply these changes?" can't come from it.
+				return cmdutil.UsageErrorf("-f - reads the layout from standard input, so apply can't ask there: pass --yes (or --dry-run)")
+			}
 			ctx := cmd.Context()
 			// One apply at a time into a tenant from this account: the second would plan against the first's
 			// half-done work and create what the first is creating.
@@ -227,13 +284,14 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.Confirm(f, yes, "Apply these changes?", "not applying anything"); err != nil {
 				return err
 			}
-			rep := layout.Apply(ctx, c, l, plan, layout.ApplyOptions{Sleep: f.Sleep, Progress: progress(f), AppOnly: app})
+			rep := layout.Apply(ctx, c, l, plan, layout.ApplyOptions{Sleep: f.Sleep, Progress: progress(f, plan), AppOnly: app})
 			return printReport(f, rep)
 		},
 	}
 	cmdutil.SetPermissions(cmd, groupsWrite, spWrite, configWrite, policiesWrite, appsRead)
+	cmdutil.SetFormats(cmd, output.Table, output.JSON, output.YAML)
 	fl := cmd.Flags()
-	fl.StringVarP(&file, "file", "f", "", "the layout `FILE` (YAML)")
+	fl.StringVarP(&file, "file", "f", "", "the layout `FILE` (YAML; - reads standard input, and then --yes or --dry-run is needed)")
 	fl.BoolVar(&yes, "yes", false, "apply without asking")
 	fl.BoolVar(&prune, "prune", false, "delete objects apply created that the file no longer lists")
 	fl.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
@@ -241,13 +299,15 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-// progress says on a terminal which object is being applied.
-func progress(f *cmdutil.Factory) func(int, int, *layout.Change) {
+// progress says on a terminal which object is being applied, counting only the objects that change.
+func progress(f *cmdutil.Factory, plan *layout.Plan) func(int, int, *layout.Change) {
 	if !f.IOStreams.CanPrompt() {
 		return nil
 	}
-	return func(done, total int, ch *layout.Change) {
-		fmt.Fprintf(f.IOStreams.ErrOut, "[%d/%d] %s %s %s\n", done+1, total, ch.Action, layout.KindWord(ch.Kind), safetext.Quote(ch.Name))
+	n, total := 0, plan.Summary.Pending()
+	return func(_, _ int, ch *layout.Change) {
+		n++
+		fmt.Fprintf(f.IOStreams.ErrOut, "[%d/%d] %s %s %s\n", n, total, ch.Action, layout.KindWord(ch.Kind), safetext.Quote(ch.Name))
 	}
 }
 
@@ -266,7 +326,7 @@ func printReport(f *cmdutil.Factory, rep *layout.Report) error {
 		fmt.Fprintln(w, rep.Message)
 	}
 	if n := rep.Summary.Problems(); n > 0 {
-		return &cmdutil.PartialError{Msg: fmt.Sprintf("apply stopped: %d objects not done", n)}
+		return &cmdutil.PartialError{Msg: fmt.Sprintf("apply stopped: %s not done", objects(n))}
 	}
 	return nil
 }
@@ -303,19 +363,25 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write the tenant's Autopilot layout as a file that plan reports as no changes",
-		Long: "Reads the tenant and writes its layout: the groups Autopilot objects target, every ESP (the default's\n" +
-			"settings under displayName default), deployment profiles and device-preparation policies with their\n" +
-			"assignments and bound groups, referring to each other by name, ids as comments. The output is\n" +
-			"deterministic: sorted by name, no timestamps, no ownership marker. `plan -f` of it against the same\n" +
-			"tenant shows no changes.",
+		Long: "Reads the tenant and writes its layout: the groups Autopilot objects target and those whose rule selects\n" +
+			"Autopilot devices (as groupTag, purchaseOrder, enrollmentProfile or allAutopilot where the rule is one\n" +
+			"autopilotctl writes), every ESP (the default's settings under displayName default, the others in\n" +
+			"priority order), deployment profiles and device-preparation policies with their assignments and bound\n" +
+			"groups, referring to each other by name, ids as comments. The output is deterministic: a stable order\n" +
+			"(ESPs by priority, the rest by name), no timestamps, no ownership marker. `plan -f` of it against the\n" +
+			"same tenant shows no changes. It is YAML, or with -o json the same document as JSON.",
 		Example: "  autopilotctl export > autopilot.yaml\n" +
-			"  autopilotctl export --include esp,profiles -o json",
+			"  autopilotctl export --include esps,profiles -o json\n" +
+			"  autopilotctl export --include groups   # the Autopilot groups alone",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var sections []string
 			for _, s := range include {
-				if !contains(layout.Sections, s) {
-					return cmdutil.UsageErrorf("--include %s: give one or more of %s", safetext.Quote(s), strings.Join(layout.Sections, ","))
+				word, ok := layout.Section(s)
+				if !ok {
+					return cmdutil.UsageErrorf("--include %s: give one or more of %s", safetext.Quote(s), strings.Join(includeWords(), ", "))
 				}
+				sections = append(sections, word)
 			}
 			format, err := f.OutputFormat()
 			if err != nil {
@@ -325,7 +391,7 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ex, err := layout.Export(cmd.Context(), c, include)
+			ex, err := layout.Export(cmd.Context(), c, sections)
 			if err != nil {
 				return err
 			}
@@ -348,15 +414,52 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.SetPermissions(cmd, groupsRead, configRead, policiesRead)
-	cmd.Flags().StringSliceVar(&include, "include", nil, "the sections to export: groups, esp, profiles, prep (default all)")
+	cmdutil.SetFormats(cmd, output.YAML, output.JSON)
+	cmd.Flags().StringSliceVar(&include, "include", nil, "the sections to export, by word or by the file's key: "+strings.Join(includeWords(), ", ")+" (default all)")
+	_ = cmd.RegisterFlagCompletionFunc("include", completeInclude)
 	return cmd
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// includeWords are the --include values: each section's short word and the file's key for it (when they
+// differ).
+func includeWords() []string {
+	var out []string
+	for _, s := range layout.Sections {
+		out = append(out, sectionWords(s)...)
+	}
+	return out
+}
+
+func sectionWords(s [2]string) []string {
+	if s[0] == s[1] {
+		return s[:1]
+	}
+	return s[:]
+}
+
+// completeInclude completes the comma-separated --include list: the sections not given yet, after those typed.
+func completeInclude(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	done := "" // the values typed before the last comma
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		done = toComplete[:i]
+	}
+	given := map[string]bool{}
+	for _, s := range strings.Split(done, ",") {
+		if word, ok := layout.Section(s); ok {
+			given[word] = true
 		}
 	}
-	return false
+	var out []string
+	for _, s := range layout.Sections {
+		if given[s[0]] {
+			continue
+		}
+		for _, v := range sectionWords(s) {
+			if done != "" {
+				v = done + "," + v
+			}
+			out = append(out, v)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -189,7 +189,7 @@ func TestPlanPrintsEachSingleFieldChangeAsOneUpdate(t *testing.T) {
 			if head != want {
 				t.Errorf("plan:\n%s\nwant:\n%s", out, want)
 			}
-			if !strings.HasSuffix(out, "unchanged.\n") || e.Stderr.String() != "1 changes pending\n" {
+			if !strings.HasSuffix(out, "unchanged.\n") || e.Stderr.String() != "1 change pending\n" {
 				t.Errorf("summary: %q / %q", out, e.Stderr)
 			}
 			if w := writes(e); len(w) > 0 {

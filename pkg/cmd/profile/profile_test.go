@@ -121,7 +121,7 @@ func TestUpdateReplaceAndAllDevices(t *testing.T) {
 	}
 	// A mode change is a replacement.
 	run(e, "assign", "Kiosk", "Autopilot - Sales")
-	if code := run(e, "update", "Kiosk", "--mode", "self-deploying"); code != 2 || !strings.Contains(e.Stderr.String(), "must be replaced: its deviceUsageType changes from \"singleUser\" to \"shared\"") {
+	if code := run(e, "update", "Kiosk", "--mode", "self-deploying"); code != 2 || !strings.Contains(e.Stderr.String(), "must be replaced: its mode changes from user-driven to self-deploying") {
 		t.Fatalf("replace refused: exit %d %s", code, e.Stderr)
 	}
 	n = len(e.Writes())
