@@ -42,12 +42,28 @@ func (e *AmbiguousError) Error() string {
 }
 
 // InvalidError is a refusal before anything is sent: the settings break a rule the service enforces, or the
-// command asks for something the object can't do (assigning the default ESP, say).
-type InvalidError struct{ Msg string }
+// command asks for something the object can't do (assigning the default ESP, say). Field names the property
+// the refusal is about, as the settings' YAML key (a nested one dotted, outOfBoxExperienceSetting.userType), so
+// a file can point at its line; "" when it is about none or several.
+type InvalidError struct{ Msg, Field string }
 
 func (e *InvalidError) Error() string { return e.Msg }
 
 func invalidf(format string, a ...any) error { return &InvalidError{Msg: fmt.Sprintf(format, a...)} }
+
+// fieldf is invalidf about one property.
+func fieldf(field, format string, a ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, a...), Field: field}
+}
+
+// FieldOf is the property an *InvalidError is about, "" for another error or none.
+func FieldOf(err error) string {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return inv.Field
+	}
+	return ""
+}
 
 // ConflictError is an object that exists and differs, where an update was not asked for (or can't do it).
 type ConflictError struct {

@@ -61,10 +61,10 @@ var espDefaults = map[string]any{
 // The rules across properties are checked on the merged object (CheckCombination), once the tenant's is known.
 func (s ESPSettings) Check() error {
 	if strings.TrimSpace(s.DisplayName) == "" {
-		return invalidf("displayName is empty")
+		return fieldf("displayName", "displayName is empty")
 	}
 	if err := safetext.Check("displayName", s.DisplayName); err != nil {
-		return &InvalidError{Msg: err.Error()}
+		return &InvalidError{Msg: err.Error(), Field: "displayName"}
 	}
 	for _, f := range []struct {
 		name string
@@ -75,25 +75,25 @@ func (s ESPSettings) Check() error {
 		}
 		// Line breaks belong in a message; other control and format characters don't.
 		if err := safetext.Check(f.name, strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(*f.v)); err != nil {
-			return &InvalidError{Msg: err.Error()}
+			return &InvalidError{Msg: err.Error(), Field: f.name}
 		}
 	}
 	if s.CustomErrorMessage != nil && utf8.RuneCountInString(*s.CustomErrorMessage) > MaxCustomErrorMessage {
-		return invalidf("customErrorMessage is %d characters long; at most %d are allowed", utf8.RuneCountInString(*s.CustomErrorMessage), MaxCustomErrorMessage)
+		return fieldf("customErrorMessage", "customErrorMessage is %d characters long; at most %d are allowed", utf8.RuneCountInString(*s.CustomErrorMessage), MaxCustomErrorMessage)
 	}
 	if t := s.InstallProgressTimeoutInMinutes; t != nil && (*t < 1 || *t > MaxTimeoutMinutes) {
-		return invalidf("installProgressTimeoutInMinutes is %d; it must be from 1 to %d minutes", *t, MaxTimeoutMinutes)
+		return fieldf("installProgressTimeoutInMinutes", "installProgressTimeoutInMinutes is %d; it must be from 1 to %d minutes", *t, MaxTimeoutMinutes)
 	}
 	if p := s.Priority; p != nil && *p < 1 {
-		return invalidf("priority is %d; it must be 1 or more (0 belongs to the default ESP)", *p)
+		return fieldf("priority", "priority is %d; it must be 1 or more (0 belongs to the default ESP)", *p)
 	}
 	if s.SelectedMobileAppIDs != nil {
 		for _, a := range *s.SelectedMobileAppIDs {
 			if strings.TrimSpace(a) == "" {
-				return invalidf("a blocking app's name is empty")
+				return fieldf("selectedMobileAppIds", "a blocking app's name is empty")
 			}
 			if err := safetext.Check("blocking app", a); err != nil {
-				return &InvalidError{Msg: err.Error()}
+				return &InvalidError{Msg: err.Error(), Field: "selectedMobileAppIds"}
 			}
 		}
 	}
@@ -107,15 +107,15 @@ func CheckCombination(props map[string]any) error {
 	if props["blockDeviceSetupRetryByUser"] == true {
 		for _, k := range []string{"allowDeviceResetOnInstallFailure", "allowDeviceUseOnInstallFailure", "allowNonBlockingAppInstallation"} {
 			if props[k] == true {
-				return invalidf("blockDeviceSetupRetryByUser is true, so %s must be false (the service refuses the combination)", k)
+				return fieldf(k, "blockDeviceSetupRetryByUser is true, so %s must be false (the service refuses the combination)", k)
 			}
 		}
 		if apps, _ := props["selectedMobileAppIds"].([]any); len(apps) > 0 {
-			return invalidf("blockDeviceSetupRetryByUser is true, so selectedMobileAppIds must be empty (the service refuses blocking apps with it)")
+			return fieldf("selectedMobileAppIds", "blockDeviceSetupRetryByUser is true, so selectedMobileAppIds must be empty (the service refuses blocking apps with it)")
 		}
 	}
 	if t, _ := props["installProgressTimeoutInMinutes"].(float64); props["showInstallationProgress"] == true && (t < 1 || t > MaxTimeoutMinutes) {
-		return invalidf("showInstallationProgress is true, so installProgressTimeoutInMinutes must be from 1 to %d (it is %v)", MaxTimeoutMinutes, t)
+		return fieldf("installProgressTimeoutInMinutes", "showInstallationProgress is true, so installProgressTimeoutInMinutes must be from 1 to %d (it is %v)", MaxTimeoutMinutes, t)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func CheckCombination(props map[string]any) error {
 // until its apps are installed, so the apps would do nothing (docs/graph.md#enrollment-status-page).
 func checkBlockingApps(props map[string]any) error {
 	if apps, _ := props["selectedMobileAppIds"].([]any); len(apps) > 0 && props["showInstallationProgress"] != true {
-		return invalidf("showInstallationProgress is false, so the page is not shown and nothing waits for blocking apps (selectedMobileAppIds): show the page, or give no apps")
+		return fieldf("selectedMobileAppIds", "showInstallationProgress is false, so the page is not shown and nothing waits for blocking apps (selectedMobileAppIds): show the page, or give no apps")
 	}
 	return nil
 }

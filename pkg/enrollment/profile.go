@@ -72,7 +72,7 @@ func (s *ProfileSettings) SetMode(mode string) error {
 	case PreProvisioning:
 		pre = true
 	default:
-		return invalidf("mode %s is not one of %s, %s, %s", safetext.Quote(mode), UserDriven, SelfDeploying, PreProvisioning)
+		return fieldf("mode", "mode %s is not one of %s, %s, %s", safetext.Quote(mode), UserDriven, SelfDeploying, PreProvisioning)
 	}
 	s.oobe().DeviceUsageType = &usage
 	s.PreprovisioningAllowed = &pre
@@ -107,23 +107,23 @@ var (
 // is reported to refuse (--force sends them anyway) and an *InvalidError for what can't work.
 func (s *ProfileSettings) Check() (warnings []string, err error) {
 	if strings.TrimSpace(s.DisplayName) == "" {
-		return nil, invalidf("displayName is empty")
+		return nil, fieldf("displayName", "displayName is empty")
 	}
 	if n := utf8.RuneCountInString(s.DisplayName); n > MaxProfileName {
-		return nil, invalidf("displayName is %d characters long; at most %d are allowed", n, MaxProfileName)
+		return nil, fieldf("displayName", "displayName is %d characters long; at most %d are allowed", n, MaxProfileName)
 	}
 	if err := safetext.Check("displayName", s.DisplayName); err != nil {
-		return nil, &InvalidError{Msg: err.Error()}
+		return nil, &InvalidError{Msg: err.Error(), Field: "displayName"}
 	}
 	if !nameAllowed.MatchString(s.DisplayName) {
 		warnings = append(warnings, fmt.Sprintf("profile name %s holds characters outside letters, digits, spaces and : \" ? . @ $ & _ [ ] { } | \\; the service is reported to answer such names (a hyphen included) with a reason-less 500", safetext.Quote(s.DisplayName)))
 	}
 	if d := s.Description; d != nil {
 		if n := utf8.RuneCountInString(*d); n > MaxProfileDescription {
-			return nil, invalidf("description is %d characters long; at most %d are allowed", n, MaxProfileDescription)
+			return nil, fieldf("description", "description is %d characters long; at most %d are allowed", n, MaxProfileDescription)
 		}
 		if err := safetext.Check("description", *d); err != nil {
-			return nil, &InvalidError{Msg: err.Error()}
+			return nil, &InvalidError{Msg: err.Error(), Field: "description"}
 		}
 		if strings.ContainsAny(*d, descRefused) {
 			warnings = append(warnings, fmt.Sprintf("the description holds one of %s, which the service is reported to refuse with a generic 400", descRefused))
@@ -132,38 +132,38 @@ func (s *ProfileSettings) Check() (warnings []string, err error) {
 	switch s.Join {
 	case "", JoinEntra, JoinHybrid:
 	default:
-		return nil, invalidf("join %s is not %s or %s", safetext.Quote(s.Join), JoinEntra, JoinHybrid)
+		return nil, fieldf("join", "join %s is not %s or %s", safetext.Quote(s.Join), JoinEntra, JoinHybrid)
 	}
 	o := s.oobe()
 	shared := o.DeviceUsageType != nil && *o.DeviceUsageType == "shared"
 	hybrid := s.Join == JoinHybrid
 	switch {
 	case o.DeviceUsageType != nil && *o.DeviceUsageType != "shared" && *o.DeviceUsageType != "singleUser":
-		return nil, invalidf("deviceUsageType %s is not singleUser or shared", safetext.Quote(*o.DeviceUsageType))
+		return nil, fieldf("outOfBoxExperienceSetting.deviceUsageType", "deviceUsageType %s is not singleUser or shared", safetext.Quote(*o.DeviceUsageType))
 	case o.UserType != nil && *o.UserType != "standard" && *o.UserType != "administrator":
-		return nil, invalidf("userType %s is not standard or administrator", safetext.Quote(*o.UserType))
+		return nil, fieldf("outOfBoxExperienceSetting.userType", "userType %s is not standard or administrator", safetext.Quote(*o.UserType))
 	case shared && o.UserType != nil:
-		return nil, invalidf("a self-deploying profile has no user: userType can't be set (the service refuses it)")
+		return nil, fieldf("outOfBoxExperienceSetting.userType", "a self-deploying profile has no user: userType can't be set (the service refuses it)")
 	case shared && hybrid:
-		return nil, invalidf("self-deploying mode supports Microsoft Entra join only")
+		return nil, fieldf("join", "self-deploying mode supports Microsoft Entra join only")
 	case shared && s.PreprovisioningAllowed != nil && *s.PreprovisioningAllowed:
-		return nil, invalidf("pre-provisioning is a user-driven mode; a self-deploying profile can't allow it")
+		return nil, fieldf("preprovisioningAllowed", "pre-provisioning is a user-driven mode; a self-deploying profile can't allow it")
 	case hybrid && s.DeviceNameTemplate != nil && *s.DeviceNameTemplate != "":
-		return nil, invalidf("a hybrid join profile has no device name template: the domain join configuration names the device")
+		return nil, fieldf("deviceNameTemplate", "a hybrid join profile has no device name template: the domain join configuration names the device")
 	case !hybrid && s.HybridAzureADJoinSkipConnectivityCheck != nil:
-		return nil, invalidf("hybridAzureADJoinSkipConnectivityCheck applies to hybrid join profiles only")
+		return nil, fieldf("hybridAzureADJoinSkipConnectivityCheck", "hybridAzureADJoinSkipConnectivityCheck applies to hybrid join profiles only")
 	case o.EscapeLinkHidden != nil && !*o.EscapeLinkHidden:
-		return nil, invalidf("escapeLinkHidden must be true: the service requires it")
+		return nil, fieldf("outOfBoxExperienceSetting.escapeLinkHidden", "escapeLinkHidden must be true: the service requires it")
 	}
 	if t := s.DeviceType; t != nil {
 		switch *t {
 		case "windowsPc":
 		case "holoLens":
 			if s.PreprovisioningAllowed != nil && *s.PreprovisioningAllowed || s.HardwareHashExtractionEnabled != nil && *s.HardwareHashExtractionEnabled || hybrid {
-				return nil, invalidf("a HoloLens profile can't allow pre-provisioning, convert existing devices or use hybrid join")
+				return nil, fieldf("deviceType", "a HoloLens profile can't allow pre-provisioning, convert existing devices or use hybrid join")
 			}
 		default:
-			return nil, invalidf("deviceType %s is not windowsPc or holoLens", safetext.Quote(*t))
+			return nil, fieldf("deviceType", "deviceType %s is not windowsPc or holoLens", safetext.Quote(*t))
 		}
 	}
 	if l := s.Locale; l != nil {
@@ -173,7 +173,7 @@ func (s *ProfileSettings) Check() (warnings []string, err error) {
 		case "", "os-default":
 		default:
 			if !localeRe.MatchString(*l) {
-				return nil, invalidf("locale %s is not user-select, os-default or a language tag such as en-US", safetext.Quote(*l))
+				return nil, fieldf("locale", "locale %s is not user-select, os-default or a language tag such as en-US", safetext.Quote(*l))
 			}
 		}
 	}
@@ -206,7 +206,9 @@ func CheckDeviceNameTemplate(tmpl string) error {
 		}
 		return ""
 	})
-	bad := func(why string) error { return invalidf("device name template %s: %s", safetext.Quote(tmpl), why) }
+	bad := func(why string) error {
+		return fieldf("deviceNameTemplate", "device name template %s: %s", safetext.Quote(tmpl), why)
+	}
 	switch {
 	case badRand != "":
 		return bad(fmt.Sprintf("%s: x in %%RAND:x%% runs from 1 to %d", safetext.Short(badRand), maxDeviceName))

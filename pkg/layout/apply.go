@@ -21,6 +21,8 @@ type Report struct {
 	Objects []*result.Change `json:"objects"`
 	Summary result.Summary   `json:"summary"`
 	Message string           `json:"message,omitempty"`
+	// Warnings are the plan's (Plan.Warnings), for -o json: a profile losing devices to an older one.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ApplyOptions are how Apply runs.
@@ -56,7 +58,7 @@ func (plan *Plan) Binds() bool {
 // first failure stops the run: the objects after it are reported pending, and the message says what was done.
 func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts ApplyOptions) *Report {
 	p := newPlanner(ctx, c, l)
-	rep := &Report{}
+	rep := &Report{Warnings: plan.Warnings}
 	failed := false
 	var done []string
 	for n, ch := range plan.all {

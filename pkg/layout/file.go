@@ -7,6 +7,7 @@ package layout
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,6 +24,7 @@ import (
 // File is a layout: the sections of autopilot.yaml. Settings carry Graph's property names, and the words
 // the commands take for modes, joins and account types.
 type File struct {
+	Name              string    `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"maxLength=40,pattern=^[A-Za-z0-9 _.]+$" jsonschema_description:"names this layout: what apply creates is marked [managed by autopilotctl layout NAME], and --prune deletes only objects with this file's marker, so several files can share a tenant. Letters, digits, spaces, _ and . (profile descriptions are reported to refuse other punctuation); at most 40 characters"`
 	Groups            []Group   `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema_description:"Entra ID security groups: dynamic from a rule (groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule) or assigned"`
 	ESPs              []ESP     `yaml:"esps,omitempty" json:"esps,omitempty" jsonschema_description:"Enrollment Status Pages; displayName default is the built-in default ESP"`
 	Profiles          []Profile `yaml:"profiles,omitempty" json:"profiles,omitempty" jsonschema_description:"Autopilot deployment profiles"`
@@ -47,7 +49,7 @@ type Group struct {
 // docs/graph.md#enrollment-status-page); a deployment profile only devices.
 type ESP struct {
 	enrollment.ESPSettings `yaml:",inline"`
-	Assign                 []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name"`
+	Assign                 []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name. With any of assign, exclude, allDevices and allUsers the file holds the whole set of assignments (assign: [] is none) and apply removes the others; with none of them the ESP's assignments are left as they are"`
 	Exclude                []string `yaml:"exclude,omitempty" json:"exclude,omitempty" jsonschema_description:"groups by name"`
 	AllDevices             bool     `yaml:"allDevices,omitempty" json:"allDevices,omitempty" jsonschema_description:"assign to All Devices"`
 	AllUsers               bool     `yaml:"allUsers,omitempty" json:"allUsers,omitempty" jsonschema_description:"assign to All users (every licensed user)"`
@@ -58,7 +60,7 @@ type ESP struct {
 type Profile struct {
 	enrollment.ProfileSettings `yaml:",inline"`
 	Mode                       string   `yaml:"mode,omitempty" json:"mode,omitempty" jsonschema:"enum=user-driven,enum=self-deploying,enum=pre-provisioning"`
-	Assign                     []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name"`
+	Assign                     []string `yaml:"assign,omitempty" json:"assign,omitempty" jsonschema_description:"groups by name. With any of assign, exclude and allDevices the file holds the whole set of assignments (assign: [] is none) and apply removes the others; with none of them the profile's assignments are left as they are"`
 	Exclude                    []string `yaml:"exclude,omitempty" json:"exclude,omitempty" jsonschema_description:"groups by name"`
 	AllDevices                 bool     `yaml:"allDevices,omitempty" json:"allDevices,omitempty" jsonschema_description:"assign to All Devices (one profile at most)"`
 }
@@ -130,27 +132,76 @@ func (l *Layout) line(section string, i int, key string) int {
 		}
 		return 0
 	}
-	item := seq.Content[i]
-	if key != "" && item.Kind == yaml.MappingNode {
-		for j := 0; j+1 < len(item.Content); j += 2 {
-			if item.Content[j].Value == key {
-				return item.Content[j].Line
-			}
-		}
+	if k := l.keyNode(section, i, key); k != nil {
+		return k.Line
 	}
-	return item.Line
+	return seq.Content[i].Line
+}
+
+// keyNode is the key node of section[i].key (a nested key dotted, outOfBoxExperienceSetting.userType); nil
+// when the file does not write it.
+func (l *Layout) keyNode(section string, i int, key string) *yaml.Node {
+	seq := mapValue(l.root, section)
+	if key == "" || seq == nil || seq.Kind != yaml.SequenceNode || i >= len(seq.Content) {
+		return nil
+	}
+	m, parts := seq.Content[i], strings.Split(key, ".")
+	for n, part := range parts {
+		k, v := mapEntry(m, part)
+		if k == nil || n == len(parts)-1 {
+			return k
+		}
+		m = v
+	}
+	return nil
+}
+
+// has reports whether the file writes section[i].key.
+func (l *Layout) has(section string, i int, key string) bool {
+	return l.keyNode(section, i, key) != nil
 }
 
 func mapValue(m *yaml.Node, key string) *yaml.Node {
+	_, v := mapEntry(m, key)
+	return v
+}
+
+// mapEntry is the key and value nodes of key in mapping m, nils when m has no such key.
+func mapEntry(m *yaml.Node, key string) (k, v *yaml.Node) {
 	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for j := 0; j+1 < len(m.Content); j += 2 {
 		if m.Content[j].Value == key {
-			return m.Content[j+1]
+			return m.Content[j], m.Content[j+1]
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+// fieldKey is the key a domain package's refusal of section[i] belongs to (enrollment.FieldOf), for its line:
+// the key when the file writes it; mode for the properties a profile's mode sets; "" (the object) otherwise.
+func (l *Layout) fieldKey(section string, i int, err error) string {
+	f := enrollment.FieldOf(err)
+	switch {
+	case f == "":
+		return ""
+	case l.has(section, i, f):
+		return f
+	case section == SectionProfiles && (f == "preprovisioningAllowed" || f == "outOfBoxExperienceSetting.deviceUsageType") && l.has(section, i, "mode"):
+		return "mode"
+	}
+	return ""
+}
+
+// assignmentKeys are the keys that say an object's assignments.
+var assignmentKeys = []string{"assign", "exclude", "allDevices", "allUsers"}
+
+// ownsAssignments reports whether the file says section[i]'s assignments — writes any of assign, exclude,
+// allDevices and allUsers (assign: [] says "none") — and so holds their whole set. An object that writes
+// none keeps the tenant's assignments, as a setting the file leaves out keeps its value.
+func (l *Layout) ownsAssignments(section string, i int) bool {
+	return slices.ContainsFunc(assignmentKeys, func(k string) bool { return l.has(section, i, k) })
 }
 
 // ruleSource is the group's rule as sent, "" for an assigned group, and how many sources it names.
@@ -282,6 +333,13 @@ func (l *Layout) check() yamlfile.Errors {
 			seen[k] = i
 		}
 	}
+	if err := checkName(l.File.Name); err != nil {
+		line := 0
+		if k, _ := mapEntry(l.root, "name"); k != nil {
+			line = k.Line
+		}
+		bad(&yamlfile.Error{File: l.Path, Line: line, Msg: "name: " + err.Error()})
+	}
 	var names []string
 	for i, g := range l.File.Groups {
 		names = append(names, g.DisplayName)
@@ -296,8 +354,9 @@ func (l *Layout) check() yamlfile.Errors {
 	for i, e := range l.File.ESPs {
 		names = append(names, e.DisplayName)
 		if err := e.ESPSettings.Check(); err != nil {
-			bad(l.Errorf(SectionESPs, i, "", "%v", err))
+			bad(l.Errorf(SectionESPs, i, l.fieldKey(SectionESPs, i, err), "%v", err))
 		}
+		l.checkBoth(SectionESPs, i, e.Assign, e.Exclude, bad)
 		if e.Priority != nil {
 			if j, ok := priorities[*e.Priority]; ok {
 				bad(l.Errorf(SectionESPs, i, "priority", "priority %d is also that of esps[%d]; each ESP has its own", *e.Priority, j))
@@ -315,15 +374,17 @@ func (l *Layout) check() yamlfile.Errors {
 	for i := range l.File.Profiles {
 		p := &l.File.Profiles[i]
 		names = append(names, p.DisplayName)
-		if p.Mode != "" {
-			if err := p.SetMode(p.Mode); err != nil {
-				bad(l.Errorf(SectionProfiles, i, "mode", "%v", err))
-				continue
-			}
+		if p.Mode == "" {
+			// As profile create requires --mode: a profile made without one would be user-driven unasked.
+			bad(l.Errorf(SectionProfiles, i, "mode", "mode is required: %s, %s or %s", enrollment.UserDriven, enrollment.SelfDeploying, enrollment.PreProvisioning))
+		} else if err := p.SetMode(p.Mode); err != nil {
+			bad(l.Errorf(SectionProfiles, i, "mode", "%v", err))
+			continue
 		}
 		if _, err := p.ProfileSettings.Check(); err != nil {
-			bad(l.Errorf(SectionProfiles, i, "", "%v", err))
+			bad(l.Errorf(SectionProfiles, i, l.fieldKey(SectionProfiles, i, err), "%v", err))
 		}
+		l.checkBoth(SectionProfiles, i, p.Assign, p.Exclude, bad)
 		if p.AllDevices {
 			if allDevices >= 0 {
 				bad(l.Errorf(SectionProfiles, i, "allDevices", "profiles[%d] is assigned to All Devices too; only one profile can be", allDevices))
@@ -363,6 +424,40 @@ func (l *Layout) check() yamlfile.Errors {
 	}
 	errs = append(errs, l.cycles()...)
 	return errs
+}
+
+// MaxName is the longest layout name: it is written into the description of every object apply creates.
+const MaxName = 40
+
+// checkName checks the layout's name. It ends up in deployment profiles' descriptions, which the service is
+// reported to refuse with !@#$%^&*()-+= in them (docs/graph.md#deployment-profiles): letters, digits, spaces,
+// _ and . only.
+func checkName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if n := len([]rune(name)); n > MaxName {
+		return fmt.Errorf("it is %d characters long; at most %d are allowed", n, MaxName)
+	}
+	if strings.TrimSpace(name) != name {
+		return fmt.Errorf("%s starts or ends with a space", safetext.Quote(name))
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ' ' || r == '_' || r == '.') {
+			return fmt.Errorf("%s holds %s: use letters A to Z, digits, spaces, _ and . (it goes into profile descriptions, which are reported to refuse other punctuation)", safetext.Quote(name), safetext.Quote(string(r)))
+		}
+	}
+	return nil
+}
+
+// checkBoth refuses a group that section[i] both assigns and excludes, at the exclude key: the ESP would
+// take both and apply neither way, the profile service answers a bare 400 (enrollment.CheckTargets).
+func (l *Layout) checkBoth(section string, i int, assign, exclude []string, bad func(*yamlfile.Error)) {
+	for _, x := range exclude {
+		if slices.ContainsFunc(assign, func(a string) bool { return strings.EqualFold(a, x) }) {
+			bad(l.Errorf(section, i, "exclude", "group %s is in assign too; a group can't be both assigned and excluded", safetext.Quote(x)))
+		}
+	}
 }
 
 // groupKey is the key a group's problem belongs to, for its line.

@@ -17,7 +17,8 @@ import (
 
 // A device in the groups of several deployment profiles gets the oldest of them (docs/graph.md#deployment-profiles).
 // After apply, the file's profiles and the tenant's others hold their targets side by side; overlaps says, for
-// each profile that would lose devices that way, to which profile and how many. Group contents are what the
+// each profile that would lose devices that way, to which profile and how many — where the file lists at least
+// one of the two: the tenant's other overlaps are not this file's to explain. Group contents are what the
 // groups will hold: a dynamic group's rule is evaluated over the tenant's Autopilot devices (the group
 // preview), so a group the file creates or changes counts too; an assigned group counts its members.
 
@@ -26,13 +27,14 @@ type endProfile struct {
 	name             string
 	created          time.Time // zero for one apply creates (or replaces): newer than every other
 	order            int       // apply's order among the new ones
-	include, exclude []string  // group keys (see groupKey)
+	inFile           bool
+	include, exclude []string // group keys (see groupKey)
 }
 
 // overlaps words the losses as warnings, in the file's order of the losing profiles.
 func (p *planner) overlaps(plan *Plan) ([]string, error) {
 	profiles := p.endProfiles(plan)
-	if len(profiles) < 2 {
+	if len(profiles) < 2 || !slices.ContainsFunc(profiles, func(e endProfile) bool { return e.inFile }) {
 		return nil, nil
 	}
 	devices, err := autopilot.ListDevices(p.ctx, p.c, autopilot.Filter{})
@@ -69,7 +71,7 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 		if len(keep) < 2 {
 			continue
 		}
-		sort.Slice(keep, func(a, b int) bool { return older(profiles[keep[a]], profiles[keep[b]]) })
+		sort.SliceStable(keep, func(a, b int) bool { return older(profiles[keep[a]], profiles[keep[b]]) }) // ties: in order
 		for _, loser := range keep[1:] {
 			if lost[loser] == nil {
 				lost[loser] = map[int]int{}
@@ -80,6 +82,9 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 	var out []string
 	for _, loser := range slices.Sorted(maps.Keys(lost)) {
 		for _, winner := range slices.Sorted(maps.Keys(lost[loser])) {
+			if !profiles[loser].inFile && !profiles[winner].inFile {
+				continue
+			}
 			n := lost[loser][winner]
 			out = append(out, fmt.Sprintf("deployment profile %s: %d %s it targets get %s instead, which targets them too and is older (a device in the groups of several profiles gets the oldest)",
 				safetext.Quote(profiles[loser].name), n, plural(n, "device", "devices"), safetext.Quote(profiles[winner].name)))
@@ -107,22 +112,29 @@ func older(a, b endProfile) bool {
 	return a.created.Before(b.created)
 }
 
-// endProfiles are the file's profiles as apply leaves them, then the tenant's profiles the file doesn't list
-// (and the plan doesn't delete), each with the groups it includes and excludes.
+// endProfiles are the file's profiles as apply leaves them (with the tenant's assignments where the file
+// leaves those as they are), then the tenant's profiles the file doesn't list (and the plan doesn't delete),
+// each with the groups it includes and excludes.
 func (p *planner) endProfiles(plan *Plan) []endProfile {
 	var out []endProfile
 	inFile := map[string]bool{}
 	for i, fp := range p.l.File.Profiles {
 		inFile[strings.ToLower(fp.DisplayName)] = true
-		e := endProfile{name: fp.DisplayName, order: i}
-		if cur, _ := enrollment.FindProfile(p.profiles, fp.DisplayName); cur != nil && !replaced(plan, fp.DisplayName) {
+		e := endProfile{name: fp.DisplayName, order: i, inFile: true}
+		cur, _ := enrollment.FindProfile(p.profiles, fp.DisplayName)
+		if cur != nil && !replaced(plan, fp.DisplayName) {
 			e.created = cur.Created()
 		}
-		for _, n := range fp.Assign {
-			e.include = append(e.include, p.groupKey("", n))
-		}
-		for _, n := range fp.Exclude {
-			e.exclude = append(e.exclude, p.groupKey("", n))
+		switch {
+		case p.l.ownsAssignments(SectionProfiles, i):
+			for _, n := range fp.Assign {
+				e.include = append(e.include, p.groupKey("", n))
+			}
+			for _, n := range fp.Exclude {
+				e.exclude = append(e.exclude, p.groupKey("", n))
+			}
+		case cur != nil:
+			e.include, e.exclude = p.tenantTargets(cur)
 		}
 		out = append(out, e)
 	}
@@ -131,17 +143,23 @@ func (p *planner) endProfiles(plan *Plan) []endProfile {
 			continue
 		}
 		e := endProfile{name: o.DisplayName, created: o.Created()}
-		for _, t := range o.Assignments {
-			switch t.Kind {
-			case enrollment.Include:
-				e.include = append(e.include, p.groupKey(t.GroupID, ""))
-			case enrollment.Exclude:
-				e.exclude = append(e.exclude, p.groupKey(t.GroupID, ""))
-			}
-		}
+		e.include, e.exclude = p.tenantTargets(o)
 		out = append(out, e)
 	}
 	return slices.DeleteFunc(out, func(e endProfile) bool { return len(e.include) == 0 })
+}
+
+// tenantTargets are the group keys a tenant profile's assignments include and exclude.
+func (p *planner) tenantTargets(o *enrollment.Profile) (include, exclude []string) {
+	for _, t := range o.Assignments {
+		switch t.Kind {
+		case enrollment.Include:
+			include = append(include, p.groupKey(t.GroupID, ""))
+		case enrollment.Exclude:
+			exclude = append(exclude, p.groupKey(t.GroupID, ""))
+		}
+	}
+	return include, exclude
 }
 
 func replaced(plan *Plan, name string) bool {

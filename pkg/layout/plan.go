@@ -17,27 +17,98 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
 
-// Marker ends the description of every object apply creates: --prune deletes only objects that carry it.
-// Brackets, because profile descriptions are reported to refuse parentheses and hyphens
-// (docs/graph.md#deployment-profiles).
+// Marker ends the description of every object apply creates from a layout without a name; a named layout's
+// objects end with MarkerFor(name). --prune deletes only objects that carry the file's own marker, so layouts
+// sharing a tenant leave each other's objects alone. Brackets, because profile descriptions are reported to
+// refuse parentheses and hyphens (docs/graph.md#deployment-profiles).
 const Marker = "[managed by autopilotctl]"
 
-// Marked reports whether a description carries the ownership marker.
-func Marked(description string) bool {
-	return strings.HasSuffix(strings.TrimSpace(description), Marker)
-}
+const namedMarker = "[managed by autopilotctl layout "
 
-// withMarker is a description with the marker at its end.
-func withMarker(description string) string {
-	if description == "" {
+// MarkerFor is the marker of the layout named name ("" is Marker).
+func MarkerFor(name string) string {
+	if name == "" {
 		return Marker
 	}
-	return description + " " + Marker
+	return namedMarker + name + "]"
 }
 
-// StripMarker is a description without the marker (what export writes).
+// markerOf is the marker a description ends with, in any of its forms; "" for none.
+func markerOf(description string) string {
+	d := strings.TrimSpace(description)
+	if strings.HasSuffix(d, Marker) {
+		return Marker
+	}
+	i := strings.LastIndex(d, namedMarker)
+	if i < 0 || !strings.HasSuffix(d, "]") {
+		return ""
+	}
+	if name := d[i+len(namedMarker) : len(d)-1]; name == "" || checkName(name) != nil {
+		return ""
+	}
+	return d[i:]
+}
+
+// Marked reports whether a description carries an ownership marker, any layout's: such an object is
+// apply's, and keeps its marker when apply changes its description.
+func Marked(description string) bool { return markerOf(description) != "" }
+
+// StripMarker is a description without its marker, whichever layout's (what export writes).
 func StripMarker(description string) string {
-	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(description), Marker))
+	d := strings.TrimSpace(description)
+	return strings.TrimSpace(strings.TrimSuffix(d, markerOf(d)))
+}
+
+// NameOf is the layout name export writes for objects with these descriptions: the one name the marked ones
+// all carry, "" when any marked one has the plain marker or the names differ.
+func NameOf(descriptions []string) string {
+	name := ""
+	for _, d := range descriptions {
+		m := markerOf(d)
+		if m == "" {
+			continue
+		}
+		n := strings.TrimSuffix(strings.TrimPrefix(m, namedMarker), "]")
+		if m == Marker || name != "" && n != name {
+			return ""
+		}
+		name = n
+	}
+	return name
+}
+
+// marker is the layout's own marker.
+func (l *Layout) marker() string { return MarkerFor(l.File.Name) }
+
+// withMarker is a description with the layout's marker at its end.
+func (p *planner) withMarker(description string) string {
+	if description == "" {
+		return p.l.marker()
+	}
+	return description + " " + p.l.marker()
+}
+
+// description is what an ESP's or a profile's description is to be, nil to leave it as it is: the file's,
+// with the layout's marker when apply creates the object (cur nil) or it is marked already. One another
+// layout marked is adopted: it is re-marked as this layout's, so its --prune is this file's to make.
+func (p *planner) description(file *string, cur map[string]any) *string {
+	if cur == nil {
+		d := p.withMarker(deref(file))
+		return &d
+	}
+	have := str(cur["description"])
+	m := markerOf(have)
+	switch {
+	case m == "":
+		return file
+	case file != nil:
+		d := p.withMarker(*file)
+		return &d
+	case m != p.l.marker():
+		d := p.withMarker(StripMarker(have))
+		return &d
+	}
+	return nil
 }
 
 // Actions, as plans print them.
@@ -230,7 +301,7 @@ func (p *planner) planGroup(i int) (*groups.Plan, error) {
 		}
 	}
 	file := d.Description
-	d.Description = withMarker(file)
+	d.Description = p.withMarker(file)
 	gp, err := groups.PlanGroup(p.ctx, p.c, d)
 	if err != nil {
 		return nil, p.refusal(SectionGroups, i, "displayName", err)
@@ -357,15 +428,14 @@ func withoutAssignments(fs []Field) []Field {
 func (p *planner) espDesired(i int, cur *enrollment.ESP) (enrollment.ESPDesired, error) {
 	e := p.l.File.ESPs[i]
 	s := e.ESPSettings
-	if cur != nil && cur.Default {
-		s.DisplayName = cur.DisplayName
-	}
-	if cur == nil || Marked(str(cur.Props["description"])) {
-		if cur == nil || s.Description != nil {
-			d := withMarker(deref(s.Description))
-			s.Description = &d
+	var props map[string]any
+	if cur != nil {
+		props = cur.Props
+		if cur.Default {
+			s.DisplayName = cur.DisplayName
 		}
 	}
+	s.Description = p.description(s.Description, props)
 	if s.SelectedMobileAppIDs != nil {
 		ids, err := enrollment.ResolveApps(p.ctx, p.c, *s.SelectedMobileAppIDs)
 		if err != nil {
@@ -373,7 +443,11 @@ func (p *planner) espDesired(i int, cur *enrollment.ESP) (enrollment.ESPDesired,
 		}
 		s.SelectedMobileAppIDs = &ids
 	}
-	return enrollment.ESPDesired{Settings: s, Targets: p.targets(e.targetNames())}, nil
+	var ts []enrollment.Target
+	if p.l.ownsAssignments(SectionESPs, i) {
+		ts = p.targets(e.targetNames())
+	}
+	return enrollment.ESPDesired{Settings: s, Targets: ts}, nil
 }
 
 func str(v any) string {
@@ -417,7 +491,7 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 	}
 	ep, err := enrollment.PlanESP(p.esps, cur, d)
 	if err != nil {
-		return nil, nil, nil, p.refusal(SectionESPs, i, "", err)
+		return nil, nil, nil, p.refusal(SectionESPs, i, p.l.fieldKey(SectionESPs, i, err), err)
 	}
 	if ep.Priority > 0 {
 		added := p.newESPs()
@@ -432,7 +506,7 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 	var stale []enrollment.Target
 	if cur != nil {
 		ch.ID = cur.ID
-		if !cur.Default {
+		if !cur.Default && p.l.ownsAssignments(SectionESPs, i) {
 			var f *Field
 			if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
 				return nil, nil, nil, err
@@ -505,13 +579,16 @@ func (p *planner) needLists() bool { return p.prune }
 func (p *planner) profileDesired(i int, cur *enrollment.Profile) enrollment.ProfileDesired {
 	pr := p.l.File.Profiles[i]
 	s := pr.ProfileSettings
-	if cur == nil || Marked(str(cur.Props["description"])) {
-		if cur == nil || s.Description != nil {
-			d := withMarker(deref(s.Description))
-			s.Description = &d
-		}
+	var props map[string]any
+	if cur != nil {
+		props = cur.Props
 	}
-	return enrollment.ProfileDesired{Settings: s, Targets: p.targets(pr.targetNames()), Replace: true}
+	s.Description = p.description(s.Description, props)
+	var ts []enrollment.Target
+	if p.l.ownsAssignments(SectionProfiles, i) {
+		ts = p.targets(pr.targetNames())
+	}
+	return enrollment.ProfileDesired{Settings: s, Targets: ts, Replace: true}
 }
 
 func (p *planner) findProfile(i int) (*enrollment.Profile, error) {
@@ -543,6 +620,8 @@ func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Targ
 	var stale []enrollment.Target
 	if cur != nil {
 		ch.ID = cur.ID
+	}
+	if cur != nil && p.l.ownsAssignments(SectionProfiles, i) {
 		var f *Field
 		if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
 			return nil, nil, nil, err
@@ -559,12 +638,13 @@ func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Targ
 }
 
 // othersForAllDevices is the profile list PlanProfile checks the All Devices holder in: a tenant profile the
-// file also lists without All Devices will lose it, so it does not count.
+// file also lists, and whose assignments it says, without All Devices will lose it, so it does not count; one
+// whose assignments the file leaves keeps what it has.
 func (p *planner) othersForAllDevices(i int) []*enrollment.Profile {
 	var out []*enrollment.Profile
 	for _, o := range p.profiles {
 		j := slices.IndexFunc(p.l.File.Profiles, func(fp Profile) bool { return strings.EqualFold(fp.DisplayName, o.DisplayName) })
-		if j >= 0 && j != i && !p.l.File.Profiles[j].AllDevices {
+		if j >= 0 && j != i && !p.l.File.Profiles[j].AllDevices && p.l.ownsAssignments(SectionProfiles, j) {
 			continue
 		}
 		out = append(out, o)
@@ -604,7 +684,7 @@ func (p *planner) prepPlan(i int) (pp *prep.Plan, pending []string, replace *pre
 		return nil, nil, nil, p.refusal(SectionPrep, i, "name", err)
 	}
 	if cur == nil || Marked(cur.Description) {
-		spec.Description = withMarker(spec.Description)
+		spec.Description = p.withMarker(spec.Description)
 	}
 	pp, err = prep.NewPlan(p.ctx, p.c, p.reader, spec, m, timeout, true)
 	var conflict *prep.ConflictError
@@ -731,12 +811,14 @@ func modeWord(m string) string {
 
 // --- prune ---
 
-// planPrune lists the objects carrying the marker that the file no longer has, in the order they would be
-// deleted: policies, profiles, ESPs, then groups.
+// planPrune lists the objects carrying this layout's marker (exactly: another layout's objects are that
+// layout's to prune) that the file no longer has, in the order they would be deleted: policies, profiles, ESPs,
+// then groups.
 func (p *planner) planPrune(plan *Plan) error {
 	listed := func(names []string, name string) bool {
 		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
 	}
+	mine := func(description string) bool { return markerOf(description) == p.l.marker() }
 	var names []string
 	for _, d := range p.l.File.DevicePreparation {
 		names = append(names, d.Name)
@@ -746,7 +828,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		return err
 	}
 	for _, pol := range policies {
-		if Marked(pol.Description) && !listed(names, pol.Name) {
+		if mine(pol.Description) && !listed(names, pol.Name) {
 			p.unlisted(plan, &Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
 		}
 	}
@@ -760,7 +842,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		}
 	}
 	for _, o := range p.profiles {
-		if Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+		if mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
 			p.unlisted(plan, &Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
@@ -774,7 +856,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		}
 	}
 	for _, o := range p.esps {
-		if !o.Default && Marked(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+		if !o.Default && mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
 			p.unlisted(plan, &Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
@@ -785,8 +867,9 @@ func (p *planner) planPrune(plan *Plan) error {
 	for _, r := range p.l.refs() { // a group the file still assigns, excludes or binds is in use, listed or not
 		names = append(names, r.name)
 	}
+	kept := p.keptTargets() // and so is one an object the file lists keeps, its assignments left as they are
 	return groups.List(p.ctx, p.c, func(g *groups.Group) error {
-		if Marked(g.Description) && !listed(names, g.DisplayName) {
+		if mine(g.Description) && !listed(names, g.DisplayName) && !kept[strings.ToLower(g.ID)] {
 			p.unlisted(plan, &Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
 		}
 		return nil
@@ -801,6 +884,30 @@ func (p *planner) unlisted(plan *Plan, ch *Change) {
 	} else {
 		plan.Unlisted++
 	}
+}
+
+// keptTargets are the ids (lower-cased) of the groups the tenant's assignments of the file's ESPs and
+// profiles target where the file leaves those assignments as they are.
+func (p *planner) keptTargets() map[string]bool {
+	kept := map[string]bool{}
+	add := func(ts []enrollment.Target) {
+		for _, t := range ts {
+			if t.GroupID != "" {
+				kept[strings.ToLower(t.GroupID)] = true
+			}
+		}
+	}
+	for i, e := range p.l.File.ESPs {
+		if cur, _ := enrollment.FindESP(p.esps, e.DisplayName); cur != nil && !p.l.ownsAssignments(SectionESPs, i) {
+			add(cur.Assignments)
+		}
+	}
+	for i, pr := range p.l.File.Profiles {
+		if cur, _ := enrollment.FindProfile(p.profiles, pr.DisplayName); cur != nil && !p.l.ownsAssignments(SectionProfiles, i) {
+			add(cur.Assignments)
+		}
+	}
+	return kept
 }
 
 // IsInput reports whether err means the file must change (exit 2): a yamlfile problem or an *InputError.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/invopop/jsonschema"
+
+	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
 )
 
 // SchemaID is where the schema is published; examples point at the file in the repository.
@@ -23,4 +25,27 @@ func Schema() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// JSONSchemaExtend marks what a profile must say — as `profile create` requires a name and --mode — and
+// the words join takes.
+func (Profile) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Required = append(s.Required, "displayName", "mode")
+	if p, ok := s.Properties.Get("join"); ok {
+		p.Enum = []any{enrollment.JoinEntra, enrollment.JoinHybrid}
+	}
+}
+
+// JSONSchemaExtend marks an ESP's name required.
+func (ESP) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Required = append(s.Required, "displayName")
+}
+
+// JSONSchemaExtend marks what a device-preparation policy must say (its mode defaults to user-driven) and
+// the words its mode takes.
+func (Prep) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Required = append(s.Required, "name", "deviceGroup")
+	if p, ok := s.Properties.Get("mode"); ok {
+		p.Enum = []any{"user-driven", "automatic"} // prep.ParseMode's words
+	}
 }

@@ -351,7 +351,7 @@ esps:
 		t.Fatalf("plan: exit %d, want 2\n%s%s", code, a.Stdout, a.Stderr)
 	}
 	wantErr := "error: " + fileA + ":4: groups[0].displayName: group name contains U+0009 (CHARACTER TABULATION)\n" +
-		fileA + ":18: esps[1]: displayName contains U+0009 (CHARACTER TABULATION)\n" +
+		fileA + ":18: esps[1].displayName: displayName contains U+0009 (CHARACTER TABULATION)\n" +
 		fileA + ":32: esps[1].assign: group name contains U+0009 (CHARACTER TABULATION)\n"
 	if a.Stderr.String() != wantErr || a.Stdout.String() != "" {
 		t.Errorf("plan:\n%s%s\nwant stderr:\n%s", a.Stdout, a.Stderr, wantErr)

@@ -111,8 +111,8 @@ func TestBadFilesExit2AndSendNothing(t *testing.T) {
 			`:3: groups[0].enrollmentProfile: cycle: group "G" holds the devices enrolled with profile "P", and that profile (profiles[0], line 7) is assigned to this group, so no device can join it`},
 		{"dynamic device group", "groups:\n  - displayName: D\n    groupTag: D\ndevicePreparation:\n  - name: P\n    deviceGroup: D\n",
 			`:6: devicePreparation[0].deviceGroup: group "D" (groups[0]) is dynamic; a device-preparation device group must be an assigned security group`},
-		{"two All Devices profiles", "profiles:\n  - displayName: A\n    allDevices: true\n  - displayName: B\n    allDevices: true\n",
-			`:5: profiles[1].allDevices: profiles[0] is assigned to All Devices too; only one profile can be`},
+		{"two All Devices profiles", "profiles:\n  - displayName: A\n    mode: user-driven\n    allDevices: true\n  - displayName: B\n    mode: user-driven\n    allDevices: true\n",
+			`:7: profiles[1].allDevices: profiles[0] is assigned to All Devices too; only one profile can be`},
 		{"two rule sources", "groups:\n  - displayName: A\n    groupTag: A\n    allAutopilot: true\n", `:2: groups[0]: give one of groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule`},
 		{"dangling reference", "profiles:\n  - displayName: P\n    mode: user-driven\n    assign: [Nowhere]\n", `:4: profiles[0].assign: group "Nowhere" is neither in the file's groups nor in the tenant`},
 	}
