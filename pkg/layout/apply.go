@@ -130,7 +130,7 @@ func (p *planner) applyOne(ch *Change, entry *result.Change, opts ApplyOptions) 
 	}
 	switch ch.section {
 	case SectionGroups:
-		return p.applyGroup(ch.group, entry, opts)
+		return p.applyGroup(ch, entry, opts)
 	case SectionESPs:
 		return p.applyESP(ch.index, entry)
 	case SectionProfiles:
@@ -154,7 +154,15 @@ func copyChange(entry *result.Change, from *result.Change) error {
 	return nil
 }
 
-func (p *planner) applyGroup(gp *groups.Plan, entry *result.Change, opts ApplyOptions) error {
+// applyGroup writes a group as the plan read it, except a create: the group is looked up again just before,
+// since one made in the meantime (by hand, while apply waited for its answer) would otherwise be made twice.
+func (p *planner) applyGroup(plan *Change, entry *result.Change, opts ApplyOptions) error {
+	gp := plan.group
+	if plan.Action == Create {
+		if err := p.reads(func() (err error) { gp, err = p.planGroup(plan.index); return err }); err != nil {
+			return err
+		}
+	}
 	ch, err := groups.Apply(p.ctx, p.c, gp, groups.ApplyOptions{Sleep: opts.Sleep})
 	if err != nil {
 		return err
@@ -310,9 +318,31 @@ func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) erro
 }
 
 // delete removes an object the file no longer lists; the plan only offers marked ones.
-func (p *planner) delete(ch *Change, entry *result.Change) error {
+//
+// Each object is read again first and deleted only if its description still carries the marker: the plan may
+// be old (apply waits for its answer), and an object someone has taken over since is theirs.
+func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
+	taken := func(description string) bool {
+		if Marked(description) {
+			return false
+		}
+		entry.Status, entry.Message = result.Unchanged, "not deleted: its description no longer carries "+Marker+" (changed since the plan)"
+		return true
+	}
+	var gn *groups.NotFoundError
+	var pn *prep.NotFoundError
+	var en *enrollment.NotFoundError
+	defer func() {
+		if errors.As(err, &gn) || errors.As(err, &pn) || errors.As(err, &en) {
+			entry.Status, entry.Message, err = result.Unchanged, "already gone", nil
+		}
+	}()
 	switch ch.Kind {
 	case KindPrep:
+		pol, err := prep.Get(p.ctx, p.c, ch.ID)
+		if err != nil || taken(pol.Description) {
+			return err
+		}
 		if err := prep.Delete(p.ctx, p.c, ch.ID); err != nil {
 			return err
 		}
@@ -322,7 +352,7 @@ func (p *planner) delete(ch *Change, entry *result.Change) error {
 			return err
 		}
 		pr, err := enrollment.FindProfile(list, ch.ID)
-		if err != nil {
+		if err != nil || taken(str(pr.Props["description"])) {
 			return err
 		}
 		if d := enrollment.DeleteProfile(p.ctx, p.c, pr, false); d.Status == result.Failed {
@@ -334,7 +364,7 @@ func (p *planner) delete(ch *Change, entry *result.Change) error {
 			return err
 		}
 		e, err := enrollment.FindESP(list, ch.ID)
-		if err != nil {
+		if err != nil || taken(str(e.Props["description"])) {
 			return err
 		}
 		d, err := enrollment.DeleteESP(p.ctx, p.c, e, false)
@@ -345,6 +375,10 @@ func (p *planner) delete(ch *Change, entry *result.Change) error {
 			return errors.New(d.Error)
 		}
 	case KindGroup:
+		g, err := groups.Get(p.ctx, p.c, ch.ID)
+		if err != nil || taken(g.Description) {
+			return err
+		}
 		if err := groups.Delete(p.ctx, p.c, ch.ID); err != nil {
 			return err
 		}

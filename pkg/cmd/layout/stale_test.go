@@ -1,0 +1,97 @@
+package layout
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	"github.com/autopilotctl/autopilotctl/pkg/layout"
+	"github.com/autopilotctl/autopilotctl/pkg/result"
+)
+
+// planThen makes a plan of file, lets change run (another admin, while apply waits for its answer), then
+// applies the plan as `apply` does.
+func planThen(t *testing.T, e *cmdtest.Env, file string, prune bool, change func()) *layout.Report {
+	t.Helper()
+	l, err := layout.Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Factory.Graph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	plan, err := layout.Make(ctx, c, l, layout.Options{Prune: prune})
+	if err != nil {
+		t.Fatal(err)
+	}
+	change()
+	e.Mock.ResetLog()
+	return layout.Apply(ctx, c, l, plan, layout.ApplyOptions{Sleep: e.Factory.Sleep})
+}
+
+func status(rep *layout.Report, name string) (result.Status, string) {
+	for _, o := range rep.Objects {
+		if o.Name == name {
+			return o.Status, o.Message
+		}
+	}
+	return "", ""
+}
+
+// A group someone made while apply waited is not made twice: apply looks it up again just before the create.
+func TestApplyDoesNotCreateAGroupMadeSinceThePlan(t *testing.T) {
+	e := empty(t)
+	file := writeFile(t, "groups:\n  - displayName: Race Group\n")
+	rep := planThen(t, e, file, false, func() {
+		e.Send(t, "POST", "/groups", map[string]any{"displayName": "Race Group", "mailEnabled": false, "mailNickname": "race",
+			"securityEnabled": true, "groupTypes": []string{}})
+	})
+	if st, _ := status(rep, "Race Group"); st != result.Unchanged {
+		t.Errorf("Race Group: %s, want unchanged (the hand-made group is as the file asks)\n%+v", st, rep.Objects[0])
+	}
+	if n := len(groupsNamed(t, e, "Race Group")); n != 1 {
+		t.Errorf("%d groups named Race Group, want 1", n)
+	}
+	noChanges(t, e, file)
+}
+
+// --prune deletes nothing someone took over (removed the marker from) since the plan, and an object already
+// gone is no failure.
+func TestPruneReadsEachObjectAgainBeforeDeleting(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: Taken\n  - displayName: Gone\n  - displayName: Kept\n"))
+	ids := map[string]string{}
+	for _, n := range []string{"Taken", "Gone"} {
+		ids[n] = groupsNamed(t, e, n)[0]
+	}
+	file := writeFile(t, "groups:\n  - displayName: Kept\n")
+	rep := planThen(t, e, file, true, func() {
+		e.Send(t, "PATCH", "/groups/"+ids["Taken"], map[string]any{"description": "now owned by the network team"})
+		e.Send(t, "DELETE", "/groups/"+ids["Gone"], nil)
+	})
+	for name, want := range map[string]string{"Taken": "not deleted: its description no longer carries [managed by autopilotctl] (changed since the plan)", "Gone": "already gone"} {
+		if st, msg := status(rep, name); st != result.Unchanged || msg != want {
+			t.Errorf("%s: %s %q, want unchanged %q", name, st, msg, want)
+		}
+	}
+	for _, r := range e.Mock.Requests() {
+		if r.Method == "DELETE" {
+			t.Errorf("sent %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+// groupsNamed is the ids of the tenant's groups named name.
+func groupsNamed(t *testing.T, e *cmdtest.Env, name string) []string {
+	t.Helper()
+	var list struct{ Value []map[string]any }
+	graphDo(t, e, "GET", "/groups?$filter="+url.QueryEscape("displayName eq '"+name+"'"), nil, &list)
+	var ids []string
+	for _, g := range list.Value {
+		ids = append(ids, g["id"].(string))
+	}
+	return ids
+}
