@@ -319,14 +319,14 @@ func (p *planner) applyPrep(i int, entry *result.Change, opts ApplyOptions) erro
 
 // delete removes an object the file no longer lists; the plan only offers marked ones.
 //
-// Each object is read again first and deleted only if its description still carries the marker: the plan may
+// Each object is read again first and deleted only if its description still carries the file's marker: the plan may
 // be old (apply waits for its answer), and an object someone has taken over since is theirs.
 func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
 	taken := func(description string) bool {
-		if Marked(description) {
+		if markerOf(description) == p.l.marker() {
 			return false
 		}
-		entry.Status, entry.Message = result.Unchanged, "not deleted: its description no longer carries "+Marker+" (changed since the plan)"
+		entry.Status, entry.Message = result.Unchanged, "not deleted: its description no longer carries "+p.l.marker()+" (changed since the plan)"
 		return true
 	}
 	var gn *groups.NotFoundError
