@@ -23,9 +23,9 @@ import (
 // NewRootCmd builds the command tree on f.
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root := cmdutil.NewRoot(f, "autopilotctl <command> <subcommand> [flags]")
-	root.Short = "Windows Autopilot admin work against Microsoft Graph, from a terminal or a pipeline"
-	root.Long = "autopilotctl registers Windows Autopilot devices and manages them through Microsoft Graph (beta):\n" +
-		"import hardware hashes in bulk, and tag, assign, delete and sync devices."
+	root.Short = "Windows Autopilot devices, groups, ESPs, profiles and device preparation on Microsoft Graph, from a terminal or a pipeline"
+	root.Long = "autopilotctl runs Windows Autopilot admin work through Microsoft Graph (beta): import hardware hashes in bulk;\n" +
+		"tag, assign, delete and sync devices; manage the groups, ESPs, deployment profiles and device-preparation policies that target them, one at a time or as the whole layout in one file (plan, apply, export)."
 	root.Example = "  # try everything against the embedded mock tenant, no sign-in needed\n" +
 		"  autopilotctl --mock device import examples/devices.csv\n\n" +
 		"  # see who you are signed in as and which Graph permissions each command needs\n" +
