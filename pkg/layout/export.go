@@ -63,6 +63,7 @@ type exporter struct {
 	ex     *Exported
 	groups map[string]*groups.Group // by id; nil for a group that no longer exists
 	used   map[string]bool          // ids of the groups the file refers to
+	descs  []string                 // descriptions as the tenant holds them: the layout's name (NameOf)
 }
 
 // group is the group with id, read once; nil when it no longer exists.
@@ -181,6 +182,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 				prio := e.Priority
 				y.Priority = &prio
 			}
+			x.descs = append(x.descs, deref(y.Description))
 			y.Description = markerless(y.Description)
 			if t := y.InstallProgressTimeoutInMinutes; t != nil && *t == 0 {
 				y.InstallProgressTimeoutInMinutes = nil // the default ESP's page-off 0, which no file may ask for
@@ -210,6 +212,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			if y.Locale != nil && *y.Locale == "" {
 				*y.Locale = "user-select" // what the service holds as "" (docs/graph.md#deployment-profiles)
 			}
+			x.descs = append(x.descs, deref(y.Description))
 			y.Description = markerless(y.Description)
 			y.PreprovisioningAllowed = nil // the mode says it
 			if o := y.OutOfBoxExperienceSetting; o != nil {
@@ -244,6 +247,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			if err != nil {
 				return nil, err
 			}
+			x.descs = append(x.descs, pol.Description)
 			y, err := x.prep(r, pol)
 			if err != nil {
 				return nil, err
@@ -273,6 +277,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			if err != nil {
 				return nil, err
 			}
+			x.descs = append(x.descs, g.Description)
 			y, err := exportGroup(ctx, c, g)
 			if err != nil {
 				return nil, err
@@ -283,6 +288,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 		}
 		sort.SliceStable(ex.File.Groups, func(i, j int) bool { return ex.File.Groups[i].DisplayName < ex.File.Groups[j].DisplayName })
 	}
+	ex.File.Name = NameOf(x.descs)
 	return ex, nil
 }
 

@@ -311,3 +311,34 @@ func TestPlanRefusalsFoundAgainstTheTenantNameTheirKey(t *testing.T) {
 		t.Errorf("wrote %v", w)
 	}
 }
+
+// TestExportWritesTheLayoutsName: a tenant whose marked objects all carry one layout's marker exports with
+// that name (and no marker in any description), so the export plans as no changes and an apply of it into
+// another tenant marks as the first did; once two layouts share the tenant, there is no one name to write.
+func TestExportWritesTheLayoutsName(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, teamLayout("Team A", "A")))
+	if code := run(e, NewCmdExport); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	out := e.Stdout.String()
+	if _, body, _ := strings.Cut(out, "\n"); !strings.HasPrefix(body, "name: Team A\n") || strings.Contains(out, "managed by") {
+		t.Errorf("export:\n%s", out)
+	}
+	exported := writeFile(t, out)
+	noChanges(t, e, exported)
+
+	other := empty(t)
+	applyOK(t, other, exported)
+	if got := groupDescription(t, other, "A Devices"); got != "[managed by autopilotctl layout Team A]" {
+		t.Errorf("description in the other tenant %q", got)
+	}
+
+	applyOK(t, e, writeFile(t, teamLayout("Team B", "B")))
+	if code := run(e, NewCmdExport); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	if out := e.Stdout.String(); strings.Contains(out, "\nname:") || strings.Contains(out, "managed by") {
+		t.Errorf("export of two layouts:\n%s", out)
+	}
+}
