@@ -236,10 +236,19 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 			return nil, err
 		}
 	}
-	var err error
-	if plan.Warnings, err = p.overlaps(plan); err != nil {
+	if !opts.Prune { // what --prune would delete is counted, not planned
+		plan.all = slices.DeleteFunc(plan.all, func(ch *Change) bool {
+			if ch.Action == Delete {
+				plan.Unlisted++
+			}
+			return ch.Action == Delete
+		})
+	}
+	overlaps, err := p.overlaps(plan)
+	if err != nil {
 		return nil, err
 	}
+	plan.Warnings = append(plan.Warnings, overlaps...)
 	plan.summarize()
 	return plan, nil
 }
@@ -829,7 +838,7 @@ func (p *planner) planPrune(plan *Plan) error {
 	}
 	for _, pol := range policies {
 		if mine(pol.Description) && !listed(names, pol.Name) {
-			p.unlisted(plan, &Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
+			plan.add(&Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
 		}
 	}
 	names = nil
@@ -843,7 +852,7 @@ func (p *planner) planPrune(plan *Plan) error {
 	}
 	for _, o := range p.profiles {
 		if mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
-			p.unlisted(plan, &Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
+			plan.add(&Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
 	names = nil
@@ -857,7 +866,7 @@ func (p *planner) planPrune(plan *Plan) error {
 	}
 	for _, o := range p.esps {
 		if !o.Default && mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
-			p.unlisted(plan, &Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
+			plan.add(&Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
 	names = nil
@@ -868,22 +877,87 @@ func (p *planner) planPrune(plan *Plan) error {
 		names = append(names, r.name)
 	}
 	kept := p.keptTargets() // and so is one an object the file lists keeps, its assignments left as they are
-	return groups.List(p.ctx, p.c, func(g *groups.Group) error {
+	var candidates []*groups.Group
+	err = groups.List(p.ctx, p.c, func(g *groups.Group) error {
 		if mine(g.Description) && !listed(names, g.DisplayName) && !kept[strings.ToLower(g.ID)] {
-			p.unlisted(plan, &Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
+			candidates = append(candidates, g)
 		}
 		return nil
 	})
+	if err != nil || len(candidates) == 0 {
+		return err
+	}
+	users, err := p.groupUsers(plan)
+	if err != nil {
+		return err
+	}
+	for _, g := range candidates {
+		if u := users[strings.ToLower(g.ID)]; u != "" {
+			// Deleting it would leave that object assigned to a group that no longer exists.
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("group %s is not pruned: %s still uses it", safetext.Quote(g.DisplayName), u))
+			continue
+		}
+		plan.add(&Change{Kind: KindGroup, Name: g.DisplayName, ID: g.ID, Action: Delete})
+	}
+	return nil
 }
 
-// unlisted puts a marked object the file no longer lists in the plan for deletion with --prune, and
-// counts it without.
-func (p *planner) unlisted(plan *Plan, ch *Change) {
-	if p.prune {
-		plan.add(ch)
-	} else {
-		plan.Unlisted++
+// groupUsers names, by lower-cased group id, an object of the tenant that the plan keeps and that targets,
+// excludes or binds the group: any ESP or profile assignment, a device-preparation policy's user groups or
+// device group.
+func (p *planner) groupUsers(plan *Plan) (map[string]string, error) {
+	users := map[string]string{}
+	deleted := func(id string) bool {
+		return slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Action == Delete && ch.ID == id })
 	}
+	use := func(id, who string) {
+		if k := strings.ToLower(id); id != "" && users[k] == "" {
+			users[k] = who
+		}
+	}
+	esps, err := enrollment.ListESPs(p.ctx, p.c, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range esps {
+		for _, t := range e.Assignments {
+			if !deleted(e.ID) {
+				use(t.GroupID, "ESP "+safetext.Quote(e.DisplayName))
+			}
+		}
+	}
+	profiles, err := enrollment.ListProfiles(p.ctx, p.c, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range profiles {
+		for _, t := range o.Assignments {
+			if !deleted(o.ID) {
+				use(t.GroupID, "deployment profile "+safetext.Quote(o.DisplayName))
+			}
+		}
+	}
+	policies, err := prep.List(p.ctx, p.c)
+	if err != nil {
+		return nil, err
+	}
+	for _, pol := range policies {
+		if deleted(pol.ID) {
+			continue
+		}
+		who := "device-preparation policy " + safetext.Quote(pol.Name)
+		full, err := prep.Get(p.ctx, p.c, pol.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range full.UserGroupIDs {
+			use(id, who)
+		}
+		if b, err := p.reader.Current(p.ctx, pol.ID); err == nil && b != nil {
+			use(b.GroupID, who)
+		}
+	}
+	return users, nil
 }
 
 // keptTargets are the ids (lower-cased) of the groups the tenant's assignments of the file's ESPs and

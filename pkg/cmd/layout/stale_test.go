@@ -3,9 +3,11 @@ package layout
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
 	"github.com/autopilotctl/autopilotctl/pkg/layout"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
 )
@@ -94,4 +96,35 @@ func groupsNamed(t *testing.T, e *cmdtest.Env, name string) []string {
 		ids = append(ids, g["id"].(string))
 	}
 	return ids
+}
+
+// --prune leaves a group it made when an object it didn't make still targets it (deleting the group would
+// leave that object assigned to a group that no longer exists), and says so; once nothing uses it, it goes.
+func TestPruneLeavesAGroupOthersStillUse(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: Tool Group\nprofiles:\n  - displayName: Tool Profile\n    mode: user-driven\n    assign: [Tool Group]\n"))
+	if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "create", "Hand Profile", "--mode", "user-driven", "--assign", "Tool Group"); code != 0 {
+		t.Fatalf("profile create: exit %d\n%s", code, e.Stderr)
+	}
+	file := writeFile(t, "groups:\n  - displayName: Other\n")
+	applyOK(t, e, file, "--prune")
+	want := `warning: group "Tool Group" is not pruned: deployment profile "Hand Profile" still uses it` + "\n"
+	if !strings.HasPrefix(e.Stderr.String(), want) {
+		t.Errorf("stderr:\n%s\nwant it to start with %s", e.Stderr, want)
+	}
+	if len(groupsNamed(t, e, "Tool Group")) != 1 {
+		t.Error("Tool Group was deleted")
+	}
+	for _, r := range e.Mock.Requests() {
+		if r.Method == "DELETE" && !strings.Contains(r.Path, "windowsAutopilotDeploymentProfiles") {
+			t.Errorf("sent %s %s", r.Method, r.Path)
+		}
+	}
+	if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "delete", "Hand Profile", "--yes"); code != 0 {
+		t.Fatalf("profile delete: exit %d\n%s", code, e.Stderr)
+	}
+	applyOK(t, e, file, "--prune")
+	if len(groupsNamed(t, e, "Tool Group")) != 0 {
+		t.Error("Tool Group is still there once nothing uses it")
+	}
 }
