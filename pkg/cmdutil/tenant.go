@@ -55,7 +55,7 @@ func (f *Factory) SignedInTenant(ctx context.Context) (string, error) {
 
 // LockTenant takes this user account's lock on one kind of run (purpose: "apply", …) against the signed-in
 // tenant, so that two such runs on this machine never plan against each other's half-done work and create
-// an object twice. A run already holding it is a UsageError (exit 2, nothing changed) built by busy.
+// an object twice. A run already holding it is busy's error (an InputError: exit 2, nothing changed).
 func (f *Factory) LockTenant(ctx context.Context, c *graph.Client, purpose string, busy func(tenant, host string) error) (*runlock.Lock, error) {
 	tenant, err := f.SignedInTenant(ctx)
 	if err != nil {
@@ -66,7 +66,7 @@ func (f *Factory) LockTenant(ctx context.Context, c *graph.Client, purpose strin
 		err = os.MkdirAll(dir, 0o700)
 	}
 	if err != nil {
-		return nil, UsageErrorf("no directory for the run lock: %v (set %s)", err, StateDirEnv)
+		return nil, InputErrorf("no directory for the run lock: %v (set %s)", err, StateDirEnv)
 	}
 	host := c.BaseURL
 	if u, err := url.Parse(c.BaseURL); err == nil {
@@ -75,7 +75,7 @@ func (f *Factory) LockTenant(ctx context.Context, c *graph.Client, purpose strin
 	l, err := runlock.Take(runlock.TenantPath(dir, purpose, host, tenant), func() error { return busy(tenant, host) })
 	var le *runlock.Error
 	if errors.As(err, &le) {
-		return nil, UsageErrorf("%v (set %s to keep locks elsewhere)", err, StateDirEnv)
+		return nil, InputErrorf("%v (set %s to keep locks elsewhere)", err, StateDirEnv)
 	}
 	return l, err
 }

@@ -252,7 +252,7 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 			}()
 			hold := func(c *graph.Client) (err error) {
 				lock, err = f.LockTenant(ctx, c, "apply", func(tenant, host string) error {
-					return cmdutil.UsageErrorf("another apply into tenant %s on %s is running on this machine: run them one after the other (nothing was changed)", orUnknown(tenant), host)
+					return cmdutil.InputErrorf("another apply into tenant %s on %s is running on this machine: run them one after the other (nothing was changed)", orUnknown(tenant), host)
 				})
 				return err
 			}
