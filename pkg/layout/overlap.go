@@ -216,7 +216,10 @@ func (s *deviceSets) of(key string) (map[string]bool, error) {
 }
 
 func (s *deviceSets) compute(key string) (map[string]bool, error) {
-	g := s.group(key)
+	g, err := s.group(key)
+	if err != nil {
+		return nil, err
+	}
 	text := ""
 	if i := s.fileIndex(key, g); i >= 0 {
 		d, err := s.p.l.File.Groups[i].Desired()
@@ -248,7 +251,7 @@ func (s *deviceSets) compute(key string) (map[string]bool, error) {
 			byEntraID[strings.ToLower(d.AzureAdDeviceID)] = d.ID
 		}
 	}
-	err := groups.Members(s.p.ctx, s.p.c, g.ID, func(m groups.Member) error {
+	err = groups.Members(s.p.ctx, s.p.c, g.ID, func(m groups.Member) error {
 		if id, ok := byEntraID[strings.ToLower(m.DeviceID)]; ok && m.DeviceID != "" {
 			set[id] = true
 		}
@@ -260,22 +263,22 @@ func (s *deviceSets) compute(key string) (map[string]bool, error) {
 	return set, err
 }
 
-// group is the tenant's group the key names, nil for one the file creates or one the plan never read.
-func (s *deviceSets) group(key string) *groups.Group {
+// group is the tenant's group the key names, nil for one the file creates or one that no longer exists.
+func (s *deviceSets) group(key string) (*groups.Group, error) {
 	id, ok := strings.CutPrefix(key, "id:")
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	for _, g := range s.p.groupIDs {
 		if g != nil && strings.EqualFold(g.ID, id) {
-			return g
+			return g, nil
 		}
 	}
 	g, err := groups.Get(s.p.ctx, s.p.c, id)
-	if err != nil {
-		return nil
+	if groups.IsNotFound(err) {
+		return nil, nil
 	}
-	return g
+	return g, err
 }
 
 // fileIndex is the file's group the key names, -1 when the file doesn't list it.

@@ -159,8 +159,9 @@ type Plan struct {
 	Summary Summary   `json:"summary"`
 	// Warnings are what the tenant will do that the file may not mean: a profile losing devices to an older one.
 	Warnings []string `json:"warnings,omitempty"`
-	// Unlisted counts, without --prune, the objects apply created that the file no longer lists: what
-	// --prune would delete. "No changes" alone would hide them.
+	// Unlisted counts, without --prune, the ESPs, profiles and policies apply created that the file no longer
+	// lists: what --prune would delete ("No changes" alone would hide them). Groups are looked for with --prune
+	// only: that lists every group of the tenant.
 	Unlisted int       `json:"-"`
 	all      []*Change // unchanged objects too
 }
@@ -245,8 +246,11 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 		})
 	}
 	overlaps, err := p.overlaps(plan)
-	if err != nil {
-		return nil, err
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil: // a warning's reads failing is no reason to withhold the plan, nor to hide that it did
+		overlaps = []string{"which deployment profile gets devices several target could not be worked out: " + err.Error()}
 	}
 	plan.Warnings = append(plan.Warnings, overlaps...)
 	plan.summarize()
@@ -868,6 +872,11 @@ func (p *planner) planPrune(plan *Plan) error {
 		if !o.Default && mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
 			plan.add(&Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
+	}
+	if !p.prune {
+		// Without --prune only the count is wanted, and listing every group of a large tenant on each plan
+		// costs a request per 999: groups are left out of it.
+		return nil
 	}
 	names = nil
 	for _, d := range p.l.File.Groups {

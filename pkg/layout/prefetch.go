@@ -27,8 +27,12 @@ func (p *planner) prefetchRounds() {
 	for _, n := range names {
 		first = append(first, groups.LookupPath(n))
 	}
-	// Every list, groups too: the plan counts the objects apply made that the file no longer lists (planPrune).
-	first = append(first, enrollment.ESPListPath(), enrollment.ProfileListPath, prep.ListPath, groups.ListPath())
+	// Every list: the plan counts the objects apply made that the file no longer lists (planPrune); the groups
+	// only for --prune.
+	first = append(first, enrollment.ESPListPath(), enrollment.ProfileListPath, prep.ListPath)
+	if p.prune {
+		first = append(first, groups.ListPath())
+	}
 	if len(p.l.File.Profiles) > 0 || p.prune {
 		first = append(first, autopilot.DevicesPath) // the devices: for overlaps
 	}

@@ -107,7 +107,7 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, 
 			fmt.Fprintln(f.IOStreams.ErrOut, "warning: "+w)
 		}
 		if n := plan.Unlisted; n > 0 {
-			fmt.Fprintf(f.IOStreams.ErrOut, "%s apply created %s not in the file; `--prune` deletes %s\n", objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
+			fmt.Fprintf(f.IOStreams.ErrOut, "%s apply created %s not in the file; `--prune` deletes %s (and looks for such groups too)\n", objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
 		}
 	}
 	return l, c, plan, err

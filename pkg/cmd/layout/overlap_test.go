@@ -2,6 +2,7 @@ package layout
 
 import (
 	"context"
+	"net/http"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -135,5 +136,32 @@ func TestTwoAppliesAtOnceIntoOneTenant(t *testing.T) {
 	applyOK(t, e, file)
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("left in the state directory: %v", left)
+	}
+}
+
+// When the reads behind the overlap warning fail, plan still plans and says the warning could not be worked
+// out, rather than leaving it out as if nothing overlapped.
+func TestPlanSaysWhenOverlapsCantBeCounted(t *testing.T) {
+	seed := &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{{SerialNumber: "OVL1", GroupTag: "Sales"}}}
+	e := cmdtest.New(t, graphmock.Options{Seed: seed})
+	// The first member read fails: the client is built once, so the fault goes in before the first command.
+	e.Factory.HTTPClient = &http.Client{Transport: &failWrite{next: e.Mock.Client().Transport, method: "GET", suffix: "/members", n: 1, status: http.StatusBadRequest}}
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: Hand picked\n"))
+	file := writeFile(t, `groups:
+  - displayName: Hand picked
+  - displayName: Everything
+    allAutopilot: true
+profiles:
+  - displayName: Picked UD
+    mode: user-driven
+    assign: [Hand picked]
+  - displayName: Everything UD
+    mode: user-driven
+    assign: [Everything]
+`)
+	code := run(e, NewCmdPlan, "-f", file)
+	want := "warning: which deployment profile gets devices several target could not be worked out: Graph answered 400 Bad Request: BadRequest: injected by the test\n"
+	if code != 0 || e.Stderr.String() != want {
+		t.Errorf("plan: exit %d\n%s\nwant exit 0 and\n%s", code, e.Stderr, want)
 	}
 }

@@ -160,11 +160,15 @@ func TestOutputFormatsEachCommandTakes(t *testing.T) {
 	}
 }
 
-// Without --prune, a plan that finds nothing to change still says that objects apply made are no longer in
-// the file, and how many.
+// Without --prune, a plan that finds nothing to change still says that ESPs, profiles and policies apply made
+// are no longer in the file, and how many (groups: with --prune, which lists every group).
 func TestPlanWithoutPruneCountsObjectsTheFileNoLongerLists(t *testing.T) {
 	e := empty(t)
-	applyOK(t, e, writeFile(t, shorthands))
+	esp := "esps:\n  - displayName: ESP Old\n"
+	applyOK(t, e, writeFile(t, shorthands+esp))
+	if code := run(e, NewCmdPlan, "-f", writeFile(t, shorthands+esp)); code != 0 || e.Stderr.String() != "" {
+		t.Fatalf("plan of the same file: exit %d\n%s", code, e.Stderr)
+	}
 	fewer := writeFile(t, strings.Replace(shorthands, "  - displayName: AP-Enrolled\n    enrollmentProfile: Kiosk \"front\" desk\n", "", 1))
 	if code := run(e, NewCmdPlan, "-f", fewer); code != 0 {
 		t.Fatalf("plan: exit %d\n%s", code, e.Stderr)
@@ -172,16 +176,12 @@ func TestPlanWithoutPruneCountsObjectsTheFileNoLongerLists(t *testing.T) {
 	if want := "No changes: the tenant matches " + fewer + " (4 objects).\n"; e.Stdout.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", e.Stdout, want)
 	}
-	if want := "1 object apply created is not in the file; `--prune` deletes it\n"; e.Stderr.String() != want {
+	if want := "1 object apply created is not in the file; `--prune` deletes it (and looks for such groups too)\n"; e.Stderr.String() != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
 	}
 	only := writeFile(t, "groups:\n  - displayName: AP-All\n    allAutopilot: true\n")
-	if code := run(e, NewCmdPlan, "-f", only); code != 0 || e.Stdout.String() != "No changes: the tenant matches "+only+" (1 object).\n" ||
-		e.Stderr.String() != "4 objects apply created are not in the file; `--prune` deletes them\n" {
-		t.Errorf("plan of one group: exit %d\n%s%s", code, e.Stdout, e.Stderr)
-	}
 	if code := run(e, NewCmdPlan, "-f", only, "--prune"); code != 0 || strings.Contains(e.Stderr.String(), "--prune") ||
-		!strings.HasSuffix(e.Stdout.String(), "Plan: 0 to create, 0 to update, 0 to replace, 4 to delete; 1 unchanged.\n") {
+		!strings.HasSuffix(e.Stdout.String(), "Plan: 0 to create, 0 to update, 0 to replace, 5 to delete; 1 unchanged.\n") {
 		t.Errorf("plan --prune: exit %d\n%s%s", code, e.Stdout, e.Stderr)
 	}
 }
