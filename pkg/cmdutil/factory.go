@@ -111,7 +111,7 @@ func (f *Factory) Print(r output.Result) error {
 	}
 	ios := f.IOStreams
 	return output.Write(ios.Out, output.Options{Format: format, TTY: ios.IsStdoutTTY(), Width: ios.TerminalWidth(),
-		Color: ios.ColorEnabled(), Query: q, Context: f.runContext}, r)
+		Color: ios.ColorEnabled(), ErrOut: ios.ErrOut, Query: q, Context: f.runContext}, r)
 }
 
 // Cloud is the validated --cloud value.

@@ -57,15 +57,20 @@ type Rows struct {
 type Result struct {
 	Data  any
 	Table Rows
+	// Empty says in one line that there is nothing to list ("no device-preparation policies"): a table without
+	// rows prints it on stderr when stdout is a terminal, instead of a lone header. A pipe gets nothing, and
+	// the other formats their empty value (`[]`).
+	Empty string
 }
 
 // Options say how Write prints: the format, and for tables what the terminal allows.
 type Options struct {
 	Format Format
-	TTY    bool   // stdout is a terminal: an aligned table with headers instead of tab-separated rows
-	Width  int    // the terminal's columns; a table on a TTY is fitted to it (0: no limit)
-	Color  bool   // status words in a table are coloured
-	Query  *Query // --jq or --template: applied to the JSON data instead of Format
+	TTY    bool      // stdout is a terminal: an aligned table with headers instead of tab-separated rows
+	Width  int       // the terminal's columns; a table on a TTY is fitted to it (0: no limit)
+	Color  bool      // status words in a table are coloured
+	ErrOut io.Writer // where a table says it is empty (Result.Empty); nil: nowhere
+	Query  *Query    // --jq or --template: applied to the JSON data instead of Format
 	// Context ends a --jq filter that would otherwise run on (`def f: f; f`): Ctrl-C or SIGTERM stops it.
 	Context context.Context
 }
@@ -92,6 +97,13 @@ func Write(w io.Writer, o Options, r Result) error {
 	case CSV:
 		return writeCSV(w, r.Table)
 	default:
+		if len(r.Table.Rows) == 0 && (r.Empty != "" || len(r.Table.Header) == 0) {
+			if o.TTY && r.Empty != "" && o.ErrOut != nil {
+				_, err := fmt.Fprintln(o.ErrOut, r.Empty)
+				return err
+			}
+			return nil
+		}
 		rows := mapCells(r.Table, safetext.Escape)
 		if !o.TTY {
 			for _, row := range rows.Rows {
@@ -130,6 +142,9 @@ func mapCells(rows Rows, f func(string) string) Rows {
 // too, and no value the tool accepts holds one. Values are otherwise kept exactly; encoding/csv quotes cells
 // holding commas or quotes.
 func writeCSV(w io.Writer, table Rows) error {
+	if len(table.Header) == 0 {
+		return nil // a result with no table view (auth logout when nothing was signed in)
+	}
 	table.Header = csvHeader(table)
 	table = mapCells(table, func(c string) string { return safetext.SpreadsheetSafe(safetext.Escape(c)) })
 	cw := csv.NewWriter(w)

@@ -39,6 +39,9 @@ func NewCmdLogin(f *cmdutil.Factory) *cobra.Command {
 			"  autopilotctl auth login --auth device-code --tenant contoso.onmicrosoft.com",
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.Globals.Mock {
+				return errNotWithMock("login")
+			}
 			ao, err := f.AuthOptions()
 			if err != nil {
 				return err
@@ -84,6 +87,9 @@ func NewCmdLogout(f *cmdutil.Factory) *cobra.Command {
 		Example: "  autopilotctl auth logout",
 		Args:    cmdutil.Args(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
+			if f.Globals.Mock {
+				return errNotWithMock("logout")
+			}
 			ao, err := f.AuthOptions()
 			if err != nil {
 				return err
@@ -97,17 +103,27 @@ func NewCmdLogout(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			kept := Kept{Account: rec.Username, TenantID: rec.TenantID, RecordFile: ao.Store.RecordPath(), Removed: &removed}
-			if err := f.Print(output.Result{Data: kept, Table: keptTable(kept)}); err != nil {
+			table := output.Rows{} // nothing was signed in: no table of empty values, the line below says it
+			if removed {
+				table = keptTable(kept)
+			}
+			if err := f.Print(output.Result{Data: kept, Table: table}); err != nil {
 				return err
 			}
 			if removed {
 				fmt.Fprintln(f.IOStreams.ErrOut, "Signed out: the sign-in record and the cached tokens are removed.")
 			} else {
-				fmt.Fprintln(f.IOStreams.ErrOut, "No sign-in was kept; the token cache is cleared.")
+				fmt.Fprintln(f.IOStreams.ErrOut, "Nothing was signed in; the token cache is cleared.")
 			}
 			return nil
 		},
 	}
+}
+
+// errNotWithMock refuses auth login and logout under --mock: the embedded mock signs every command in itself,
+// and the sign-in they keep or forget is the person's real one.
+func errNotWithMock(verb string) error {
+	return cmdutil.UsageErrorf("auth %s does not apply with --mock: the embedded mock tenant signs every command in itself (drop --mock to sign in to a real tenant)", verb)
 }
 
 func keptTable(k Kept) output.Rows {

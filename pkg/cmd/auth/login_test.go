@@ -145,8 +145,17 @@ func TestLogoutRemovesTheRecordAndClearsTheCache(t *testing.T) {
 	}
 	e.Stdout.Reset()
 	e.Stderr.Reset()
-	if code := e.Run(NewCmdLogout(e.Factory)); code != 0 || e.Stderr.String() != "No sign-in was kept; the token cache is cleared.\n" || *cleared != 2 {
-		t.Errorf("second logout: exit %d, %q", code, e.Stderr)
+	// Nothing signed in: one line, no table of empty values; JSON keeps its shape.
+	e.Factory.IOStreams.SetTTY(false, true, true)
+	if code := e.Run(NewCmdLogout(e.Factory)); code != 0 || e.Stdout.String() != "" ||
+		e.Stderr.String() != "Nothing was signed in; the token cache is cleared.\n" || *cleared != 2 {
+		t.Errorf("second logout: exit %d, stdout %q, stderr %q", code, e.Stdout, e.Stderr)
+	}
+	e.Stdout.Reset()
+	e.Stderr.Reset()
+	want = "{\n  \"recordFile\": \"" + store.RecordPath() + "\",\n  \"removed\": false\n}\n"
+	if code := e.Run(NewCmdLogout(e.Factory), "-o", "json"); code != 0 || e.Stdout.String() != want {
+		t.Errorf("logout -o json: exit %d, stdout %q, want %q", code, e.Stdout, want)
 	}
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -35,26 +36,34 @@ func noSignInEnv(t *testing.T, azOnPath bool) (*cmdtest.Env, *fakeLogin) {
 // code, it says what it tried and skipped and how to sign in, exit 4, with nothing sent.
 func TestStatusOnATerminalNeverStartsASignIn(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		want string
+		name   string
+		args   []string
+		want   string
+		stdout string // the status object, where a script reads one
 	}{
 		{"auto", nil, "error: not signed in: access-token, client-secret, certificate, workload-identity: " +
 			"AUTOPILOTCTL_ACCESS_TOKEN, AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_FEDERATED_TOKEN_FILE are not set; " +
 			"managed-identity: neither IDENTITY_ENDPOINT nor MSI_ENDPOINT is set; cached: no kept sign-in (`autopilotctl auth login` keeps one); " +
 			"azure-cli: az is not on PATH; device-code: this command never asks anyone to sign in\n" +
-			"Sign in once with `autopilotctl auth login`, then run auth status again (apps sign in from the environment: `autopilotctl auth --help`).\n"},
+			"Sign in once with `autopilotctl auth login`, then run auth status again (apps sign in from the environment: `autopilotctl auth --help`).\n", ""},
 		{"device code named", []string{"--auth", "device-code"}, "error: sign-in failed: --auth device-code asks a person to sign in, " +
-			"which this command never does, and no kept sign-in (`autopilotctl auth login` keeps one)\n"},
+			"which this command never does, and no kept sign-in (`autopilotctl auth login` keeps one)\n", ""},
 		{"browser named", []string{"--auth", "browser", "-o", "json"}, "error: sign-in failed: --auth browser asks a person to sign in, " +
-			"which this command never does, and no kept sign-in (`autopilotctl auth login` keeps one)\n"},
+			"which this command never does, and no kept sign-in (`autopilotctl auth login` keeps one)\n", "{\n" +
+			"  \"signedIn\": false,\n" +
+			"  \"graphUrl\": \"MOCK\",\n" +
+			"  \"error\": \"sign-in failed: --auth browser asks a person to sign in, which this command never does, and no kept sign-in (`autopilotctl auth login` keeps one)\"\n" +
+			"}\n"},
+		{"auto, --jq", []string{"-q", "[.signedIn, (.error | startswith(\"not signed in: access-token, client-secret\"))]"},
+			"error: not signed in: access-token", "[\n  false,\n  true\n]\n"}, // stdout is a terminal here
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, fake := noSignInEnv(t, false)
 			code := e.Run(NewCmdAuth(e.Factory), append([]string{"status"}, tt.args...)...)
-			if code != 4 || e.Stdout.Len() != 0 || e.Stderr.String() != tt.want {
-				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", code, e.Stdout, e.Stderr, tt.want)
+			stdout := strings.ReplaceAll(tt.stdout, "MOCK", e.Mock.BaseURL())
+			if code != 4 || e.Stdout.String() != stdout || !strings.HasPrefix(e.Stderr.String(), tt.want) {
+				t.Errorf("exit %d\nstdout %q\nwant   %q\nstderr %q\nwant   %q", code, e.Stdout, stdout, e.Stderr, tt.want)
 			}
 			if len(fake.modes) != 0 {
 				t.Errorf("a sign-in was started: %v", fake.modes)

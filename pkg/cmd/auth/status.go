@@ -30,6 +30,7 @@ type StatusOptions struct {
 
 // Status is the machine-readable answer of `auth status`.
 type Status struct {
+	SignedIn   bool   `json:"signedIn"` // always true here: NotSignedIn is the answer without a sign-in
 	Credential string `json:"credential"`
 	// Account is the user of the sign-in `auth login` kept, when that is what signed in.
 	Account  string `json:"account,omitempty"`
@@ -106,7 +107,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	f.NoPrompt = true
 	cred, err := f.Credential()
 	if err != nil {
-		return notSignedIn(f, err, false)
+		return printNotSignedIn(f, notSignedIn(f, err, false))
 	}
 	cloud, err := f.Cloud()
 	if err != nil {
@@ -122,9 +123,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{cloud.Scope()}})
 	if err != nil {
-		return notSignedIn(f, err, true)
+		return printNotSignedIn(f, notSignedIn(f, err, true))
 	}
-	st := Status{Credential: string(cred.Used()), Account: cred.Account(), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
+	st := Status{SignedIn: true, Credential: string(cred.Used()), Account: cred.Account(), GraphURL: base, TokenFormat: "jwt", Permissions: []string{}, Commands: []CommandStatus{}}
 	claims, cerr := graph.ParseClaims(tok.Token)
 	if cerr != nil {
 		st.TokenFormat = "opaque"
@@ -181,6 +182,31 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return &cmdutil.PermissionError{Msg: "the token does not allow " + strings.Join(lacking, ", ")}
 	}
 	return nil
+}
+
+// NotSignedIn is auth status's machine-readable answer when no credential gave a token.
+type NotSignedIn struct {
+	SignedIn bool   `json:"signedIn"` // false
+	GraphURL string `json:"graphUrl,omitempty"`
+	// Error is why: what was tried and how it ended, what was skipped and why, as on stderr.
+	Error string `json:"error"`
+}
+
+// printNotSignedIn prints the NotSignedIn object for a failed sign-in (exit 4) where a script reads one (-o
+// json|yaml|csv, --jq, --template), and returns err; a person at a table gets the error alone.
+func printNotSignedIn(f *cmdutil.Factory, err error) error {
+	format, ferr := f.OutputFormat()
+	q, qerr := f.Query()
+	if cmdutil.ExitCode(err) != 4 || ferr != nil || qerr != nil || (format == output.Table && q == nil) {
+		return err // not a failed sign-in (a bad --graph-url), or a person reading a table
+	}
+	base, _ := f.GraphURL()
+	ns := NotSignedIn{GraphURL: base, Error: err.Error()}
+	if perr := f.Print(output.Result{Data: ns, Table: output.Rows{Header: []string{"ITEM", "VALUE"},
+		Rows: [][]string{{"signedIn", "false"}, {"graphUrl", base}, {"error", ns.Error}}}}); perr != nil {
+		return perr
+	}
+	return err
 }
 
 // notSignedInError is auth status's answer when no credential gave a token: exit 4, as any sign-in failure.

@@ -86,6 +86,7 @@ func TestStatusGoodTokenJSON(t *testing.T) {
 	tok := appToken("DeviceManagementServiceConfig.ReadWrite.All")
 	r := runStatus(t, tok, tok, nil, "auth", "status", "-o", "json", "--need", "device import", "--need", "autopilotctl device list")
 	want := `{
+  "signedIn": true,
   "credential": "access-token",
   "graphUrl": "` + r.mock.BaseURL() + `",
   "tenantId": "tenant-1",

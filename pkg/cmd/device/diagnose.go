@@ -216,7 +216,7 @@ func printSummary(f *cmdutil.Factory, s *diagnose.Summary) error {
 		rows = append(rows, []string{c.Check, c.Status, strconv.Itoa(c.Devices), c.Reason})
 	}
 	return f.Print(output.Result{Data: s, Table: output.Rows{Header: []string{"CHECK", "STATUS", "DEVICES", "FINDING"},
-		CSVHeader: []string{"check", "status", "devices", "reason"}, Rows: rows}})
+		CSVHeader: []string{"check", "status", "devices", "reason"}, Rows: rows}, Empty: "no warnings or problems"})
 }
 
 // diagnoseOutcome says how many devices were diagnosed and exits 2 for names of no registered device, 1 when a

@@ -49,5 +49,6 @@ func listRun(ctx context.Context, f *cmdutil.Factory) error {
 		}
 		rows = append(rows, []string{p.Name, string(p.Mode), prio, p.ID})
 	}
-	return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"NAME", "MODE", "PRIORITY", "ID"}, Rows: rows}})
+	return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"NAME", "MODE", "PRIORITY", "ID"}, Rows: rows},
+		Empty: "no device-preparation policies"})
 }
