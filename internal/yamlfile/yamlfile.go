@@ -68,7 +68,7 @@ func Decode(name string, data []byte, v any) error {
 	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
 		return &Error{File: name, Line: root.Line, Msg: "the file must be a mapping of keys to values, not " + kindName(root)}
 	}
-	if es := fractions(name, &doc); len(es) > 0 {
+	if es := append(fractions(name, &doc), nullItems(name, &doc)...); len(es) > 0 {
 		return es
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -104,6 +104,19 @@ func fractions(name string, n *yaml.Node) Errors {
 	}
 	for _, c := range n.Content {
 		es = append(es, fractions(name, c)...)
+	}
+	return es
+}
+
+// nullItems refuses empty list items (`- ~`, `- null`, a bare `-`): the decoder would silently drop them
+// or make an object of nothing, and no list here takes one.
+func nullItems(name string, n *yaml.Node) Errors {
+	var es Errors
+	for _, c := range n.Content {
+		if n.Kind == yaml.SequenceNode && c.Kind == yaml.ScalarNode && c.Tag == "!!null" {
+			es = append(es, &Error{File: name, Line: c.Line, Msg: "an empty list item (null): remove it or give its value"})
+		}
+		es = append(es, nullItems(name, c)...)
 	}
 	return es
 }

@@ -26,6 +26,8 @@ func TestDecodeIsStrictAndSaysWhere(t *testing.T) {
 		{"two documents", "displayName: A\n---\npriorty: 2\n", "esp.yaml:2: a second YAML document (after ---): one file holds one mapping"},
 		{"a float for a whole number", "priority: 60.5\n", "esp.yaml:1: \"60.5\" is not a whole number; no key here takes a fraction"},
 		{"syntax", "displayName: [a\n", "esp.yaml:1: not valid YAML: did not find expected ',' or ']'"},
+		{"empty list items", "selectedMobileAppIds: [~, x]\nnested:\n  mode: m\nlist:\n  -\n  - null\n",
+			"esp.yaml:1: an empty list item (null): remove it or give its value\nesp.yaml:5: an empty list item (null): remove it or give its value\nesp.yaml:6: an empty list item (null): remove it or give its value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

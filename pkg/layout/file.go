@@ -205,30 +205,41 @@ func (l *Layout) ownsAssignments(section string, i int) bool {
 }
 
 // ruleSource is the group's rule as sent, "" for an assigned group, and how many sources it names.
-func (g Group) ruleSource() (text string, n int) {
+func (g Group) ruleSource() (text string, n int, err error) {
 	for _, s := range []struct {
-		set  bool
-		rule func() string
+		set       bool
+		key, what string
+		value     string
+		rule      func() string
 	}{
-		{g.GroupTag != "", func() string { return rule.GroupTag(g.GroupTag) }},
-		{g.PurchaseOrder != "", func() string { return rule.PurchaseOrder(g.PurchaseOrder) }},
-		{g.EnrollmentProfile != "", func() string { return rule.EnrollmentProfile(g.EnrollmentProfile) }},
-		{g.AllAutopilot, rule.AllAutopilotDevices},
-		{g.MembershipRule != "", func() string { return g.MembershipRule }},
+		{g.GroupTag != "", "groupTag", groups.ValueGroupTag, g.GroupTag, func() string { return rule.GroupTag(g.GroupTag) }},
+		{g.PurchaseOrder != "", "purchaseOrder", groups.ValuePurchaseOrder, g.PurchaseOrder, func() string { return rule.PurchaseOrder(g.PurchaseOrder) }},
+		{g.EnrollmentProfile != "", "enrollmentProfile", groups.ValueEnrollmentProfile, g.EnrollmentProfile, func() string { return rule.EnrollmentProfile(g.EnrollmentProfile) }},
+		{g.AllAutopilot, "allAutopilot", "", "", rule.AllAutopilotDevices},
+		{g.MembershipRule != "", "membershipRule", groups.ValueRule, g.MembershipRule, func() string { return g.MembershipRule }},
 	} {
-		if s.set {
-			text, n = s.rule(), n+1
+		if !s.set {
+			continue
 		}
+		if s.what != "" && err == nil {
+			if e := groups.CheckRuleValue(s.what, s.value); e != nil {
+				err = fmt.Errorf("%s: %w", s.key, e)
+			}
+		}
+		text, n = s.rule(), n+1
 	}
-	return text, n
+	return text, n, err
 }
 
 // Desired is the group as pkg/groups takes it (the rule linted as `group create` sends it), before the
 // ownership marker.
 func (g Group) Desired() (groups.Desired, error) {
-	text, n := g.ruleSource()
+	text, n, err := g.ruleSource()
 	if n > 1 {
 		return groups.Desired{}, fmt.Errorf("give one of groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule")
+	}
+	if err != nil {
+		return groups.Desired{}, err
 	}
 	d := groups.Desired{DisplayName: g.DisplayName, Description: g.Description, Dynamic: n == 1, OwnerAppIDs: g.Owners}
 	switch g.MembershipRuleProcessingState {
@@ -340,11 +351,13 @@ func (l *Layout) check() yamlfile.Errors {
 		}
 		bad(&yamlfile.Error{File: l.Path, Line: line, Msg: "name: " + err.Error()})
 	}
+	errs = append(errs, l.markersWritten()...)
 	var names []string
 	for i, g := range l.File.Groups {
 		names = append(names, g.DisplayName)
 		if _, err := g.Desired(); err != nil {
-			bad(l.Errorf(SectionGroups, i, groupKey(g, err), "%v", err))
+			key := groupKey(g, err)
+			bad(l.Errorf(SectionGroups, i, key, "%s", strings.TrimPrefix(err.Error(), key+": ")))
 		}
 	}
 	dup(SectionGroups, "displayName", names)
@@ -409,7 +422,7 @@ func (l *Layout) check() yamlfile.Errors {
 			bad(l.Errorf(SectionPrep, i, key, "%v", err))
 		}
 		if j := l.GroupIndex(p.DeviceGroup); j >= 0 {
-			if _, n := l.File.Groups[j].ruleSource(); n > 0 {
+			if _, n, _ := l.File.Groups[j].ruleSource(); n > 0 {
 				bad(l.Errorf(SectionPrep, i, "deviceGroup", "group %s (groups[%d]) is dynamic; a device-preparation device group must be an assigned security group", safetext.Quote(p.DeviceGroup), j))
 			}
 		}
@@ -472,10 +485,40 @@ func groupKey(g Group, err error) string {
 		return "description"
 	case strings.Contains(msg, "group name"):
 		return "displayName"
-	case g.MembershipRule != "":
+	}
+	for _, k := range []string{"groupTag", "purchaseOrder", "enrollmentProfile", "membershipRule"} {
+		if strings.HasPrefix(msg, k+": ") {
+			return k
+		}
+	}
+	if g.MembershipRule != "" {
 		return "membershipRule"
 	}
 	return ""
+}
+
+// markersWritten refuses a description that holds the ownership marker: apply adds it to what it creates,
+// and one written by hand would make --prune take an object the tool didn't create for its own.
+func (l *Layout) markersWritten() yamlfile.Errors {
+	var errs yamlfile.Errors
+	check := func(section string, i int, d string) {
+		if strings.Contains(d, strings.TrimSuffix(Marker, "]")) {
+			errs = append(errs, l.Errorf(section, i, "description", "holds %s, autopilotctl's ownership marker: apply adds it to what it creates; leave it out", safetext.Quote(strings.TrimSuffix(Marker, "]"))))
+		}
+	}
+	for i, g := range l.File.Groups {
+		check(SectionGroups, i, g.Description)
+	}
+	for i, e := range l.File.ESPs {
+		check(SectionESPs, i, deref(e.Description))
+	}
+	for i, p := range l.File.Profiles {
+		check(SectionProfiles, i, deref(p.Description))
+	}
+	for i, p := range l.File.DevicePreparation {
+		check(SectionPrep, i, p.Description)
+	}
+	return errs
 }
 
 // cycles finds groups whose members are chosen by a profile's name while that profile is assigned to them:

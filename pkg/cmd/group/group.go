@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
-	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
@@ -129,22 +128,19 @@ func (s *RuleSource) resolve(cmd *cobra.Command) (*Resolved, error) {
 	case "--all-autopilot":
 		text = rule.AllAutopilotDevices()
 	case "--group-tag":
-		if err = autopilot.ValidateGroupTag(s.GroupTag); err == nil && s.GroupTag == "" {
-			err = errors.New("group tag is empty")
-		}
+		err = groups.CheckRuleValue(groups.ValueGroupTag, s.GroupTag)
 		text = rule.GroupTag(s.GroupTag)
 		if s.Prefix {
 			text = rule.GroupTagPrefix(s.GroupTag)
 		}
 	case "--purchase-order":
-		err = checkValue("purchase order", s.PurchaseOrder)
+		err = groups.CheckRuleValue(groups.ValuePurchaseOrder, s.PurchaseOrder)
 		text = rule.PurchaseOrder(s.PurchaseOrder)
 	case "--enrollment-profile":
-		err = checkValue("enrollment profile name", s.EnrollmentProfile)
+		err = groups.CheckRuleValue(groups.ValueEnrollmentProfile, s.EnrollmentProfile)
 		text = rule.EnrollmentProfile(s.EnrollmentProfile)
 	case "--rule":
-		// Line breaks and tabs are only spacing in a rule; other control and format characters are refused.
-		err = safetext.Check("rule", strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(s.Rule))
+		err = groups.CheckRuleValue(groups.ValueRule, s.Rule)
 		text = s.Rule
 	}
 	if err != nil {

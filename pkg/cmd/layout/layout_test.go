@@ -115,6 +115,12 @@ func TestBadFilesExit2AndSendNothing(t *testing.T) {
 			`:7: profiles[1].allDevices: profiles[0] is assigned to All Devices too; only one profile can be`},
 		{"two rule sources", "groups:\n  - displayName: A\n    groupTag: A\n    allAutopilot: true\n", `:2: groups[0]: give one of groupTag, purchaseOrder, enrollmentProfile, allAutopilot or membershipRule`},
 		{"dangling reference", "profiles:\n  - displayName: P\n    mode: user-driven\n    assign: [Nowhere]\n", `:4: profiles[0].assign: group "Nowhere" is neither in the file's groups nor in the tenant`},
+		{"empty list item", "groups:\n  - ~\n  - displayName: A\n", `:2: an empty list item (null): remove it or give its value`},
+		{"the marker written by hand", "profiles:\n  - displayName: P\n    mode: user-driven\n    description: Sales [managed by autopilotctl]\n",
+			`:4: profiles[0].description: holds "[managed by autopilotctl", autopilotctl's ownership marker: apply adds it to what it creates; leave it out`},
+		{"a control character in a group tag", "groups:\n  - displayName: A\n    groupTag: \"x\\e[2J\"\n", `:3: groups[0].groupTag: group tag contains U+001B (ESCAPE)`},
+		{"a control character in a rule", "groups:\n  - displayName: A\n    membershipRule: \"(device.devicePhysicalIds -any _ -eq \\\"[OrderID]:\\e\\\")\"\n",
+			`:3: groups[0].membershipRule: rule contains U+001B (ESCAPE)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
