@@ -160,7 +160,7 @@ func Execute(ctx context.Context, f *Factory, root *cobra.Command, args []string
 // printError prints the one message for a failed run, with what to do next where we know it.
 func printError(f *Factory, cmd *cobra.Command, err error) {
 	w := f.IOStreams.ErrOut
-	err = graph.Translate(err)
+	err = explainUnreachable(f, graph.Translate(err))
 	var partial *PartialError
 	var pending *ChangesPendingError
 	if errors.As(err, &partial) || errors.As(err, &pending) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ func NewCmdMock(f *cmdutil.Factory) *cobra.Command {
 // runs exactly this text.
 const ServeExample = `  eval "$(autopilotctl mock serve &)"
   autopilotctl device list
-  kill "$AUTOPILOTCTL_MOCK_PID"`
+  kill "$AUTOPILOTCTL_MOCK_PID"; unset AUTOPILOTCTL_GRAPH_URL AUTOPILOTCTL_ACCESS_TOKEN AUTOPILOTCTL_MOCK_PID`
 
 // PIDEnv is the variable `mock serve` prints its process id in, so a script can stop it.
 const PIDEnv = "AUTOPILOTCTL_MOCK_PID"
@@ -58,7 +59,7 @@ type ServeOptions struct {
 	Window       time.Duration
 	FaultRate    float64
 	PageSize     int
-	Shell        string // bash or powershell: the syntax of the environment lines printed
+	Shell        string // one of Shells: the syntax of the environment lines printed
 	// Ready, when set, receives the listening server's base URL (tests use it instead of parsing stdout).
 	Ready func(baseURL, token string)
 	root  *cobra.Command // whose permission needs the demo token grants
@@ -76,7 +77,8 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			"the server's process id, and closes its standard output, so that eval \"$(autopilotctl mock serve &)\"\n" +
 			"returns while the server keeps running in the background; its messages go to standard error.\n" +
 			"--shell powershell prints $env:NAME = \"value\" lines instead: run the server in one PowerShell window\n" +
-			"and paste them into another (stop it with Stop-Process -Id $env:AUTOPILOTCTL_MOCK_PID).\n" +
+			"and paste them into another (stop it with Stop-Process -Id $env:AUTOPILOTCTL_MOCK_PID); --shell fish\n" +
+			"prints set -gx NAME value. It prints no JSON: -o, --jq and --template are refused.\n" +
 			"Counters and the request log are at /_mock/stats and /_mock/requests.",
 		Example: ServeExample + "\n" +
 			"  autopilotctl mock serve --shell powershell\n" +
@@ -92,8 +94,11 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			if opts.Shell == "" {
 				opts.Shell = defaultShell
 			}
-			if opts.Shell != "bash" && opts.Shell != "powershell" {
-				return cmdutil.UsageErrorf("invalid --shell %q: use bash or powershell", safetext.Short(opts.Shell))
+			if !slices.Contains(Shells, opts.Shell) {
+				return cmdutil.UsageErrorf("invalid --shell %q: use %s", safetext.Short(opts.Shell), strings.Join(Shells, ", "))
+			}
+			if err := refuseOutputFlags(cmd); err != nil {
+				return err
 			}
 			opts.root = cmd.Root()
 			if runF != nil {
@@ -111,22 +116,40 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	fl.DurationVar(&opts.Window, "window", 0, "throttle window for --write-limit")
 	fl.Float64Var(&opts.FaultRate, "fault-rate", 0, "probability (0-1) of answering 503/504")
 	fl.IntVar(&opts.PageSize, "page-size", 0, "items per collection page (default 100)")
-	fl.StringVar(&opts.Shell, "shell", "", "syntax of the environment lines: bash (export NAME=value, any POSIX shell) or powershell ($env:NAME = \"value\"); default powershell on Windows, bash elsewhere")
-	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions([]string{"bash", "powershell"}, cobra.ShellCompDirectiveNoFileComp))
+	fl.StringVar(&opts.Shell, "shell", "", "syntax of the environment lines: bash, zsh or sh (export NAME=value), fish (set -gx NAME value) or powershell ($env:NAME = \"value\"); default powershell on Windows, bash elsewhere")
+	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(Shells, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 // defaultShell is the shell --shell assumes: Windows admins run PowerShell.
 var defaultShell = map[bool]string{true: "powershell", false: "bash"}[runtime.GOOS == "windows"]
 
+// Shells are the --shell values: the POSIX shells share one syntax.
+var Shells = []string{"bash", "zsh", "sh", "fish", "powershell"}
+
+// refuseOutputFlags refuses -o, --jq and --template on a command that prints shell lines, not a result: they
+// would be silently ignored.
+func refuseOutputFlags(cmd *cobra.Command) error {
+	for _, flag := range []string{"output", "jq", "template"} {
+		if cmd.Flags().Changed(flag) {
+			return cmdutil.UsageErrorf("%s prints shell lines, not JSON or a table: drop --%s", cmd.CommandPath(), flag)
+		}
+	}
+	return nil
+}
+
 // envLines is how shell sets variables: `export NAME=value` (POSIX shells; the values printed need no quoting),
-// or PowerShell's `$env:NAME = "value"` with its escape character (`) before ", $ and `.
+// fish's `set -gx NAME value`, or PowerShell's `$env:NAME = "value"` with its escape character (`) before ",
+// $ and `.
 func envLines(shell string, vars [][2]string) string {
 	var b strings.Builder
 	for _, v := range vars {
-		if shell == "powershell" {
+		switch shell {
+		case "powershell":
 			fmt.Fprintf(&b, "$env:%s = \"%s\"\n", v[0], psEscape.Replace(v[1]))
-		} else {
+		case "fish":
+			fmt.Fprintf(&b, "set -gx %s %s\n", v[0], v[1])
+		default:
 			fmt.Fprintf(&b, "export %s=%s\n", v[0], v[1])
 		}
 	}

@@ -39,21 +39,56 @@ func TestServePrintsPowerShellLines(t *testing.T) {
 	}
 }
 
-// --shell bash is the POSIX form the README's eval line reads; an unknown shell is refused before listening.
+// --shell bash is the POSIX form the README's eval line reads (zsh and sh too); an unknown shell is refused
+// before listening.
 func TestServeShellFlag(t *testing.T) {
 	f, out, _ := testFactory()
-	var got string
-	cmd := NewCmdServe(f, func(opts *ServeOptions) error { got = opts.Shell; return nil })
-	if err := execute(context.Background(), cmd, "--shell", "bash"); err != nil || got != "bash" {
-		t.Errorf("--shell bash: %q, %v", got, err)
+	for _, shell := range []string{"bash", "zsh", "sh", "fish", "powershell"} {
+		var got string
+		cmd := NewCmdServe(f, func(opts *ServeOptions) error { got = opts.Shell; return nil })
+		if err := execute(context.Background(), cmd, "--shell", shell); err != nil || got != shell {
+			t.Errorf("--shell %s: %q, %v", shell, got, err)
+		}
 	}
-	err := execute(context.Background(), NewCmdServe(f, func(*ServeOptions) error { t.Error("ran"); return nil }), "--shell", "fish")
-	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != `invalid --shell "fish": use bash or powershell` || out.Len() != 0 {
-		t.Errorf("--shell fish: %v", err)
+	err := execute(context.Background(), NewCmdServe(f, func(*ServeOptions) error { t.Error("ran"); return nil }), "--shell", "tcsh")
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != `invalid --shell "tcsh": use bash, zsh, sh, fish, powershell` || out.Len() != 0 {
+		t.Errorf("--shell tcsh: %v", err)
 	}
 	comps, _ := NewCmdServe(f, nil).GetFlagCompletionFunc("shell")
-	if names, _ := comps(&cobra.Command{}, nil, ""); strings.Join(names, " ") != "bash powershell" {
+	if names, _ := comps(&cobra.Command{}, nil, ""); strings.Join(names, " ") != "bash zsh sh fish powershell" {
 		t.Errorf("completion %v", names)
+	}
+	vars := [][2]string{{"AUTOPILOTCTL_GRAPH_URL", "http://127.0.0.1:1/beta"}, {"AUTOPILOTCTL_MOCK_PID", "42"}}
+	for shell, want := range map[string]string{
+		"zsh":  "export AUTOPILOTCTL_GRAPH_URL=http://127.0.0.1:1/beta\nexport AUTOPILOTCTL_MOCK_PID=42\n",
+		"sh":   "export AUTOPILOTCTL_GRAPH_URL=http://127.0.0.1:1/beta\nexport AUTOPILOTCTL_MOCK_PID=42\n",
+		"fish": "set -gx AUTOPILOTCTL_GRAPH_URL http://127.0.0.1:1/beta\nset -gx AUTOPILOTCTL_MOCK_PID 42\n",
+	} {
+		if got := envLines(shell, vars); got != want {
+			t.Errorf("%s: %q, want %q", shell, got, want)
+		}
+	}
+}
+
+// mock serve prints shell lines: -o, --jq and --template would be ignored, so they are usage errors.
+func TestServeRefusesOutputFlags(t *testing.T) {
+	for _, args := range [][]string{{"-o", "json"}, {"-o", "yaml"}, {"-q", "."}, {"--template", "{{.}}"}} {
+		f, out, errOut := testFactory()
+		root := cmdutil.NewRoot(f, "autopilotctl")
+		mock := NewCmdMock(f)
+		for _, c := range mock.Commands() {
+			if c.Name() == "serve" {
+				mock.RemoveCommand(c)
+			}
+		}
+		mock.AddCommand(NewCmdServe(f, func(*ServeOptions) error { t.Error("ran"); return nil }))
+		root.AddCommand(mock)
+		flag := map[string]string{"-o": "output", "-q": "jq", "--template": "template"}[args[0]]
+		code := cmdutil.Execute(context.Background(), f, root, append([]string{"mock", "serve"}, args...))
+		want := "error: autopilotctl mock serve prints shell lines, not JSON or a table: drop --" + flag + "\nRun 'autopilotctl mock serve --help' for usage.\n"
+		if code != cmdutil.ExitUsage || out.Len() != 0 || errOut.String() != want {
+			t.Errorf("%v: exit %d\nstderr %q\nwant   %q", args, code, errOut, want)
+		}
 	}
 }
 
