@@ -2,10 +2,10 @@ package layout
 
 import (
 	"context"
-	"net/http"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
