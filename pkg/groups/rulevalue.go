@@ -33,4 +33,3 @@ func CheckRuleValue(what, v string) error {
 	}
 	return safetext.Check(what, v)
 }
-
