@@ -46,6 +46,19 @@ func (es Errors) Error() string {
 	return strings.Join(s, "\n")
 }
 
+// List is err's problems one by one: those of an Errors, a single *Error, or none.
+func List(err error) []*Error {
+	var es Errors
+	var e *Error
+	switch {
+	case errors.As(err, &es):
+		return es
+	case errors.As(err, &e):
+		return []*Error{e}
+	}
+	return nil
+}
+
 // ReadFile reads path (a regular file of at most MaxBytes) and decodes it into v; see Decode.
 func ReadFile(path string, v any) error {
 	data, err := safefile.ReadFile(path, MaxBytes)

@@ -45,6 +45,15 @@ type Exported struct {
 	Left map[string][]string
 }
 
+// setID keeps an object's id for its comment; two objects of one name get none (a comment can't tell them
+// apart, and plan refuses the file until one is renamed).
+func (ex *Exported) setID(key, id string) {
+	if _, dup := ex.IDs[key]; dup {
+		id = ""
+	}
+	ex.IDs[key] = id
+}
+
 // Notes are the comments of Left, one line each with the object they belong to, for messages.
 func (ex *Exported) Notes() []string {
 	var out []string
@@ -194,7 +203,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			y.Assign, y.Exclude, y.AllDevices, y.AllUsers = ts.assign, ts.exclude, ts.allDevices, ts.allUsers
 			x.checkName(SectionESPs+"/"+y.DisplayName, y.DisplayName)
 			ex.File.ESPs = append(ex.File.ESPs, y)
-			ex.IDs[SectionESPs+"/"+y.DisplayName] = e.ID
+			ex.setID(SectionESPs+"/"+y.DisplayName, e.ID)
 		}
 		sort.SliceStable(ex.File.ESPs, func(i, j int) bool { return espOrder(ex.File.ESPs[i]) < espOrder(ex.File.ESPs[j]) })
 	}
@@ -232,7 +241,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			y.Assign, y.Exclude, y.AllDevices = ts.assign, ts.exclude, ts.allDevices
 			x.checkName(SectionProfiles+"/"+y.DisplayName, y.DisplayName)
 			ex.File.Profiles = append(ex.File.Profiles, y)
-			ex.IDs[SectionProfiles+"/"+y.DisplayName] = p.ID
+			ex.setID(SectionProfiles+"/"+y.DisplayName, p.ID)
 		}
 		sort.SliceStable(ex.File.Profiles, func(i, j int) bool { return ex.File.Profiles[i].DisplayName < ex.File.Profiles[j].DisplayName })
 	}
@@ -254,7 +263,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			}
 			x.checkName(SectionPrep+"/"+y.Name, y.Name)
 			ex.File.DevicePreparation = append(ex.File.DevicePreparation, y)
-			ex.IDs[SectionPrep+"/"+y.Name] = pol.ID
+			ex.setID(SectionPrep+"/"+y.Name, pol.ID)
 		}
 		sort.SliceStable(ex.File.DevicePreparation, func(i, j int) bool {
 			return ex.File.DevicePreparation[i].Name < ex.File.DevicePreparation[j].Name
@@ -284,7 +293,7 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 			}
 			x.checkName(SectionGroups+"/"+y.DisplayName, y.DisplayName)
 			ex.File.Groups = append(ex.File.Groups, y)
-			ex.IDs[SectionGroups+"/"+y.DisplayName] = g.ID
+			ex.setID(SectionGroups+"/"+y.DisplayName, g.ID)
 		}
 		sort.SliceStable(ex.File.Groups, func(i, j int) bool { return ex.File.Groups[i].DisplayName < ex.File.Groups[j].DisplayName })
 	}

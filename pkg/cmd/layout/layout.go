@@ -398,16 +398,21 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 			for _, n := range ex.Notes() { // also comments in the YAML; JSON has no place for them
 				fmt.Fprintln(f.IOStreams.ErrOut, "export: "+n)
 			}
+			b, err := ex.YAML(SchemaURL)
+			if err != nil {
+				return err
+			}
+			// What plan would refuse in the file (two objects of one name, a setting no file may ask for) is
+			// said now, not found when the file is used.
+			for _, r := range refusals(b) {
+				fmt.Fprintln(f.IOStreams.ErrOut, "export: plan refuses this file until the tenant changes: "+r)
+			}
 			if format == output.JSON {
 				v, err := ex.Value()
 				if err != nil {
 					return err
 				}
 				return f.Print(output.Result{Data: v})
-			}
-			b, err := ex.YAML(SchemaURL)
-			if err != nil {
-				return err
 			}
 			_, err = f.IOStreams.Out.Write(b)
 			return err
@@ -462,4 +467,17 @@ func completeInclude(_ *cobra.Command, _ []string, toComplete string) ([]string,
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// refusals are the problems plan's reading of an exported file finds, as "line N: what". Names with control
+// or format characters are left out: export's notes already name each such object.
+func refusals(exported []byte) []string {
+	_, err := layout.Parse("", exported)
+	var out []string
+	for _, e := range yamlfile.List(err) {
+		if !strings.Contains(e.Msg, " contains U+") {
+			out = append(out, fmt.Sprintf("line %d: %s", e.Line, e.Msg))
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -126,5 +127,29 @@ func TestPruneLeavesAGroupOthersStillUse(t *testing.T) {
 	applyOK(t, e, file, "--prune")
 	if len(groupsNamed(t, e, "Tool Group")) != 0 {
 		t.Error("Tool Group is still there once nothing uses it")
+	}
+}
+
+// Export says up front what plan will refuse in the file it writes (here two profiles of one name, which
+// Intune allows), and gives neither of them an id comment it can't tell apart.
+func TestExportSaysWhatPlanWillRefuse(t *testing.T) {
+	e := empty(t)
+	for range 2 {
+		e.Send(t, "POST", "/deviceManagement/windowsAutopilotDeploymentProfiles", map[string]any{
+			"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Twin",
+			"outOfBoxExperienceSetting": map[string]any{"deviceUsageType": "singleUser", "escapeLinkHidden": true}})
+	}
+	if code := run(e, NewCmdExport); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	out := e.Stdout.String()
+	second := strings.Count(out[:strings.LastIndex(out, "displayName: Twin")], "\n") + 1
+	first := strings.Count(out[:strings.Index(out, "displayName: Twin")], "\n") + 1
+	want := fmt.Sprintf("export: plan refuses this file until the tenant changes: line %d: profiles[1].displayName: \"Twin\" is also the name of profiles[0] (line %d); names must differ\n", second, first)
+	if e.Stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
+	}
+	if strings.Contains(out, "displayName: Twin # id") {
+		t.Errorf("an id comment on a name two profiles share:\n%s", out)
 	}
 }
