@@ -185,10 +185,13 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show what apply would change to make the tenant match a layout file",
 		Long: "Reads the layout file (groups, ESPs, deployment profiles, device-preparation policies, referring to each\n" +
 			"other by name) and the tenant, and prints what `apply` would do: `+ create`, `~ update` with each field\n" +
-			"`from → to`, `-/+ replace` with the reason, `- delete` (with --prune: only objects apply created, which\n" +
-			"carry \"" + layout.Marker + "\" in their description). Objects already as asked get no line. Drift\n" +
-			"covers assignments (the whole set, exclusions included), ESP priorities, a device-preparation policy's\n" +
-			"bound group (read back through the service) and its owner. Nothing is written.\n\n" +
+			"`from → to`, `-/+ replace` with the reason, `- delete` (with --prune: only objects apply created from a\n" +
+			"file of this name, which carry \"" + layout.Marker + "\", or \"" + layout.MarkerFor("NAME") + "\" for a\n" +
+			"file with `name: NAME`, in their description). Objects already as asked get no line. Drift covers\n" +
+			"assignments (the whole set, exclusions included, for objects whose entry has assign, exclude,\n" +
+			"allDevices or allUsers; without them the tenant's assignments are left as they are), ESP priorities, a\n" +
+			"device-preparation policy's bound group (read back through the service) and its owner. Warnings say which\n" +
+			"profile gets devices several profiles target. Nothing is written.\n\n" +
 			"Exit codes: 0 no changes (or changes, without --detailed-exitcode), 1 error, 2 a bad file or a conflict\n" +
 			"with the tenant (each problem named by file, line and key), 4 sign-in or permission problem, and with\n" +
 			"--detailed-exitcode 5 when changes are pending.",
@@ -230,7 +233,9 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 			"profiles (create, assign), device-preparation policies (device group owner, policy, binding,\n" +
 			"assignments, then read back as `prep verify` does). Each kind is updated in place as it needs; a profile\n" +
 			"or policy is replaced only when the plan said so. Objects apply creates carry \"" + layout.Marker + "\"\n" +
-			"in their description, and --prune deletes only such objects that the file no longer lists.\n\n" +
+			"(or the file's named marker, see plan) in their description, and --prune deletes only objects with this\n" +
+			"file's marker that the file no longer lists, each read again first. One apply at a time runs into a\n" +
+			"tenant from this account (a second exits 2).\n\n" +
 			"The first failure stops the run: the report says what was done and what remains (exit 3); running\n" +
 			"apply again picks up from the tenant as it is.",
 		Example: "  autopilotctl apply -f autopilot.yaml\n" +
