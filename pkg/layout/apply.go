@@ -379,6 +379,16 @@ func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
 		if err != nil || taken(g.Description) {
 			return err
 		}
+		// Who uses it now, after the run's other deletions (someone may have assigned it since the plan).
+		if p.usersNow == nil {
+			if p.usersNow, err = p.groupUsers(&Plan{}); err != nil {
+				return err
+			}
+		}
+		if u := p.usersNow[strings.ToLower(ch.ID)]; u != "" {
+			entry.Status, entry.Message = result.Unchanged, "not deleted: "+u+" uses it now"
+			return nil
+		}
 		if err := groups.Delete(p.ctx, p.c, ch.ID); err != nil {
 			return err
 		}

@@ -53,18 +53,20 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 			holders[d] = append(holders[d], i)
 		}
 	}
-	lost := map[int]map[int]int{} // loser → winner → devices
+	lost := map[int]map[int]int{}                      // loser → winner → devices
+	excluded := make([]map[string]bool, len(profiles)) // each profile's exclusions, read when first needed
 	for d, hs := range holders {
 		if len(hs) < 2 {
 			continue
 		}
 		var keep []int
 		for _, i := range hs {
-			out, err := sets.union(profiles[i].exclude)
-			if err != nil {
-				return nil, err
+			if excluded[i] == nil {
+				if excluded[i], err = sets.union(profiles[i].exclude); err != nil {
+					return nil, err
+				}
 			}
-			if !out[d] {
+			if !excluded[i][d] {
 				keep = append(keep, i)
 			}
 		}

@@ -190,6 +190,7 @@ type planner struct {
 	profiles []*enrollment.Profile
 	reader   *prep.Reader
 	prune    bool
+	usersNow map[string]string // apply: who uses each group, read at the first group deletion (groupUsers)
 }
 
 func newPlanner(ctx context.Context, c *graph.Client, l *Layout) *planner {
@@ -828,6 +829,14 @@ func modeWord(m string) string {
 // layout's to prune) that the file no longer has, in the order they would be deleted: policies, profiles, ESPs,
 // then groups.
 func (p *planner) planPrune(plan *Plan) error {
+	// The file's objects as the plan found them: by name, or by id for an entry that names one by id (as a
+	// plan refusing two objects of one name asks).
+	planned := map[string]bool{}
+	for _, ch := range plan.all {
+		if ch.ID != "" {
+			planned[strings.ToLower(ch.ID)] = true
+		}
+	}
 	listed := func(names []string, name string) bool {
 		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
 	}
@@ -841,7 +850,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		return err
 	}
 	for _, pol := range policies {
-		if mine(pol.Description) && !listed(names, pol.Name) {
+		if mine(pol.Description) && !listed(names, pol.Name) && !planned[strings.ToLower(pol.ID)] {
 			plan.add(&Change{Kind: KindPrep, Name: pol.Name, ID: pol.ID, Action: Delete})
 		}
 	}
@@ -855,7 +864,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		}
 	}
 	for _, o := range p.profiles {
-		if mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+		if mine(str(o.Props["description"])) && !listed(names, o.DisplayName) && !planned[strings.ToLower(o.ID)] {
 			plan.add(&Change{Kind: KindProfile, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
@@ -869,7 +878,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		}
 	}
 	for _, o := range p.esps {
-		if !o.Default && mine(str(o.Props["description"])) && !listed(names, o.DisplayName) {
+		if !o.Default && mine(str(o.Props["description"])) && !listed(names, o.DisplayName) && !planned[strings.ToLower(o.ID)] {
 			plan.add(&Change{Kind: KindESP, Name: o.DisplayName, ID: o.ID, Action: Delete})
 		}
 	}
@@ -877,6 +886,9 @@ func (p *planner) planPrune(plan *Plan) error {
 		// Without --prune only the count is wanted, and listing every group of a large tenant on each plan
 		// costs a request per 999: groups are left out of it.
 		return nil
+	}
+	if err := p.checkPrioritiesAfterPrune(plan); err != nil {
+		return err
 	}
 	names = nil
 	for _, d := range p.l.File.Groups {
@@ -967,6 +979,33 @@ func (p *planner) groupUsers(plan *Plan) (map[string]string, error) {
 		}
 	}
 	return users, nil
+}
+
+// checkPrioritiesAfterPrune refuses an ESP priority that only fits before --prune deletes ESPs: the places
+// are the ESPs the tenant will have once the plan's deletions are done.
+func (p *planner) checkPrioritiesAfterPrune(plan *Plan) error {
+	places := 0
+	for _, e := range p.esps {
+		if !e.Default {
+			places++
+		}
+	}
+	for _, ch := range plan.all {
+		switch {
+		case ch.Kind != KindESP:
+		case ch.Action == Delete:
+			places--
+		case ch.Action == Create:
+			places++
+		}
+	}
+	for i, e := range p.l.File.ESPs {
+		if e.Priority != nil && *e.Priority > places {
+			return &InputError{Err: p.l.Errorf(SectionESPs, i, "priority", "priority %d is past the last place: with --prune the tenant will have %d Enrollment Status Pages besides the default, so this one takes 1 to %d",
+				*e.Priority, places, places)}
+		}
+	}
+	return nil
 }
 
 // keptTargets are the ids (lower-cased) of the groups the tenant's assignments of the file's ESPs and

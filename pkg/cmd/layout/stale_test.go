@@ -153,3 +153,68 @@ func TestExportSaysWhatPlanWillRefuse(t *testing.T) {
 		t.Errorf("an id comment on a name two profiles share:\n%s", out)
 	}
 }
+
+// An entry that names its ESP or profile by id (as a plan refusing two objects of one name asks) is that
+// object: --prune never plans to delete it too.
+func TestPruneKeepsObjectsTheFileNamesByID(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "name: Alpha\nesps:\n  - displayName: ESP Alpha\nprofiles:\n  - displayName: P Alpha\n    mode: user-driven\n"))
+	var esps struct{ Value []map[string]any }
+	graphDo(t, e, "GET", espPath, nil, &esps)
+	var espID string
+	for _, o := range esps.Value {
+		if o["displayName"] == "ESP Alpha" {
+			espID = o["id"].(string)
+		}
+	}
+	var profiles struct{ Value []map[string]any }
+	graphDo(t, e, "GET", "/deviceManagement/windowsAutopilotDeploymentProfiles", nil, &profiles)
+	profileID := profiles.Value[0]["id"].(string)
+	file := writeFile(t, "name: Alpha\nesps:\n  - displayName: "+espID+"\nprofiles:\n  - displayName: "+profileID+"\n    mode: user-driven\n")
+	m, code := planJSON(t, e, file, "--prune")
+	if code != 0 {
+		t.Fatalf("plan --prune: exit %d\n%s", code, e.Stderr)
+	}
+	for _, ch := range m["changes"].([]any) {
+		if c := ch.(map[string]any); c["action"] == "delete" {
+			t.Errorf("plans to delete %v %v (%v), which the file names by id", c["kind"], c["name"], c["id"])
+		}
+	}
+}
+
+// A group --prune is to delete that someone assigns while apply waits is left, and the report says who
+// uses it.
+func TestPruneLeavesAGroupAssignedSinceThePlan(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: GH\n"))
+	if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "create", "Hand Profile", "--mode", "user-driven"); code != 0 {
+		t.Fatalf("profile create: exit %d\n%s", code, e.Stderr)
+	}
+	rep := planThen(t, e, writeFile(t, "groups: []\n"), true, func() {
+		if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "assign", "Hand Profile", "GH"); code != 0 {
+			t.Fatalf("profile assign: exit %d\n%s", code, e.Stderr)
+		}
+	})
+	if st, msg := status(rep, "GH"); st != result.Unchanged || msg != `not deleted: deployment profile "Hand Profile" uses it now` {
+		t.Errorf("GH: %s %q", st, msg)
+	}
+	if len(groupsNamed(t, e, "GH")) != 1 {
+		t.Error("GH was deleted")
+	}
+}
+
+// A priority that only fits once --prune has deleted ESPs is refused before any write: the places are the
+// ESPs the tenant will have after the plan's deletions.
+func TestPrunePriorityCountsTheDeletions(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "esps:\n  - displayName: ESP A\n  - displayName: ESP B\n  - displayName: ESP C\n"))
+	file := writeFile(t, "esps:\n  - displayName: ESP A\n    priority: 3\n  - displayName: ESP C\n")
+	code := run(e, NewCmdApply, "-f", file, "--yes", "--prune")
+	want := "error: " + file + ":3: esps[0].priority: priority 3 is past the last place: with --prune the tenant will have 2 Enrollment Status Pages besides the default, so this one takes 1 to 2\n"
+	if code != 2 || e.Stderr.String() != want {
+		t.Errorf("apply --prune: exit %d\n%s\nwant exit 2 and\n%s", code, e.Stderr, want)
+	}
+	if w := writes(e); len(w) > 0 {
+		t.Errorf("wrote %v", w)
+	}
+}
