@@ -43,6 +43,9 @@ type Exported struct {
 	// that no longer exists, a kind of target the file has no key for — written as comments above the object.
 	// The file leaves it out, so plan of the export offers to remove it: "no changes" would hide it.
 	Left map[string][]string
+	// noneLeft holds the objects whose every assignment was left out: they get `assign: []`, since without
+	// the key the file would leave the tenant's assignments as they are.
+	noneLeft map[string]bool
 }
 
 // setID keeps an object's id for its comment; two objects of one name get none (a comment can't tell them
@@ -117,8 +120,13 @@ type exportTargets struct {
 // targets names an object's assignments for the file. Those it can't name are left (see Exported.Left): a
 // group that no longer exists, a kind of target the file has no key for; users says whether allUsers is one.
 // An assignment filter is left too: the file has no key for one.
-func (x *exporter) targets(key string, ts []enrollment.Target, users bool) (exportTargets, error) {
-	var out exportTargets
+func (x *exporter) targets(key string, ts []enrollment.Target, users bool) (out exportTargets, err error) {
+	left := len(x.ex.Left[key])
+	defer func() {
+		if len(x.ex.Left[key]) > left && len(out.assign)+len(out.exclude) == 0 && !out.allDevices && !out.allUsers {
+			x.ex.noneLeft[key] = true
+		}
+	}()
 	for _, t := range ts {
 		switch {
 		case t.Kind == enrollment.AllDevices:
@@ -172,7 +180,7 @@ func filterOf(t enrollment.Target) string {
 // (Section; all when empty).
 func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, error) {
 	want := func(s string) bool { return len(include) == 0 || slices.Contains(include, s) }
-	ex := &Exported{IDs: map[string]string{}, Left: map[string][]string{}}
+	ex := &Exported{IDs: map[string]string{}, Left: map[string][]string{}, noneLeft: map[string]bool{}}
 	x := &exporter{ctx: ctx, c: c, ex: ex, groups: map[string]*groups.Group{}, used: map[string]bool{}}
 	if want("esp") {
 		esps, err := enrollment.ListESPs(ctx, c, true)
@@ -481,6 +489,14 @@ func (ex *Exported) YAML(schemaURL string) ([]byte, error) {
 		}
 	}
 	prune(&doc)
+	for section, key := range sections {
+		for _, item := range nodeItems(mapValue(&doc, section)) {
+			if name := mapValue(item, key); name != nil && ex.noneLeft[section+"/"+name.Value] {
+				item.Content = append(item.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "assign"},
+					&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle})
+			}
+		}
+	}
 	var sb strings.Builder
 	if schemaURL != "" {
 		sb.WriteString("# yaml-language-server: $schema=" + schemaURL + "\n")
@@ -514,4 +530,12 @@ func prune(n *yaml.Node) {
 		}
 	}
 	n.Content = kept
+}
+
+// nodeItems are a sequence node's items; none for nil.
+func nodeItems(n *yaml.Node) []*yaml.Node {
+	if n == nil {
+		return nil
+	}
+	return n.Content
 }

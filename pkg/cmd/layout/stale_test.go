@@ -218,3 +218,25 @@ func TestPrunePriorityCountsTheDeletions(t *testing.T) {
 		t.Errorf("wrote %v", w)
 	}
 }
+
+// A profile whose every assignment export leaves out (its group was deleted) is written with `assign: []`:
+// without the key the file would leave those assignments as they are, and plan would hide them.
+func TestExportWritesNoAssignmentsWhenAllWereLeftOut(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: Tmp G\n"))
+	if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "create", "Dangle P", "--mode", "user-driven", "--assign", "Tmp G"); code != 0 {
+		t.Fatalf("profile create: exit %d\n%s", code, e.Stderr)
+	}
+	e.Send(t, "DELETE", "/groups/"+groupsNamed(t, e, "Tmp G")[0], nil)
+	if code := run(e, NewCmdExport, "--include", "profiles"); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	if !strings.Contains(e.Stdout.String(), "    assign: []\n") {
+		t.Errorf("export:\n%s", e.Stdout)
+	}
+	file := writeFile(t, e.Stdout.String())
+	m, code := planJSON(t, e, file, "--detailed-exitcode")
+	if code != 5 || len(m["changes"].([]any)) != 1 {
+		t.Errorf("plan of the export: exit %d, %v; want the dangling assignment offered for removal", code, m["changes"])
+	}
+}
