@@ -404,10 +404,12 @@ func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
 // ESPs at their places, the others in the remaining places in their present order — and from the first place
 // on moves each ESP that is not where that order puts it. Nothing is sent when all are in place.
 func (p *planner) settlePriorities(rep *Report) error {
-	want := map[string]int{} // lower-cased name → place
+	want := map[string]int{} // lower-cased ESP id → place; an entry may name its ESP by id
 	for _, e := range p.l.File.ESPs {
-		if e.Priority != nil {
-			want[strings.ToLower(e.DisplayName)] = *e.Priority
+		for _, o := range rep.Objects {
+			if e.Priority != nil && o.Kind == KindESP && o.ID != "" && (strings.EqualFold(o.Name, e.DisplayName) || strings.EqualFold(o.ID, e.DisplayName)) {
+				want[strings.ToLower(o.ID)] = *e.Priority
+			}
 		}
 	}
 	if len(want) == 0 {
@@ -419,10 +421,14 @@ func (p *planner) settlePriorities(rep *Report) error {
 	}
 	cur := slices.DeleteFunc(list, func(e *enrollment.ESP) bool { return e.Default })
 	slices.SortStableFunc(cur, func(a, b *enrollment.ESP) int { return a.Priority - b.Priority })
+	was := map[string]int{}
+	for _, e := range cur {
+		was[e.ID] = e.Priority
+	}
 	order := make([]*enrollment.ESP, len(cur))
 	var rest []*enrollment.ESP
 	for _, e := range cur {
-		n, ok := want[strings.ToLower(e.DisplayName)]
+		n, ok := want[strings.ToLower(e.ID)]
 		if !ok || n < 1 || n > len(order) || order[n-1] != nil {
 			rest = append(rest, e)
 			continue
@@ -434,34 +440,52 @@ func (p *planner) settlePriorities(rep *Report) error {
 			order[i], rest = rest[0], rest[1:]
 		}
 	}
+	moved := false
 	for k, e := range order {
-		_, fileSays := want[strings.ToLower(e.DisplayName)]
+		_, fileSays := want[strings.ToLower(e.ID)]
 		if cur[k].ID == e.ID && (!fileSays || e.Priority == k+1) {
 			continue // in place (the file's own ESPs: at the very number)
 		}
 		if err := enrollment.SetPriority(p.ctx, p.c, e.ID, k+1); err != nil {
 			return fmt.Errorf("moving ESP %s to priority %d: %w", safetext.Quote(e.DisplayName), k+1, err)
 		}
-		p.notePriority(rep, e, k+1)
+		moved = true
+		p.notePriority(rep, e, was[e.ID], k+1)
 		j := slices.IndexFunc(cur, func(x *enrollment.ESP) bool { return x.ID == e.ID })
 		cur = slices.Insert(slices.Delete(cur, j, j+1), k, e)
 		for i, x := range cur[k:] {
 			x.Priority = k + 1 + i // the service moves those after it down
 		}
 	}
+	if !moved {
+		return nil
+	}
+	// Read back: the places are what the tenant says, not what this run expects of the service.
+	if list, err = enrollment.ListESPs(p.ctx, p.c, false); err != nil {
+		return err
+	}
+	for _, e := range list {
+		if n, ok := want[strings.ToLower(e.ID)]; ok && e.Priority != n {
+			return fmt.Errorf("ESP %s is at priority %d after it was moved to %d: run apply again", safetext.Quote(e.DisplayName), e.Priority, n)
+		}
+	}
 	return nil
 }
 
 // notePriority records a settled place on the ESP's report entry: an ESP left unchanged by its own step
-// is updated after all.
-func (p *planner) notePriority(rep *Report, e *enrollment.ESP, n int) {
+// is updated after all, and one the file doesn't list gets an entry of its own (it moved to keep the file's
+// ESPs at their places).
+func (p *planner) notePriority(rep *Report, e *enrollment.ESP, from, to int) {
+	change := result.FieldChange{Field: "priority", From: from, To: to}
 	for _, o := range rep.Objects {
-		if o.Kind == KindESP && strings.EqualFold(o.Name, e.DisplayName) {
+		if o.Kind == KindESP && strings.EqualFold(o.ID, e.ID) {
 			if o.Status == result.Unchanged {
 				o.Status = result.Updated
 			}
-			o.Changes = append(o.Changes, result.FieldChange{Field: "priority", From: e.Priority, To: n})
+			o.Changes = append(o.Changes, change)
 			return
 		}
 	}
+	rep.Objects = append(rep.Objects, &result.Change{Kind: KindESP, Name: e.DisplayName, ID: e.ID, Status: result.Updated,
+		Changes: []result.FieldChange{change}, Message: "not in the file: moved to keep the file's ESPs at their places"})
 }

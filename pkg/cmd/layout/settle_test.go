@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -48,4 +49,41 @@ func TestApplyLeavesEveryESPWhereTheFileSays(t *testing.T) {
 			noChanges(t, e, file)
 		})
 	}
+}
+
+// An ESP the file doesn't list that apply moves to keep the file's ESPs at their places is in the report.
+func TestApplyReportsESPsItMovesThatTheFileDoesNotList(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "esps:\n  - displayName: SA\n  - displayName: SB\n  - displayName: SX\n"))
+	file := writeFile(t, "esps:\n  - displayName: SA\n    priority: 2\n  - displayName: SB\n    priority: 3\n")
+	applyOK(t, e, file, "-o", "json")
+	var rep struct {
+		Objects []struct {
+			Name, Status, Message string
+			Changes               []struct {
+				Field    string
+				From, To float64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(e.Stdout.String()), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, o := range rep.Objects {
+		if o.Name == "SX" {
+			found = true
+			if o.Status != "updated" || o.Message != "not in the file: moved to keep the file's ESPs at their places" ||
+				len(o.Changes) != 1 || o.Changes[0].From != 2 || o.Changes[0].To != 1 {
+				t.Errorf("SX in the report: %+v", o)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("SX is not in the report:\n%s", e.Stdout)
+	}
+	if got := espOrder(t, e); got != "SX,SA,SB" {
+		t.Errorf("the tenant holds %s", got)
+	}
+	noChanges(t, e, file)
 }
