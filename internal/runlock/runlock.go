@@ -41,6 +41,10 @@ func TenantPath(dir, purpose, host, tenant string) string {
 // Take locks the file at path (made with mode 0600) without waiting. When another process holds it, the
 // error is busy()'s; a file that can't be locked is an *Error.
 func Take(path string, busy func() error) (*Lock, error) {
+	// Opening a symbolic link would create or lock whatever it points to.
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, &Error{Path: path, Err: errors.New("it is a symbolic link; a lock file must be a file of its own (remove the link)")}
+	}
 	for try := 0; try < 3; try++ {
 		fl := flock.New(path, flock.SetPermissions(0o600))
 		ok, err := fl.TryLock()

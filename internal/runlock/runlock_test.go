@@ -37,4 +37,14 @@ func TestTakeIsExclusiveAndReleaseLeavesNothing(t *testing.T) {
 	if _, err := Take(filepath.Join(dir, "missing", "x.lock"), func() error { return busy }); !errors.As(err, &le) {
 		t.Fatalf("lock in a missing directory: %v, want *Error", err)
 	}
+	link := filepath.Join(dir, "link.lock")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Take(link, func() error { return busy }); !errors.As(err, &le) {
+		t.Fatalf("lock at a symbolic link: %v, want *Error", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "elsewhere")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the link's target was created")
+	}
 }

@@ -3,9 +3,11 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
@@ -72,10 +74,27 @@ func (f *Factory) LockTenant(ctx context.Context, c *graph.Client, purpose strin
 	if u, err := url.Parse(c.BaseURL); err == nil {
 		host = u.Host
 	}
-	l, err := runlock.Take(runlock.TenantPath(dir, purpose, host, tenant), func() error { return busy(tenant, host) })
+	l, err := runlock.Take(runlock.TenantPath(dir, purpose, lockHost(c.BaseURL), tenant), func() error { return busy(tenant, host) })
 	var le *runlock.Error
 	if errors.As(err, &le) {
 		return nil, InputErrorf("%v (set %s to keep locks elsewhere)", err, StateDirEnv)
 	}
 	return l, err
+}
+
+// lockHost is the Graph a run goes to, one way however it is spelled: scheme, host and port with the default
+// port made explicit, and every loopback name (localhost, 127.0.0.1, ::1) as one.
+func lockHost(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return strings.ToLower(baseURL)
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[strings.ToLower(u.Scheme)]
+	}
+	if graph.IsLoopback(host) {
+		host = "loopback"
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(host, port)
 }
