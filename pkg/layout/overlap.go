@@ -82,6 +82,10 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 		}
 	}
 	var out []string
+	if len(sets.doubtful) > 0 {
+		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here",
+			strings.Join(sets.doubtful, ", "), plural(len(sets.doubtful), "its rule", "their rules")))
+	}
 	for _, loser := range slices.Sorted(maps.Keys(lost)) {
 		for _, winner := range slices.Sorted(maps.Keys(lost[loser])) {
 			if !profiles[loser].inFile && !profiles[winner].inFile {
@@ -188,9 +192,10 @@ func (p *planner) groupKey(id, name string) string {
 
 // deviceSets are the Autopilot device ids each group will hold, computed once per group.
 type deviceSets struct {
-	p       *planner
-	devices []autopilot.Device
-	byKey   map[string]map[string]bool
+	p        *planner
+	devices  []autopilot.Device
+	byKey    map[string]map[string]bool
+	doubtful []string // groups whose rules read what an Autopilot device's record doesn't say
 }
 
 func (s *deviceSets) union(keys []string) (map[string]bool, error) {
@@ -235,13 +240,18 @@ func (s *deviceSets) compute(key string) (map[string]bool, error) {
 		text = g.MembershipRule
 	}
 	if text != "" {
-		if r, err := rule.Parse(text); err == nil {
+		r, err := rule.Parse(text)
+		if err == nil {
 			set := map[string]bool{}
-			for _, d := range groups.Evaluate(r, text, s.devices).Devices {
+			p := groups.Evaluate(r, text, s.devices)
+			for _, d := range p.Devices {
 				set[d.ID] = true
 			}
-			return set, nil
+			if len(p.Unknown) == 0 {
+				return set, nil
+			}
 		}
+		s.doubt(key, g)
 	}
 	set := map[string]bool{}
 	if g == nil || g.Dynamic() && text != "" {
@@ -263,6 +273,17 @@ func (s *deviceSets) compute(key string) (map[string]bool, error) {
 		err = nil
 	}
 	return set, err
+}
+
+// doubt notes a group whose rule can't be evaluated here.
+func (s *deviceSets) doubt(key string, g *groups.Group) {
+	name := strings.TrimPrefix(key, "name:")
+	if i := s.fileIndex(key, g); i >= 0 {
+		name = s.p.l.File.Groups[i].DisplayName
+	} else if g != nil {
+		name = g.DisplayName
+	}
+	s.doubtful = append(s.doubtful, "group "+safetext.Quote(name))
 }
 
 // group is the tenant's group the key names, nil for one the file creates or one that no longer exists.

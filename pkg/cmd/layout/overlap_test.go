@@ -165,3 +165,28 @@ profiles:
 		t.Errorf("plan: exit %d\n%s\nwant exit 0 and\n%s", code, e.Stderr, want)
 	}
 }
+
+// A group whose rule reads what an Autopilot device's record doesn't say can't be counted: plan says so
+// instead of warning about nothing.
+func TestPlanSaysWhichGroupsItCantCount(t *testing.T) {
+	seed := &graphmock.Seed{AutopilotDevices: []graphmock.SeedAutopilotDevice{{SerialNumber: "OVL1", GroupTag: "Sales"}}}
+	e := cmdtest.New(t, graphmock.Options{Seed: seed})
+	file := writeFile(t, `groups:
+  - displayName: Odd
+    membershipRule: (device.devicePhysicalIds -any (_ -startsWith "[ZTDId]")) -and (device.accountEnabled -eq true)
+  - displayName: Everything
+    allAutopilot: true
+profiles:
+  - displayName: Odd UD
+    mode: user-driven
+    assign: [Odd]
+  - displayName: Everything UD
+    mode: user-driven
+    assign: [Everything]
+`)
+	code := run(e, NewCmdPlan, "-f", file)
+	want := `warning: devices that profiles target through group "Odd" are not counted: its rule reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here` + "\n"
+	if code != 0 || e.Stderr.String() != want {
+		t.Errorf("plan: exit %d\n%s\nwant exit 0 and\n%s", code, e.Stderr, want)
+	}
+}
