@@ -306,6 +306,20 @@ func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, 
 		sort.SliceStable(ex.File.Groups, func(i, j int) bool { return ex.File.Groups[i].DisplayName < ex.File.Groups[j].DisplayName })
 	}
 	ex.File.Name = NameOf(x.descs)
+	if ex.File.Name == "" {
+		// Applied, a file without a name marks what it adopts with the plain marker: say whose objects it takes.
+		var named []string
+		for _, d := range x.descs {
+			if m := markerOf(d); m != "" && m != Marker && !slices.Contains(named, m) {
+				named = append(named, m)
+			}
+		}
+		if len(named) > 0 {
+			sort.Strings(named)
+			ex.Left["layout"] = append(ex.Left["layout"], "objects carry the markers of several layouts ("+strings.Join(named, ", ")+
+				"); this file has no name:, so applying it marks them all "+Marker+" (split the file by layout, with each one's name:, to keep them apart)")
+		}
+	}
 	return ex, nil
 }
 

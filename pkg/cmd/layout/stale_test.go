@@ -240,3 +240,18 @@ func TestExportWritesNoAssignmentsWhenAllWereLeftOut(t *testing.T) {
 		t.Errorf("plan of the export: exit %d, %v; want the dangling assignment offered for removal", code, m["changes"])
 	}
 }
+
+// Export of a tenant holding several named layouts' objects says that the file it writes, having no name,
+// would take them all over when applied.
+func TestExportSaysWhenItMixesLayouts(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "name: Team A\ngroups:\n  - displayName: GA\n    groupTag: A\n"))
+	applyOK(t, e, writeFile(t, "name: Team B\ngroups:\n  - displayName: GB\n    groupTag: B\n"))
+	if code := run(e, NewCmdExport, "--include", "groups"); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, e.Stderr)
+	}
+	want := "export: layout: objects carry the markers of several layouts ([managed by autopilotctl layout Team A], [managed by autopilotctl layout Team B]); this file has no name:, so applying it marks them all [managed by autopilotctl] (split the file by layout, with each one's name:, to keep them apart)\n"
+	if e.Stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
+	}
+}
