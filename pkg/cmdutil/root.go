@@ -167,6 +167,11 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 		fmt.Fprintln(w, safetext.EscapeText(err.Error())) // the result was printed; this is the summary line
 		return
 	}
+	if errors.Is(err, context.Canceled) && !errors.As(err, new(*graph.Error)) {
+		// Ctrl-C or SIGTERM: Go's "context canceled" says what happened to the code, not to the person.
+		fmt.Fprintln(w, "error: interrupted (Ctrl-C or SIGTERM) before the command finished")
+		return
+	}
 	fmt.Fprintf(w, "error: %s\n", safetext.EscapeText(err.Error()))
 	var usage *UsageError
 	if errors.As(err, &usage) && cmd != nil {

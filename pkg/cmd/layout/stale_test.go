@@ -255,3 +255,15 @@ func TestExportSaysWhenItMixesLayouts(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
 	}
 }
+
+// Ctrl-C while planning says so in words, not Go's "context canceled".
+func TestInterruptedPlanSaysSo(t *testing.T) {
+	e := empty(t)
+	file := writeFile(t, "groups:\n  - displayName: G\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e.Stderr.Reset()
+	if code := e.RunContext(ctx, NewCmdPlan(e.Factory), "-f", file); code != 1 || e.Stderr.String() != "error: interrupted (Ctrl-C or SIGTERM) before the command finished\n" {
+		t.Errorf("exit %d\n%s", code, e.Stderr)
+	}
+}
