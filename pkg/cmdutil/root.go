@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,13 +26,16 @@ func NewRoot(f *Factory, use string) *cobra.Command {
 		Use:           use,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkQuery(f, cmd); err != nil {
 				return err
 			}
 			if f.Globals.Mock {
 				if f.StartMock == nil {
 					return UsageErrorf("--mock is not available here")
+				}
+				if err := spoolStdin(f, cmd, args); err != nil {
+					return err
 				}
 				return f.StartMock(cmd)
 			}
@@ -187,4 +193,32 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 			fmt.Fprintln(w, "Compare with what your token has: autopilotctl auth status")
 		}
 	}
+}
+
+// spoolStdin reads standard input to its end before the embedded mock starts, when the command reads it
+// (`-f -`, or `-` as an argument): the mock holds the demo tenant's lock for the whole command, so in
+// `autopilotctl --mock export | autopilotctl --mock plan -f -` the reader would otherwise hold the lock while
+// waiting for the writer, which waits for the lock. It goes to a temporary file (an import can be large),
+// removed when the command ends.
+func spoolStdin(f *Factory, cmd *cobra.Command, args []string) error {
+	fl := cmd.Flags().Lookup("file")
+	if f.IOStreams.IsStdinTTY() || !(fl != nil && fl.Value.String() == "-" || slices.Contains(args, "-")) {
+		return nil
+	}
+	tmp, err := os.CreateTemp("", "autopilotctl-stdin-*")
+	if err != nil {
+		return fmt.Errorf("keeping standard input while the mock starts: %w", err)
+	}
+	f.AtExit(func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	})
+	if _, err := io.Copy(tmp, f.IOStreams.In); err != nil {
+		return fmt.Errorf("reading standard input: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	f.IOStreams.In = tmp
+	return nil
 }
