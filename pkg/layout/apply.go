@@ -85,6 +85,15 @@ func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts App
 			failed = true
 			continue
 		}
+		if entry.Status == result.Unchanged && entry.Message == "" {
+			// Planned again at its turn, it was already as asked: say why the plan's change wasn't needed.
+			switch ch.Action {
+			case Update, Replace:
+				entry.Message = "already as the file asks when apply reached it: an earlier change of this run (an ESP taking another's place moves it) or someone else did it"
+			case Create:
+				entry.Message = "made by someone else since the plan, as the file asks"
+			}
+		}
 		done = append(done, ch.Action+" "+describe(ch))
 	}
 	if !failed {

@@ -87,3 +87,25 @@ func TestApplyReportsESPsItMovesThatTheFileDoesNotList(t *testing.T) {
 	}
 	noChanges(t, e, file)
 }
+
+// Swapping two ESPs' places is one move: the other ESP is already where the file says when apply reaches it,
+// and the report says why the plan's change to it wasn't needed.
+func TestApplyReportSaysWhyAPlannedChangeWasNotNeeded(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "esps:\n  - displayName: A\n    priority: 1\n  - displayName: B\n    priority: 2\n"))
+	applyOK(t, e, writeFile(t, "esps:\n  - displayName: A\n    priority: 2\n  - displayName: B\n    priority: 1\n"), "-o", "json")
+	var rep struct{ Objects []struct{ Name, Status, Message string } }
+	if err := json.Unmarshal([]byte(e.Stdout.String()), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range rep.Objects {
+		got[o.Name] = o.Status + ": " + o.Message
+	}
+	if got["B"] != `updated: priority 1 was held by "A", which Intune moves down` || got["A"] != "unchanged: already as the file asks when apply reached it: an earlier change of this run (an ESP taking another's place moves it) or someone else did it" {
+		t.Errorf("report: %v", got)
+	}
+	if order := espOrder(t, e); order != "B,A" {
+		t.Errorf("the tenant holds %s", order)
+	}
+}
