@@ -94,7 +94,9 @@ func TestApplyReportSaysWhyAPlannedChangeWasNotNeeded(t *testing.T) {
 	e := empty(t)
 	applyOK(t, e, writeFile(t, "esps:\n  - displayName: A\n    priority: 1\n  - displayName: B\n    priority: 2\n"))
 	applyOK(t, e, writeFile(t, "esps:\n  - displayName: A\n    priority: 2\n  - displayName: B\n    priority: 1\n"), "-o", "json")
-	var rep struct{ Objects []struct{ Name, Status, Message string } }
+	var rep struct {
+		Objects []struct{ Name, Status, Message string }
+	}
 	if err := json.Unmarshal([]byte(e.Stdout.String()), &rep); err != nil {
 		t.Fatal(err)
 	}
