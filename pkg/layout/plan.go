@@ -757,7 +757,12 @@ func (p *planner) planPreps(plan *Plan) error {
 				continue
 			}
 			if !created {
-				ch.Fields = append(ch.Fields, p.namedGroups(fields(st.Changes))...)
+				for _, f := range p.namedGroups(fields(st.Changes)) {
+					if f.Path == "deviceGroup" && f.To == prep.NoGroup && d.DeviceGroup != "" {
+						f.To = d.DeviceGroup // a group apply makes first (the bound one was deleted, say)
+					}
+					ch.Fields = append(ch.Fields, f)
+				}
 			}
 		}
 		if len(pending) > 0 && !created {

@@ -217,9 +217,12 @@ func NameAppsAndScripts(ctx context.Context, c *graph.Client, s *Settings) (miss
 	return missing, nil
 }
 
+// NoGroup is how a binding to no group is shown in changes and checks.
+const NoGroup = "no group"
+
 func orNone(id string) string {
 	if id == "" {
-		return "no group"
+		return NoGroup
 	}
 	return id
 }

@@ -267,3 +267,19 @@ func TestInterruptedPlanSaysSo(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, e.Stderr)
 	}
 }
+
+// When a policy's bound device group is deleted by hand, plan shows the binding going to the group the file
+// names (apply makes it first), not to "no group".
+func TestPlanShowsTheDeviceGroupApplyWillMakeAndBind(t *testing.T) {
+	e := empty(t)
+	file := writeFile(t, "groups:\n  - displayName: DPP Devices\ndevicePreparation:\n  - name: DPP\n    deviceGroup: DPP Devices\n")
+	applyOK(t, e, file)
+	gone := groupsNamed(t, e, "DPP Devices")[0]
+	e.Send(t, "DELETE", "/groups/"+gone, nil)
+	run(e, NewCmdPlan, "-f", file)
+	if want := `    deviceGroup: "` + gone + `" → "DPP Devices"` + "\n"; !strings.Contains(e.Stdout.String(), want) {
+		t.Errorf("plan:\n%s\nwant a line\n%s", e.Stdout, want)
+	}
+	applyOK(t, e, file)
+	noChanges(t, e, file)
+}
