@@ -254,8 +254,25 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 		overlaps = []string{"which deployment profile gets devices several target could not be worked out: " + err.Error()}
 	}
 	plan.Warnings = append(plan.Warnings, overlaps...)
+	plan.Warnings = append(plan.Warnings, p.takeovers(plan)...)
 	plan.summarize()
 	return plan, nil
+}
+
+// takeovers warns of objects another layout made that this file adopts: applying it re-marks them, and
+// that layout's --prune no longer sees them.
+func (p *planner) takeovers(plan *Plan) []string {
+	var out []string
+	for _, ch := range plan.all {
+		for _, f := range ch.Fields {
+			from, to := markerOf(str(f.From)), markerOf(str(f.To))
+			if f.Path == "description" && from != "" && from != to {
+				out = append(out, fmt.Sprintf("%s %s carries %s: applying this file takes it over (it gets %s, and that layout's --prune no longer sees it)",
+					KindWord(ch.Kind), safetext.Quote(ch.Name), from, to))
+			}
+		}
+	}
+	return out
 }
 
 func (plan *Plan) add(ch *Change) { plan.all = append(plan.all, ch) }

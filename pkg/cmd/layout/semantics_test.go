@@ -120,6 +120,12 @@ func TestALayoutAdoptsAnotherLayoutsObjectByName(t *testing.T) {
 		!strings.HasSuffix(out, "Plan: 0 to create, 2 to update, 0 to replace, 0 to delete; 0 unchanged.\n") {
 		t.Errorf("plan:\n%s", out)
 	}
+	takes := func(what string) string {
+		return "warning: " + what + " carries [managed by autopilotctl layout Team A]: applying this file takes it over (it gets [managed by autopilotctl layout Team B], and that layout's --prune no longer sees it)\n"
+	}
+	if want := takes(`group "A Devices"`) + takes(`profile "A Profile"`); e.Stderr.String() != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
+	}
 	applyOK(t, e, b)
 	if got := groupDescription(t, e, "A Devices"); got != "[managed by autopilotctl layout Team B]" {
 		t.Errorf("description %q", got)
