@@ -107,7 +107,8 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, 
 			fmt.Fprintln(f.IOStreams.ErrOut, "warning: "+w)
 		}
 		if n := plan.Unlisted; n > 0 {
-			fmt.Fprintf(f.IOStreams.ErrOut, "%s apply created %s not in the file; `--prune` deletes %s (and looks for such groups too)\n", objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
+			fmt.Fprintf(f.IOStreams.ErrOut, "note: %s that apply created %s no longer in the file (an ESP, profile or policy): `plan --prune` lists %s for deletion, with any such groups\n",
+				objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
 		}
 	}
 	return l, c, plan, err

@@ -176,7 +176,7 @@ func TestPlanWithoutPruneCountsObjectsTheFileNoLongerLists(t *testing.T) {
 	if want := "No changes: the tenant matches " + fewer + " (4 objects).\n"; e.Stdout.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", e.Stdout, want)
 	}
-	if want := "1 object apply created is not in the file; `--prune` deletes it (and looks for such groups too)\n"; e.Stderr.String() != want {
+	if want := "note: 1 object that apply created is no longer in the file (an ESP, profile or policy): `plan --prune` lists it for deletion, with any such groups\n"; e.Stderr.String() != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", e.Stderr, want)
 	}
 	only := writeFile(t, "groups:\n  - displayName: AP-All\n    allAutopilot: true\n")
