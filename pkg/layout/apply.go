@@ -113,6 +113,16 @@ func Apply(ctx context.Context, c *graph.Client, l *Layout, plan *Plan, opts App
 	return rep
 }
 
+// NothingToDo is the report of an apply with nothing to do: every object of the plan, unchanged.
+func NothingToDo(plan *Plan) *Report {
+	rep := &Report{Warnings: plan.Warnings}
+	for _, ch := range plan.all {
+		rep.Objects = append(rep.Objects, &result.Change{Kind: ch.Kind, Name: ch.Name, ID: ch.ID, Status: result.Unchanged})
+	}
+	rep.Summary = result.Summarize(rep.Objects)
+	return rep
+}
+
 // describe names an object in messages: its kind in words and its name.
 func describe(ch *Change) string {
 	return KindWord(ch.Kind) + " " + fmt.Sprintf("%q", ch.Name)

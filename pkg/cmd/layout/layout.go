@@ -269,6 +269,10 @@ func NewCmdApply(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format, _ := f.OutputFormat(); plan.Summary.Pending() == 0 && !dryRun && format != output.Table {
+				// A pipeline reads one shape from apply whether or not there was anything to do.
+				return printReport(f, layout.NothingToDo(plan))
+			}
 			if dryRun || plan.Summary.Pending() == 0 {
 				if err := printPlan(f, file, plan); err != nil {
 					return err

@@ -283,3 +283,14 @@ func TestPlanShowsTheDeviceGroupApplyWillMakeAndBind(t *testing.T) {
 	applyOK(t, e, file)
 	noChanges(t, e, file)
 }
+
+// apply -o json prints its report whether or not there was anything to do, so a pipeline reads one shape.
+func TestApplyJSONIsTheReportWithNothingToDo(t *testing.T) {
+	e := empty(t)
+	file := writeFile(t, "groups:\n  - displayName: G\n")
+	applyOK(t, e, file)
+	applyOK(t, e, file, "-o", "json", "-q", "[.objects[] | .name + \" \" + .status] | join(\",\")")
+	if got := e.Stdout.String(); got != "G unchanged\n" {
+		t.Errorf("apply -o json with nothing to do: %q", got)
+	}
+}
