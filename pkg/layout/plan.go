@@ -259,6 +259,14 @@ func Make(ctx context.Context, c *graph.Client, l *Layout, opts Options) (*Plan,
 	return plan, nil
 }
 
+// notMade adds to a replacement's reason that the object being deleted is not one autopilotctl made.
+func notMade(description string) string {
+	if Marked(description) {
+		return ""
+	}
+	return "; autopilotctl did not create it, and the replacement deletes it"
+}
+
 // takeovers warns of objects another layout made that this file adopts: applying it re-marks them, and
 // that layout's --prune no longer sees them.
 func (p *planner) takeovers(plan *Plan) []string {
@@ -663,7 +671,7 @@ func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Targ
 	}
 	ch.Action = action(cur == nil, ch.Fields)
 	if pp.Replace != "" {
-		ch.Action, ch.Reason = Replace, pp.Replace
+		ch.Action, ch.Reason = Replace, pp.Replace+notMade(str(cur.Props["description"]))
 	}
 	return pp, stale, ch, nil
 }
@@ -754,7 +762,7 @@ func (p *planner) planPreps(plan *Plan) error {
 		}
 		if old != nil {
 			ch.ID, ch.Action = old.ID, Replace
-			ch.Reason = fmt.Sprintf("its mode changes from %s to %s (another policy template)", old.Mode, modeWord(d.Mode))
+			ch.Reason = fmt.Sprintf("its mode changes from %s to %s (another policy template)", old.Mode, modeWord(d.Mode)) + notMade(old.Description)
 			plan.add(ch)
 			continue
 		}

@@ -294,3 +294,19 @@ func TestApplyJSONIsTheReportWithNothingToDo(t *testing.T) {
 		t.Errorf("apply -o json with nothing to do: %q", got)
 	}
 }
+
+// A replacement of an object autopilotctl didn't create says so: it deletes someone's object.
+func TestReplaceSaysWhenItDeletesAnObjectTheToolDidNotMake(t *testing.T) {
+	e := empty(t)
+	if code := e.Run(profilecmd.NewCmdProfile(e.Factory), "create", "Hand", "--mode", "user-driven"); code != 0 {
+		t.Fatalf("profile create: exit %d\n%s", code, e.Stderr)
+	}
+	m, code := planJSON(t, e, writeFile(t, "profiles:\n  - displayName: Hand\n    mode: self-deploying\n"))
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, e.Stderr)
+	}
+	ch := m["changes"].([]any)[0].(map[string]any)
+	if ch["action"] != "replace" || !strings.HasSuffix(ch["reason"].(string), "; autopilotctl did not create it, and the replacement deletes it") {
+		t.Errorf("change: %v", ch)
+	}
+}
