@@ -88,21 +88,48 @@ func Read(path string) (*Layout, error) {
 
 // Parse decodes a layout (unknown keys and wrong types are errors) and checks it as a whole: each object's
 // own rules, duplicate names, references between objects in the file, and cycles. Every problem is a
-// yamlfile.Error naming the file, the line and the key; all are returned together.
+// yamlfile.Error naming the file, the line and the key; all are returned together, by line. The checks run
+// on what the decoder could fill in, and say nothing of a key it could not (see followsFrom): their word on
+// it would only echo the decoder's.
 func Parse(name string, data []byte) (*Layout, error) {
 	l := &Layout{Path: name}
-	if err := yamlfile.Decode(name, data, &l.File); err != nil {
-		return nil, err
+	err := yamlfile.Decode(name, data, &l.File)
+	decoded := yamlfile.List(err)
+	if err != nil && slices.ContainsFunc(decoded, func(e *yamlfile.Error) bool { return e.Key == "" }) {
+		return nil, err // the file as a whole: there is nothing to check
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
 		return nil, &yamlfile.Error{File: name, Msg: "not valid YAML"}
 	}
 	l.root = doc.Content[0]
-	if errs := l.check(); len(errs) > 0 {
+	errs := yamlfile.Errors(decoded)
+	for _, e := range l.check() {
+		if !slices.ContainsFunc(decoded, func(d *yamlfile.Error) bool { return followsFrom(e.Key, d) }) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *yamlfile.Error) int { return a.Line - b.Line })
 		return nil, errs
 	}
 	return l, nil
+}
+
+// followsFrom reports whether a check's problem at key (esps[0].priority) only follows from decode problem
+// d: it is about the key d names or the one d's unknown key probably meant, a key inside it (d couldn't
+// fill it in), or the key holding it (profiles[0].assign for profiles[0].assign[1]) — never the whole
+// object for one of its keys: groups[0] missing its rule still counts when groups[0].colour is unknown.
+func followsFrom(key string, d *yamlfile.Error) bool {
+	under := func(a, b string) bool { // a is b or inside it
+		return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(a, b+"[")
+	}
+	for _, dk := range []string{d.Key, d.Meant} {
+		if dk != "" && key != "" && (under(key, dk) || under(dk, key) && !strings.HasSuffix(key, "]")) {
+			return true
+		}
+	}
+	return false
 }
 
 // Section names, as in the file.
@@ -120,7 +147,7 @@ func (l *Layout) Errorf(section string, i int, key, format string, a ...any) *ya
 	if key != "" {
 		where += "." + key
 	}
-	return &yamlfile.Error{File: l.Path, Line: l.line(section, i, key), Msg: where + ": " + msg}
+	return &yamlfile.Error{File: l.Path, Line: l.line(section, i, key), Msg: where + ": " + msg, Key: where}
 }
 
 // line finds where section[i].key is written (the object's first line when key is absent).
@@ -192,6 +219,16 @@ func (l *Layout) fieldKey(section string, i int, err error) string {
 		return "mode"
 	}
 	return ""
+}
+
+// fieldErr is a domain package's refusal of section[i], at its key's line (see fieldKey) and about its field
+// even where the file doesn't write it, so that a refusal following from a misspelt key is known as one.
+func (l *Layout) fieldErr(section string, i int, err error) *yamlfile.Error {
+	e := l.Errorf(section, i, l.fieldKey(section, i, err), "%v", err)
+	if f := enrollment.FieldOf(err); f != "" {
+		e.Key = fmt.Sprintf("%s[%d].%s", section, i, f)
+	}
+	return e
 }
 
 // assignmentKeys are the keys that say an object's assignments.
@@ -349,7 +386,7 @@ func (l *Layout) check() yamlfile.Errors {
 		if k, _ := mapEntry(l.root, "name"); k != nil {
 			line = k.Line
 		}
-		bad(&yamlfile.Error{File: l.Path, Line: line, Msg: "name: " + err.Error()})
+		bad(&yamlfile.Error{File: l.Path, Line: line, Msg: "name: " + err.Error(), Key: "name"})
 	}
 	errs = append(errs, l.markersWritten()...)
 	var names []string
@@ -367,7 +404,7 @@ func (l *Layout) check() yamlfile.Errors {
 	for i, e := range l.File.ESPs {
 		names = append(names, e.DisplayName)
 		if err := e.ESPSettings.Check(); err != nil {
-			bad(l.Errorf(SectionESPs, i, l.fieldKey(SectionESPs, i, err), "%v", err))
+			bad(l.fieldErr(SectionESPs, i, err))
 		}
 		l.checkBoth(SectionESPs, i, e.Assign, e.Exclude, bad)
 		if e.Priority != nil {
@@ -395,7 +432,7 @@ func (l *Layout) check() yamlfile.Errors {
 			continue
 		}
 		if _, err := p.ProfileSettings.Check(); err != nil {
-			bad(l.Errorf(SectionProfiles, i, l.fieldKey(SectionProfiles, i, err), "%v", err))
+			bad(l.fieldErr(SectionProfiles, i, err))
 		}
 		l.checkBoth(SectionProfiles, i, p.Assign, p.Exclude, bad)
 		if p.AllDevices {
@@ -414,12 +451,9 @@ func (l *Layout) check() yamlfile.Errors {
 	for i, p := range l.File.DevicePreparation {
 		names = append(names, p.Name)
 		spec := p.Spec
-		if _, _, _, err := spec.Check(); err != nil {
-			key := ""
-			if fe, ok := err.(*prep.FieldError); ok {
-				key = fe.Field
-			}
-			bad(l.Errorf(SectionPrep, i, key, "%v", err))
+		_, _, _, fieldErrs := spec.CheckAll()
+		for _, err := range fieldErrs {
+			bad(l.Errorf(SectionPrep, i, err.Field, "%v", err))
 		}
 		if j := l.GroupIndex(p.DeviceGroup); j >= 0 {
 			if _, n, _ := l.File.Groups[j].ruleSource(); n > 0 {
