@@ -28,13 +28,18 @@ type endProfile struct {
 	created          time.Time // zero for one apply creates (or replaces): newer than every other
 	order            int       // apply's order among the new ones
 	inFile           bool
+	all              bool     // assigned to All Devices
 	include, exclude []string // group keys (see groupKey)
 }
 
-// overlaps words the losses as warnings, in the file's order of the losing profiles.
+// overlaps words as warnings what the plan does to which profile devices get: devices a profile targets now
+// that no profile would target after apply, and devices several profiles target, which go to the oldest.
 func (p *planner) overlaps(plan *Plan) ([]string, error) {
-	profiles := p.endProfiles(plan)
-	if len(profiles) < 2 || !slices.ContainsFunc(profiles, func(e endProfile) bool { return e.inFile }) {
+	end := p.endProfiles(plan)
+	targeting := slices.DeleteFunc(slices.Clone(end), func(e endProfile) bool { return len(e.include) == 0 })
+	pairs := len(targeting) >= 2 && slices.ContainsFunc(targeting, func(e endProfile) bool { return e.inFile })
+	cover := slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Kind == KindProfile && ch.Action != Unchanged })
+	if !pairs && !cover {
 		return nil, nil
 	}
 	devices, err := autopilot.ListDevices(p.ctx, p.c, autopilot.Filter{})
@@ -42,6 +47,64 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 		return nil, err
 	}
 	sets := &deviceSets{p: p, devices: devices, byKey: map[string]map[string]bool{}}
+	var out []string
+	if cover {
+		if out, err = p.uncovered(end, sets); err != nil {
+			return nil, err
+		}
+	}
+	if pairs {
+		contested, err := p.contested(targeting, sets)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, contested...)
+	}
+	if len(sets.doubtful) > 0 {
+		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here",
+			strings.Join(sets.doubtful, ", "), plural(len(sets.doubtful), "its rule", "their rules")))
+	}
+	return out, nil
+}
+
+// uncovered warns of devices some profile targets now that none would after apply: they would set up
+// without Autopilot's profile.
+func (p *planner) uncovered(end []endProfile, sets *deviceSets) ([]string, error) {
+	var now []endProfile
+	for _, o := range p.profiles {
+		e := endProfile{all: hasAllDevices(o)}
+		e.include, e.exclude = p.tenantTargets(o)
+		now = append(now, e)
+	}
+	before, err := sets.covered(now)
+	if err != nil {
+		return nil, err
+	}
+	after, err := sets.covered(end)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for d := range before {
+		if !after[d] {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return []string{fmt.Sprintf("%d %s that a deployment profile targets now would have none after apply: they would set up without Autopilot's profile",
+		n, plural(n, "device", "devices"))}, nil
+}
+
+func hasAllDevices(o *enrollment.Profile) bool {
+	return slices.ContainsFunc(o.Assignments, func(t enrollment.Target) bool { return t.Kind == enrollment.AllDevices })
+}
+
+// contested warns, for each profile that would lose devices to an older one targeting them too, to which
+// and how many.
+func (p *planner) contested(profiles []endProfile, sets *deviceSets) ([]string, error) {
+	var err error
 	// Included devices first; exclusions are read only for devices more than one profile includes.
 	in := make([]map[string]bool, len(profiles))
 	holders := map[string][]int{}
@@ -82,10 +145,6 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 		}
 	}
 	var out []string
-	if len(sets.doubtful) > 0 {
-		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here",
-			strings.Join(sets.doubtful, ", "), plural(len(sets.doubtful), "its rule", "their rules")))
-	}
 	for _, loser := range slices.Sorted(maps.Keys(lost)) {
 		for _, winner := range slices.Sorted(maps.Keys(lost[loser])) {
 			if !profiles[loser].inFile && !profiles[winner].inFile {
@@ -123,7 +182,7 @@ func older(a, b endProfile) bool {
 // each with the groups it includes and excludes.
 func (p *planner) endProfiles(plan *Plan) []endProfile {
 	var out []endProfile
-	inFile := map[string]bool{}
+	inFile, inFileIDs := map[string]bool{}, map[string]bool{}
 	for i, fp := range p.l.File.Profiles {
 		inFile[strings.ToLower(fp.DisplayName)] = true
 		e := endProfile{name: fp.DisplayName, order: i, inFile: true}
@@ -131,8 +190,12 @@ func (p *planner) endProfiles(plan *Plan) []endProfile {
 		if cur != nil && !replaced(plan, fp.DisplayName) {
 			e.created = cur.Created()
 		}
+		if cur != nil {
+			inFileIDs[strings.ToLower(cur.ID)] = true
+		}
 		switch {
 		case p.l.ownsAssignments(SectionProfiles, i):
+			e.all = fp.AllDevices
 			for _, n := range fp.Assign {
 				e.include = append(e.include, p.groupKey("", n))
 			}
@@ -140,19 +203,20 @@ func (p *planner) endProfiles(plan *Plan) []endProfile {
 				e.exclude = append(e.exclude, p.groupKey("", n))
 			}
 		case cur != nil:
+			e.all = hasAllDevices(cur)
 			e.include, e.exclude = p.tenantTargets(cur)
 		}
 		out = append(out, e)
 	}
 	for _, o := range p.profiles {
-		if inFile[strings.ToLower(o.DisplayName)] || deleted(plan, o.ID) {
+		if inFile[strings.ToLower(o.DisplayName)] || inFileIDs[strings.ToLower(o.ID)] || deleted(plan, o.ID) {
 			continue
 		}
-		e := endProfile{name: o.DisplayName, created: o.Created()}
+		e := endProfile{name: o.DisplayName, created: o.Created(), all: hasAllDevices(o)}
 		e.include, e.exclude = p.tenantTargets(o)
 		out = append(out, e)
 	}
-	return slices.DeleteFunc(out, func(e endProfile) bool { return len(e.include) == 0 })
+	return out
 }
 
 // tenantTargets are the group keys a tenant profile's assignments include and exclude.
@@ -196,6 +260,33 @@ type deviceSets struct {
 	devices  []autopilot.Device
 	byKey    map[string]map[string]bool
 	doubtful []string // groups whose rules read what an Autopilot device's record doesn't say
+}
+
+// covered is every device the profiles target: All Devices, or their groups less their exclusions.
+func (s *deviceSets) covered(profiles []endProfile) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, pr := range profiles {
+		if pr.all {
+			for _, d := range s.devices {
+				out[d.ID] = true
+			}
+			continue
+		}
+		in, err := s.union(pr.include)
+		if err != nil {
+			return nil, err
+		}
+		ex, err := s.union(pr.exclude)
+		if err != nil {
+			return nil, err
+		}
+		for d := range in {
+			if !ex[d] {
+				out[d] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *deviceSets) union(keys []string) (map[string]bool, error) {

@@ -190,3 +190,25 @@ profiles:
 		t.Errorf("plan: exit %d\n%s\nwant exit 0 and\n%s", code, e.Stderr, want)
 	}
 }
+
+// A change that leaves devices with no deployment profile — assignments taken away, a profile pruned — is
+// warned of, with how many.
+func TestPlanWarnsOfDevicesLeftWithoutAProfile(t *testing.T) {
+	seed := &graphmock.Seed{}
+	for i, tag := range []string{"Sales", "Sales", "Kiosk"} {
+		seed.AutopilotDevices = append(seed.AutopilotDevices, graphmock.SeedAutopilotDevice{SerialNumber: fmt.Sprintf("LOST%d", i), GroupTag: tag})
+	}
+	e := cmdtest.New(t, graphmock.Options{Seed: seed})
+	groupsPart := "groups:\n  - displayName: Sales\n    groupTag: Sales\n  - displayName: Kiosk\n    groupTag: Kiosk\n"
+	applyOK(t, e, writeFile(t, groupsPart+"profiles:\n  - displayName: Sales UD\n    mode: user-driven\n    assign: [Sales]\n"+
+		"  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n"))
+	want := "warning: 2 devices that a deployment profile targets now would have none after apply: they would set up without Autopilot's profile\n"
+	for name, file := range map[string]string{
+		"assign: []": groupsPart + "profiles:\n  - displayName: Sales UD\n    mode: user-driven\n    assign: []\n  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n",
+		"--prune":    groupsPart + "profiles:\n  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n",
+	} {
+		if code := run(e, NewCmdPlan, "-f", writeFile(t, file), "--prune"); code != 0 || e.Stderr.String() != want {
+			t.Errorf("%s: exit %d\n%s\nwant\n%s", name, code, e.Stderr, want)
+		}
+	}
+}
