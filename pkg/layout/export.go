@@ -41,7 +41,8 @@ type Exported struct {
 	IDs  map[string]string // "section/name" → id
 	// Left holds, by "section/name", what the tenant has that a file can't refer to — an assignment to a group
 	// that no longer exists, a kind of target the file has no key for — written as comments above the object.
-	// The file leaves it out, so plan of the export offers to remove it: "no changes" would hide it.
+	// The file leaves it out, so plan of the export offers to remove it: "no changes" would hide it. Left also
+	// says why an app or script is written by id, not by name (see exporter.byName).
 	Left map[string][]string
 	// noneLeft holds the objects whose every assignment was left out: they get `assign: []`, since without
 	// the key the file would leave the tenant's assignments as they are.
@@ -76,7 +77,11 @@ type exporter struct {
 	groups map[string]*groups.Group // by id; nil for a group that no longer exists
 	used   map[string]bool          // ids of the groups the file refers to
 	descs  []string                 // descriptions as the tenant holds them: the layout's name (NameOf)
+	named  map[string]namedRef      // "apps/ID", "scripts/ID" → how the file refers to it, found once
 }
+
+// namedRef is how the file refers to an app or a script: by name, or by id with a note why.
+type namedRef struct{ ref, note string }
 
 // group is the group with id, read once; nil when it no longer exists.
 func (x *exporter) group(id string) (*groups.Group, error) {
@@ -181,7 +186,7 @@ func filterOf(t enrollment.Target) string {
 func Export(ctx context.Context, c *graph.Client, include []string) (*Exported, error) {
 	want := func(s string) bool { return len(include) == 0 || slices.Contains(include, s) }
 	ex := &Exported{IDs: map[string]string{}, Left: map[string][]string{}, noneLeft: map[string]bool{}}
-	x := &exporter{ctx: ctx, c: c, ex: ex, groups: map[string]*groups.Group{}, used: map[string]bool{}}
+	x := &exporter{ctx: ctx, c: c, ex: ex, groups: map[string]*groups.Group{}, used: map[string]bool{}, named: map[string]namedRef{}}
 	if want("esp") {
 		esps, err := enrollment.ListESPs(ctx, c, true)
 		if err != nil {
@@ -449,11 +454,27 @@ func (x *exporter) prep(r *prep.Reader, pol *prep.Policy) (Prep, error) {
 	}
 	sort.Strings(s.UserGroups)
 	st := pol.Settings
+	resolveApp := func(nameOrID string) (string, string, error) {
+		a, err := prep.ResolveApp(x.ctx, x.c, nameOrID)
+		return a.ID, a.Name, err
+	}
+	resolveScript := func(nameOrID string) (string, string, error) {
+		sc, err := prep.ResolveScript(x.ctx, x.c, nameOrID)
+		return sc.ID, sc.Name, err
+	}
 	for _, a := range st.Apps {
-		s.Apps = append(s.Apps, a.ID)
+		ref, err := x.byName(key, "app", a.ID, resolveApp)
+		if err != nil {
+			return y, err
+		}
+		s.Apps = append(s.Apps, ref)
 	}
 	for _, sc := range st.Scripts {
-		s.Scripts = append(s.Scripts, sc.ID)
+		ref, err := x.byName(key, "script", sc.ID, resolveScript)
+		if err != nil {
+			return y, err
+		}
+		s.Scripts = append(s.Scripts, ref)
 	}
 	if pol.Mode == prep.UserDriven {
 		s.AccountType, s.AllowSkip, s.AllowDiagnostics = st.AccountType, st.AllowSkip, st.AllowDiagnostics
@@ -463,6 +484,54 @@ func (x *exporter) prep(r *prep.Reader, pol *prep.Policy) (Prep, error) {
 		s.Priority = pol.Priority
 	}
 	return y, nil
+}
+
+// byName is how the file refers to the app or script (what) with id: by its display name when plan's own
+// resolver (prep.ResolveApp, prep.ResolveScript) takes that name back to this id — exactly one of them has
+// it, and it doesn't read as an id — else by id, with a note on object key saying why.
+func (x *exporter) byName(key, what, id string, resolve func(nameOrID string) (id, name string, err error)) (string, error) {
+	k := what + "s/" + strings.ToLower(id)
+	n, ok := x.named[k]
+	if !ok {
+		var err error
+		if n, err = x.findName(what, id, resolve); err != nil {
+			return "", err
+		}
+		x.named[k] = n
+	}
+	if n.note != "" {
+		x.leave(key, "%s", n.note)
+	}
+	return n.ref, nil
+}
+
+func (x *exporter) findName(what, id string, resolve func(string) (string, string, error)) (namedRef, error) {
+	byID := func(format string, a ...any) (namedRef, error) {
+		return namedRef{id, fmt.Sprintf("%s %s is written by id: ", what, id) + fmt.Sprintf(format, a...)}, nil
+	}
+	var lookup *prep.LookupError
+	_, name, err := resolve(id)
+	switch {
+	case errors.As(err, &lookup):
+		return byID("it no longer exists, and plan refuses the file until it is removed from the policy")
+	case err != nil:
+		return namedRef{}, err
+	case graph.IsGUID(name) || strings.TrimSpace(name) == "" || safetext.Check("name", name) != nil:
+		return byID("its name %s can't name it in a file", safetext.Quote(name))
+	}
+	back, _, err := resolve(name)
+	var amb *prep.AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		return byID("%d %ss are named %s", len(amb.IDs), what, safetext.Quote(name))
+	case errors.As(err, &lookup):
+		return byID("its name %s finds no %s", safetext.Quote(name), what)
+	case err != nil:
+		return namedRef{}, err
+	case !strings.EqualFold(back, id):
+		return byID("its name %s finds another %s (%s)", safetext.Quote(name), what, back)
+	}
+	return namedRef{ref: name}, nil
 }
 
 // Value is the export as -o json prints it: the document YAML writes, as plain maps and lists under the
