@@ -76,7 +76,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			"otherwise. Once listening it prints the environment that points autopilotctl (or curl) at it, with\n" +
 			"the server's process id, and closes its standard output, so that eval \"$(autopilotctl mock serve &)\"\n" +
 			"returns while the server keeps running in the background; its messages go to standard error.\n" +
-			"--shell powershell prints $env:NAME = \"value\" lines instead: run the server in one PowerShell window\n" +
+			"--shell powershell (or pwsh) prints $env:NAME = \"value\" lines instead: run the server in one PowerShell window\n" +
 			"and paste them into another (stop it with Stop-Process -Id $env:AUTOPILOTCTL_MOCK_PID); --shell fish\n" +
 			"prints set -gx NAME value. It prints no JSON: -o, --jq and --template are refused.\n" +
 			"Counters and the request log are at /_mock/stats and /_mock/requests.",
@@ -93,6 +93,10 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			}
 			if opts.Shell == "" {
 				opts.Shell = defaultShell
+			}
+			// As Windows admins write it: PowerShell, or pwsh, PowerShell 7's own name for itself.
+			if opts.Shell = strings.ToLower(opts.Shell); opts.Shell == "pwsh" {
+				opts.Shell = "powershell"
 			}
 			if !slices.Contains(Shells, opts.Shell) {
 				return cmdutil.UsageErrorf("invalid --shell %q: use %s", safetext.Short(opts.Shell), strings.Join(Shells, ", "))
@@ -116,7 +120,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	fl.DurationVar(&opts.Window, "window", 0, "throttle window for --write-limit")
 	fl.Float64Var(&opts.FaultRate, "fault-rate", 0, "probability (0-1) of answering 503/504")
 	fl.IntVar(&opts.PageSize, "page-size", 0, "items per collection page (default 100)")
-	fl.StringVar(&opts.Shell, "shell", "", "syntax of the environment lines: bash, zsh or sh (export NAME=value), fish (set -gx NAME value) or powershell ($env:NAME = \"value\"); default powershell on Windows, bash elsewhere")
+	fl.StringVar(&opts.Shell, "shell", "", "syntax of the environment lines: bash, zsh or sh (export NAME=value), fish (set -gx NAME value) or powershell or pwsh ($env:NAME = \"value\"); default powershell on Windows, bash elsewhere")
 	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(Shells, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -124,8 +128,8 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 // defaultShell is the shell --shell assumes: Windows admins run PowerShell.
 var defaultShell = map[bool]string{true: "powershell", false: "bash"}[runtime.GOOS == "windows"]
 
-// Shells are the --shell values: the POSIX shells share one syntax.
-var Shells = []string{"bash", "zsh", "sh", "fish", "powershell"}
+// Shells are the --shell values (in any case): the POSIX shells share one syntax, pwsh is powershell.
+var Shells = []string{"bash", "zsh", "sh", "fish", "powershell", "pwsh"}
 
 // refuseOutputFlags refuses -o, --jq and --template on a command that prints shell lines, not a result: they
 // would be silently ignored.

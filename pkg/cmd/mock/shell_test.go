@@ -3,6 +3,8 @@ package mock
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,25 +39,57 @@ func TestServePrintsPowerShellLines(t *testing.T) {
 	if out.String() != want || status != 200 || !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Errorf("stdout:\n%s\nwant:\n%s(status %d)", out, want, status)
 	}
+	readmeShowsTheseLines(t, out.String())
+}
+
+// readmeShowsTheseLines checks that the README's PowerShell block shows the $env: lines printed, one for one
+// and in order, where "…" stands for what differs by run (port, token, pid).
+func readmeShowsTheseLines(t *testing.T, printed string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, _ := strings.Cut(string(b), "\n```powershell\n")
+	block, _, _ = strings.Cut(block, "\n```")
+	var shown []string
+	for _, line := range strings.Split(block, "\n") {
+		if strings.HasPrefix(line, "$env:") {
+			line, _, _ = strings.Cut(line, "   #") // a comment after the line
+			shown = append(shown, line)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(printed, "\n"), "\n")
+	if len(shown) != len(lines) {
+		t.Fatalf("the README shows %d $env: lines:\n%s\nmock serve prints %d:\n%s", len(shown), strings.Join(shown, "\n"), len(lines), printed)
+	}
+	for i, s := range shown {
+		re := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(s), "…", ".+") + "$")
+		if !re.MatchString(lines[i]) {
+			t.Errorf("the README shows %q where mock serve prints %q", s, lines[i])
+		}
+	}
 }
 
 // --shell bash is the POSIX form the README's eval line reads (zsh and sh too); an unknown shell is refused
 // before listening.
 func TestServeShellFlag(t *testing.T) {
 	f, out, _ := testFactory()
-	for _, shell := range []string{"bash", "zsh", "sh", "fish", "powershell"} {
+	// pwsh is PowerShell 7's own name, and PowerShell is how Windows admins write it.
+	for shell, want := range map[string]string{"bash": "bash", "zsh": "zsh", "sh": "sh", "fish": "fish", "powershell": "powershell",
+		"pwsh": "powershell", "PowerShell": "powershell", "Pwsh": "powershell", "BASH": "bash"} {
 		var got string
 		cmd := NewCmdServe(f, func(opts *ServeOptions) error { got = opts.Shell; return nil })
-		if err := execute(context.Background(), cmd, "--shell", shell); err != nil || got != shell {
-			t.Errorf("--shell %s: %q, %v", shell, got, err)
+		if err := execute(context.Background(), cmd, "--shell", shell); err != nil || got != want {
+			t.Errorf("--shell %s: %q, %v; want %q", shell, got, err, want)
 		}
 	}
 	err := execute(context.Background(), NewCmdServe(f, func(*ServeOptions) error { t.Error("ran"); return nil }), "--shell", "tcsh")
-	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != `invalid --shell "tcsh": use bash, zsh, sh, fish, powershell` || out.Len() != 0 {
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != `invalid --shell "tcsh": use bash, zsh, sh, fish, powershell, pwsh` || out.Len() != 0 {
 		t.Errorf("--shell tcsh: %v", err)
 	}
 	comps, _ := NewCmdServe(f, nil).GetFlagCompletionFunc("shell")
-	if names, _ := comps(&cobra.Command{}, nil, ""); strings.Join(names, " ") != "bash zsh sh fish powershell" {
+	if names, _ := comps(&cobra.Command{}, nil, ""); strings.Join(names, " ") != "bash zsh sh fish powershell pwsh" {
 		t.Errorf("completion %v", names)
 	}
 	vars := [][2]string{{"AUTOPILOTCTL_GRAPH_URL", "http://127.0.0.1:1/beta"}, {"AUTOPILOTCTL_MOCK_PID", "42"}}
