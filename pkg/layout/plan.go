@@ -762,7 +762,7 @@ func (p *planner) planPreps(plan *Plan) error {
 		}
 		if old != nil {
 			ch.ID, ch.Action = old.ID, Replace
-			ch.Reason = fmt.Sprintf("its mode changes from %s to %s (another policy template)", old.Mode, modeWord(d.Mode)) + notMade(old.Description)
+			ch.Reason = fmt.Sprintf("its mode changes from %s to %s (another policy template)", old.Mode.Word(), modeWord(d.Mode)) + notMade(old.Description)
 			plan.add(ch)
 			continue
 		}
@@ -848,7 +848,7 @@ func (p *planner) groupName(id string) string {
 
 func modeWord(m string) string {
 	if mode, err := prep.ParseMode(m); err == nil {
-		return string(mode)
+		return mode.Word()
 	}
 	return m
 }

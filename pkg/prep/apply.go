@@ -277,7 +277,7 @@ func (p *Plan) checkPriority(ctx context.Context, c *graph.Client) error {
 	}
 	if last := others + 1; p.Spec.Priority > last {
 		return fieldErr("priority", "priority %d is past the last place: the tenant has %d other %s policies, so this one takes 1 to %d",
-			p.Spec.Priority, others, p.Mode, last)
+			p.Spec.Priority, others, p.Mode.Word(), last)
 	}
 	return nil
 }

@@ -66,6 +66,14 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("mode %s is not user-driven or automatic", safetext.Quote(s))
 }
 
+// Word is the mode as the commands and layout files say it (user-driven, automatic).
+func (m Mode) Word() string {
+	if m == UserDriven {
+		return "user-driven"
+	}
+	return string(m)
+}
+
 func (m Mode) template() string {
 	if m == Automatic {
 		return AutomaticTemplate

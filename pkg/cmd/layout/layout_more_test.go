@@ -240,7 +240,7 @@ devicePreparation:
     deviceGroup: DPP Devices
 `)
 	want := `-/+ replace device-preparation policy "DPP Sales" (` + old + ")\n" +
-		"    because its mode changes from userDriven to automatic (another policy template)\n" +
+		"    because its mode changes from user-driven to automatic (another policy template)\n" +
 		"Plan: 0 to create, 0 to update, 1 to replace, 0 to delete; 2 unchanged.\n"
 	if out := planText(t, e, file); out != want {
 		t.Errorf("plan:\n%s\nwant:\n%s", out, want)

@@ -47,7 +47,7 @@ func listRun(ctx context.Context, f *cmdutil.Factory) error {
 		if p.Mode == prep.Automatic {
 			prio = "-"
 		}
-		rows = append(rows, []string{p.Name, string(p.Mode), prio, p.ID})
+		rows = append(rows, []string{p.Name, p.Mode.Word(), prio, p.ID})
 	}
 	return f.Print(output.Result{Data: list, Table: output.Rows{Header: []string{"NAME", "MODE", "PRIORITY", "ID"}, Rows: rows},
 		Empty: "no device-preparation policies"})

@@ -459,7 +459,7 @@ func TestYAMLFileAndUpdate(t *testing.T) {
 			t.Errorf("show lacks %q:\n%s", want, e.Stdout)
 		}
 	}
-	if code := run(e, "list"); code != 0 || !strings.HasPrefix(e.Stdout.String(), "DPP - Sales\tuserDriven\t1\t"+pol) {
+	if code := run(e, "list"); code != 0 || !strings.HasPrefix(e.Stdout.String(), "DPP - Sales\tuser-driven\t1\t"+pol) {
 		t.Errorf("list: %s", e.Stdout)
 	}
 	if code := run(e, "delete", "DPP - Sales"); code != 2 {
@@ -512,7 +512,7 @@ func TestBind500WithDelegatedTokenIsNotBlamedOnAppOnly(t *testing.T) {
 func TestPriorityPastTheLastPlaceIsRefused(t *testing.T) {
 	e := tenant(t, false, "")
 	code := run(e, append(create, "--priority", "2")...)
-	if code != 2 || len(writes(e)) != 0 || !strings.Contains(e.Stderr.String(), "--priority: priority 2 is past the last place: the tenant has 0 other userDriven policies, so this one takes 1 to 1\n") {
+	if code != 2 || len(writes(e)) != 0 || !strings.Contains(e.Stderr.String(), "--priority: priority 2 is past the last place: the tenant has 0 other user-driven policies, so this one takes 1 to 1\n") {
 		t.Fatalf("exit %d %v\n%s", code, writes(e), e.Stderr)
 	}
 	if code := run(e, append(create, "--priority", "1")...); code != 0 {

@@ -101,7 +101,7 @@ func showRun(ctx context.Context, f *cmdutil.Factory, nameOrID string) error {
 	if d.ProvisioningClientOwner != nil {
 		owner = map[bool]string{true: "yes", false: "NO: devices are not added during setup"}[*d.ProvisioningClientOwner]
 	}
-	rows := [][]string{{"name", p.Name}, {"id", p.ID}, {"mode", string(p.Mode)}}
+	rows := [][]string{{"name", p.Name}, {"id", p.ID}, {"mode", p.Mode.Word()}}
 	if p.Mode == prep.UserDriven {
 		rows = append(rows, []string{"priority", strconv.Itoa(p.Priority)}, []string{"account type", p.Settings.AccountType},
 			[]string{"timeout", strconv.Itoa(p.Settings.TimeoutMinutes) + " minutes"}, []string{"error message", p.Settings.ErrorMessage},
