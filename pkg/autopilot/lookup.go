@@ -58,6 +58,24 @@ type NotFoundError struct {
 	Similar []string
 }
 
+// SeparateSerials is what to say of a serial number no device has when it holds commas: the serial numbers
+// it lists are separate arguments (PowerShell and CSV habits join them with commas); "" when it holds none.
+func SeparateSerials(serial string) string {
+	if !strings.Contains(serial, ",") {
+		return ""
+	}
+	var parts []string
+	for _, p := range strings.Split(serial, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, safetext.Short(p))
+		}
+	}
+	if len(parts) > maxSimilar {
+		parts = append(parts[:maxSimilar], "…")
+	}
+	return "serial numbers are separate arguments, not one joined by commas: " + strings.Join(parts, " ")
+}
+
 // The similar serial numbers a NotFoundError names at most: a short serial can be part of thousands.
 const maxSimilar = 10
 
@@ -67,6 +85,9 @@ func (e *NotFoundError) Error() string {
 		return "no Autopilot device has id " + safetext.Short(e.Serial)
 	}
 	msg := "no Autopilot device has serial number " + safetext.Quote(e.Serial)
+	if hint := SeparateSerials(e.Serial); hint != "" {
+		msg += "; " + hint
+	}
 	if len(e.Similar) > 0 {
 		quoted := make([]string, 0, maxSimilar+1)
 		for i, s := range e.Similar {

@@ -31,8 +31,11 @@ func (t *Tenant) Unknown(ctx context.Context, serialOrID string, byID bool) (*De
 			"check the id, or name the device by its serial number")
 		return d.finish(), nil
 	}
-	d.add(CheckRegistered, Problem, "not registered", "no Autopilot device has serial number "+safetext.Quote(serialOrID)+" in this tenant",
-		"register it: autopilotctl device import HASHES.csv (the hardware hash from Get-WindowsAutopilotInfo)")
+	fix := "register it: autopilotctl device import HASHES.csv (the hardware hash from Get-WindowsAutopilotInfo)"
+	if hint := autopilot.SeparateSerials(serialOrID); hint != "" {
+		fix = hint
+	}
+	d.add(CheckRegistered, Problem, "not registered", "no Autopilot device has serial number "+safetext.Quote(serialOrID)+" in this tenant", fix)
 	records, err := t.importRecords(ctx, serialOrID)
 	if err != nil {
 		return nil, err
