@@ -428,7 +428,7 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 			return err
 		},
 	}
-	cmdutil.SetPermissions(cmd, groupsRead, configRead, policiesRead)
+	cmdutil.SetPermissions(cmd, groupsRead, configRead, policiesRead, appsRead)
 	cmdutil.SetFormats(cmd, output.YAML, output.JSON)
 	cmd.Flags().StringSliceVar(&include, "include", nil, "the sections to export, by word or by the file's key: "+strings.Join(includeWords(), ", ")+" (default all)")
 	_ = cmd.RegisterFlagCompletionFunc("include", completeInclude)
