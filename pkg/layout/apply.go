@@ -404,7 +404,7 @@ func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
 				return err
 			}
 		}
-		if u := p.usersNow[strings.ToLower(ch.ID)]; u != "" {
+		if u := userOf(p.usersNow, ch.ID); u != "" {
 			entry.Status, entry.Message = result.Unchanged, "not deleted: "+u+" uses it now"
 			return nil
 		}

@@ -943,7 +943,7 @@ func (p *planner) planPrune(plan *Plan) error {
 		return err
 	}
 	for _, g := range candidates {
-		if u := users[strings.ToLower(g.ID)]; u != "" {
+		if u := userOf(users, g.ID); u != "" {
 			// Deleting it would leave that object assigned to a group that no longer exists.
 			plan.Warnings = append(plan.Warnings, fmt.Sprintf("group %s is not pruned: %s still uses it", safetext.Quote(g.DisplayName), u))
 			continue
@@ -1004,12 +1004,32 @@ func (p *planner) groupUsers(plan *Plan) (map[string]string, error) {
 		for _, id := range full.UserGroupIDs {
 			use(id, who)
 		}
-		if b, err := p.reader.Current(p.ctx, pol.ID); err == nil && b != nil {
+		b, err := p.reader.Current(p.ctx, pol.ID)
+		switch {
+		case p.ctx.Err() != nil:
+			return nil, p.ctx.Err()
+		case err != nil:
+			// Bound to any group, for all we know: none is free to delete.
+			use(anyGroup, who+" (its device group could not be read: "+oneLine(err)+")")
+		case b != nil:
 			use(b.GroupID, who)
 		}
 	}
 	return users, nil
 }
+
+// anyGroup keys groupUsers' entry for an object that may use any group (its binding could not be read).
+const anyGroup = "*"
+
+// userOf is who uses the group with id, by groupUsers: its own entry, else one that may use any group.
+func userOf(users map[string]string, id string) string {
+	if u := users[strings.ToLower(id)]; u != "" {
+		return u
+	}
+	return users[anyGroup]
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // checkPrioritiesAfterPrune refuses an ESP priority that only fits before --prune deletes ESPs: the places
 // are the ESPs the tenant will have once the plan's deletions are done.

@@ -3,11 +3,13 @@ package layout
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
 	"github.com/autopilotctl/autopilotctl/pkg/layout"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
@@ -308,5 +310,25 @@ func TestReplaceSaysWhenItDeletesAnObjectTheToolDidNotMake(t *testing.T) {
 	ch := m["changes"].([]any)[0].(map[string]any)
 	if ch["action"] != "replace" || !strings.HasSuffix(ch["reason"].(string), "; autopilotctl did not create it, and the replacement deletes it") {
 		t.Errorf("change: %v", ch)
+	}
+}
+
+// A group a device-preparation policy may be bound to is not pruned when that binding can't be read: the
+// policy may use it.
+func TestPruneKeepsGroupsWhenABindingCantBeRead(t *testing.T) {
+	e := empty(t)
+	fault := &failWrite{next: e.Mock.Client().Transport, method: "GET", suffix: "/retrieveEnrollmentTimeDeviceMembershipTarget", n: 1, status: http.StatusInternalServerError, off: true}
+	e.Factory.HTTPClient = &http.Client{Transport: fault}
+	applyOK(t, e, writeFile(t, "name: Q\ngroups:\n  - displayName: QG\n"))
+	if code := e.Run(prepcmd.NewCmdPrep(e.Factory), "create", "HandPrep", "--mode", "automatic", "--device-group", "QG"); code != 0 {
+		t.Fatalf("prep create: exit %d\n%s", code, e.Stderr)
+	}
+	fault.mu.Lock()
+	fault.off = false
+	fault.mu.Unlock()
+	code := run(e, NewCmdPlan, "-f", writeFile(t, "name: Q\ngroups:\n  - displayName: Other\n"), "--prune")
+	want := `warning: group "QG" is not pruned: device-preparation policy "HandPrep" (its device group could not be read: Graph answered 500 Internal Server Error: InternalServerError: injected by the test) still uses it` + "\n"
+	if code != 0 || e.Stderr.String() != want || strings.Contains(e.Stdout.String(), "- delete") {
+		t.Errorf("plan --prune: exit %d\n%s%s\nwant\n%s", code, e.Stdout, e.Stderr, want)
 	}
 }
