@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
@@ -195,14 +196,15 @@ func printError(f *Factory, cmd *cobra.Command, err error) {
 	}
 }
 
-// spoolStdin reads standard input to its end before the embedded mock starts, when the command reads it
-// (`-f -`, or `-` as an argument): the mock holds the demo tenant's lock for the whole command, so in
-// `autopilotctl --mock export | autopilotctl --mock plan -f -` the reader would otherwise hold the lock while
-// waiting for the writer, which waits for the lock. It goes to a temporary file (an import can be large),
-// removed when the command ends.
+// spoolStdin reads standard input to its end before the embedded mock starts, when the command reads it (a
+// flag given as `-`, such as -f - or --from-csv -, or `device import -`): the mock holds the demo tenant's lock
+// for the whole command, so in `autopilotctl --mock export | autopilotctl --mock plan -f -` the reader would
+// otherwise hold the lock while waiting for the writer, which waits for the lock. It goes to a temporary file
+// (an import can be large; at most maxSpool), removed when the command ends; Ctrl-C stops the wait.
 func spoolStdin(f *Factory, cmd *cobra.Command, args []string) error {
-	fl := cmd.Flags().Lookup("file")
-	if f.IOStreams.IsStdinTTY() || !(fl != nil && fl.Value.String() == "-" || slices.Contains(args, "-")) {
+	reads := cmd.Name() == "import" && slices.Contains(args, "-")
+	cmd.Flags().Visit(func(fl *pflag.Flag) { reads = reads || fl.Value.String() == "-" })
+	if f.IOStreams.IsStdinTTY() || !reads {
 		return nil
 	}
 	tmp, err := os.CreateTemp("", "autopilotctl-stdin-*")
@@ -213,8 +215,25 @@ func spoolStdin(f *Factory, cmd *cobra.Command, args []string) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	})
-	if _, err := io.Copy(tmp, f.IOStreams.In); err != nil {
-		return fmt.Errorf("reading standard input: %w", err)
+	copied := make(chan error, 1)
+	go func() {
+		n, err := io.Copy(tmp, io.LimitReader(f.IOStreams.In, maxSpool+1))
+		if err == nil && n > maxSpool {
+			err = fmt.Errorf("more than %d MiB", maxSpool>>20)
+		}
+		copied <- err
+	}()
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	select {
+	case err = <-copied:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err != nil {
+		return InputErrorf("reading standard input: %v", err)
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -222,3 +241,6 @@ func spoolStdin(f *Factory, cmd *cobra.Command, args []string) error {
 	f.IOStreams.In = tmp
 	return nil
 }
+
+// maxSpool bounds what spoolStdin keeps: far beyond a layout file (4 MiB) or a CSV of 10,000 devices (~40 MB).
+const maxSpool = 256 << 20
