@@ -18,6 +18,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/autopilotctl/autopilotctl/internal/safetext"
+
 	"github.com/autopilotctl/autopilotctl/internal/safefile"
 )
 
@@ -322,7 +324,7 @@ func stripLine(msg string) string {
 // reword turns yaml's Go-flavoured messages into the admin's words.
 func reword(msg string) string {
 	if m := unknownRe.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown key %q", m[1])
+		return "unknown key " + safetext.Quote(m[1]) // cut short: a key can be megabytes
 	}
 	if m := typeRe.FindStringSubmatch(msg); m != nil {
 		want := m[3]

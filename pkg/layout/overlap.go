@@ -38,7 +38,10 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 	end := p.endProfiles(plan)
 	targeting := slices.DeleteFunc(slices.Clone(end), func(e endProfile) bool { return len(e.include) == 0 })
 	pairs := len(targeting) >= 2 && slices.ContainsFunc(targeting, func(e endProfile) bool { return e.inFile })
-	cover := slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Kind == KindProfile && ch.Action != Unchanged })
+	// A profile's targets change, or what a group holds.
+	cover := slices.ContainsFunc(plan.all, func(ch *Change) bool {
+		return ch.Action != Unchanged && (ch.Kind == KindProfile || ch.Kind == KindGroup && ch.Action != Create)
+	})
 	if !pairs && !cover {
 		return nil, nil
 	}
@@ -61,7 +64,7 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 		out = append(out, contested...)
 	}
 	if len(sets.doubtful) > 0 {
-		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here",
+		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s can't be evaluated here (it reads what an Autopilot device's record doesn't say, or doesn't parse)",
 			strings.Join(sets.doubtful, ", "), plural(len(sets.doubtful), "its rule", "their rules")))
 	}
 	return out, nil
@@ -76,7 +79,8 @@ func (p *planner) uncovered(end []endProfile, sets *deviceSets) ([]string, error
 		e.include, e.exclude = p.tenantTargets(o)
 		now = append(now, e)
 	}
-	before, err := sets.covered(now)
+	// Before: the groups as the tenant holds them now; after: as the file makes them.
+	before, err := (&deviceSets{p: p, devices: sets.devices, byKey: map[string]map[string]bool{}, now: true}).covered(now)
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +264,7 @@ type deviceSets struct {
 	devices  []autopilot.Device
 	byKey    map[string]map[string]bool
 	doubtful []string // groups whose rules read what an Autopilot device's record doesn't say
+	now      bool     // what the groups hold now (the tenant's rules), not after apply (the file's)
 }
 
 // covered is every device the profiles target: All Devices, or their groups less their exclusions.
@@ -319,7 +324,7 @@ func (s *deviceSets) compute(key string) (map[string]bool, error) {
 		return nil, err
 	}
 	text := ""
-	if i := s.fileIndex(key, g); i >= 0 {
+	if i := s.fileIndex(key, g); i >= 0 && !s.now {
 		d, err := s.p.l.File.Groups[i].Desired()
 		if err != nil {
 			return nil, err

@@ -185,7 +185,7 @@ profiles:
     assign: [Everything]
 `)
 	code := run(e, NewCmdPlan, "-f", file)
-	want := `warning: devices that profiles target through group "Odd" are not counted: its rule reads what an Autopilot device's record doesn't say, so which devices it holds can't be worked out here` + "\n"
+	want := `warning: devices that profiles target through group "Odd" are not counted: its rule can't be evaluated here (it reads what an Autopilot device's record doesn't say, or doesn't parse)` + "\n"
 	if code != 0 || e.Stderr.String() != want {
 		t.Errorf("plan: exit %d\n%s\nwant exit 0 and\n%s", code, e.Stderr, want)
 	}
@@ -206,6 +206,8 @@ func TestPlanWarnsOfDevicesLeftWithoutAProfile(t *testing.T) {
 	for name, file := range map[string]string{
 		"assign: []": groupsPart + "profiles:\n  - displayName: Sales UD\n    mode: user-driven\n    assign: []\n  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n",
 		"--prune":    groupsPart + "profiles:\n  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n",
+		"a group's rule": strings.Replace(groupsPart, "groupTag: Sales", "groupTag: Nope", 1) +
+			"profiles:\n  - displayName: Sales UD\n    mode: user-driven\n    assign: [Sales]\n  - displayName: Kiosk SD\n    mode: self-deploying\n    assign: [Kiosk]\n",
 	} {
 		if code := run(e, NewCmdPlan, "-f", writeFile(t, file), "--prune"); code != 0 || e.Stderr.String() != want {
 			t.Errorf("%s: exit %d\n%s\nwant\n%s", name, code, e.Stderr, want)
