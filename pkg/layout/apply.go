@@ -400,11 +400,11 @@ func (p *planner) delete(ch *Change, entry *result.Change) (err error) {
 		}
 		// Who uses it now, after the run's other deletions (someone may have assigned it since the plan).
 		if p.usersNow == nil {
-			if p.usersNow, err = p.groupUsers(&Plan{}); err != nil {
+			if p.usersNow, err = p.groupUsers(); err != nil {
 				return err
 			}
 		}
-		if u := userOf(p.usersNow, ch.ID); u != "" {
+		if u := p.usersNow.Blocker(ch.ID, nil); u != "" {
 			entry.Status, entry.Message = result.Unchanged, "not deleted: "+u+" uses it now"
 			return nil
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 	"github.com/autopilotctl/autopilotctl/pkg/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
+	"github.com/autopilotctl/autopilotctl/pkg/usage"
 )
 
 // Marker ends the description of every object apply creates from a layout without a name; a named layout's
@@ -190,7 +191,7 @@ type planner struct {
 	profiles []*enrollment.Profile
 	reader   *prep.Reader
 	prune    bool
-	usersNow map[string]string // apply: who uses each group, read at the first group deletion (groupUsers)
+	usersNow *usage.Index // apply: who uses each group, read at the first group deletion
 }
 
 func newPlanner(ctx context.Context, c *graph.Client, l *Layout) *planner {
@@ -938,12 +939,15 @@ func (p *planner) planPrune(plan *Plan) error {
 	if err != nil || len(candidates) == 0 {
 		return err
 	}
-	users, err := p.groupUsers(plan)
+	users, err := p.groupUsers()
 	if err != nil {
 		return err
 	}
+	deleted := func(id string) bool {
+		return slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Action == Delete && ch.ID == id })
+	}
 	for _, g := range candidates {
-		if u := userOf(users, g.ID); u != "" {
+		if u := users.Blocker(g.ID, deleted); u != "" {
 			// Deleting it would leave that object assigned to a group that no longer exists.
 			plan.Warnings = append(plan.Warnings, fmt.Sprintf("group %s is not pruned: %s still uses it", safetext.Quote(g.DisplayName), u))
 			continue
@@ -953,83 +957,15 @@ func (p *planner) planPrune(plan *Plan) error {
 	return nil
 }
 
-// groupUsers names, by lower-cased group id, an object of the tenant that the plan keeps and that targets,
-// excludes or binds the group: any ESP or profile assignment, a device-preparation policy's user groups or
-// device group.
-func (p *planner) groupUsers(plan *Plan) (map[string]string, error) {
-	users := map[string]string{}
-	deleted := func(id string) bool {
-		return slices.ContainsFunc(plan.all, func(ch *Change) bool { return ch.Action == Delete && ch.ID == id })
+// groupUsers is who uses which group now (pkg/usage). A kind of object that can't be listed fails the plan:
+// any of them might use a group prune would delete.
+func (p *planner) groupUsers() (*usage.Index, error) {
+	x, err := usage.Read(p.ctx, p.c)
+	if err == nil && len(x.Unread) > 0 {
+		err = fmt.Errorf("can't tell which groups are in use: %s could not be read", x.Unread[0])
 	}
-	use := func(id, who string) {
-		if k := strings.ToLower(id); id != "" && users[k] == "" {
-			users[k] = who
-		}
-	}
-	esps, err := enrollment.ListESPs(p.ctx, p.c, true)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range esps {
-		for _, t := range e.Assignments {
-			if !deleted(e.ID) {
-				use(t.GroupID, "ESP "+safetext.Quote(e.DisplayName))
-			}
-		}
-	}
-	profiles, err := enrollment.ListProfiles(p.ctx, p.c, true)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range profiles {
-		for _, t := range o.Assignments {
-			if !deleted(o.ID) {
-				use(t.GroupID, "deployment profile "+safetext.Quote(o.DisplayName))
-			}
-		}
-	}
-	policies, err := prep.List(p.ctx, p.c)
-	if err != nil {
-		return nil, err
-	}
-	for _, pol := range policies {
-		if deleted(pol.ID) {
-			continue
-		}
-		who := "device-preparation policy " + safetext.Quote(pol.Name)
-		full, err := prep.Get(p.ctx, p.c, pol.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range full.UserGroupIDs {
-			use(id, who)
-		}
-		b, err := p.reader.Current(p.ctx, pol.ID)
-		switch {
-		case p.ctx.Err() != nil:
-			return nil, p.ctx.Err()
-		case err != nil:
-			// Bound to any group, for all we know: none is free to delete.
-			use(anyGroup, who+" (its device group could not be read: "+oneLine(err)+")")
-		case b != nil:
-			use(b.GroupID, who)
-		}
-	}
-	return users, nil
+	return x, err
 }
-
-// anyGroup keys groupUsers' entry for an object that may use any group (its binding could not be read).
-const anyGroup = "*"
-
-// userOf is who uses the group with id, by groupUsers: its own entry, else one that may use any group.
-func userOf(users map[string]string, id string) string {
-	if u := users[strings.ToLower(id)]; u != "" {
-		return u
-	}
-	return users[anyGroup]
-}
-
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // checkPrioritiesAfterPrune refuses an ESP priority that only fits before --prune deletes ESPs: the places
 // are the ESPs the tenant will have once the plan's deletions are done.

@@ -11,6 +11,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 	"github.com/autopilotctl/autopilotctl/pkg/result"
+	"github.com/autopilotctl/autopilotctl/pkg/usage"
 )
 
 // DeleteOptions holds `group delete`'s argument and flags.
@@ -61,7 +62,19 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	ch := &groups.Change{Change: result.Change{Kind: groups.Kind, Name: g.DisplayName, ID: g.ID, Status: result.WouldDelete},
 		DisplayName: g.DisplayName, MembershipRule: g.MembershipRule}
-	uses, unread := dependents(ctx, c, g.ID)
+	index, err := usage.Read(ctx, c)
+	if err != nil {
+		return err
+	}
+	known, maybe := index.Of(g.ID, nil)
+	var uses []string
+	for _, u := range known {
+		uses = append(uses, u.String())
+	}
+	unread := index.Unread
+	for _, u := range maybe {
+		unread = append(unread, u.String())
+	}
 	w := f.IOStreams.ErrOut
 	if len(uses) > 0 {
 		fmt.Fprintf(w, "group %s is used by:\n  %s\n", safetext.Quote(g.DisplayName), strings.Join(uses, "\n  "))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/autopilotctl/autopilotctl/internal/cmdtest"
+	groupcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/group"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	profilecmd "github.com/autopilotctl/autopilotctl/pkg/cmd/profile"
 	"github.com/autopilotctl/autopilotctl/pkg/layout"
@@ -330,5 +331,21 @@ func TestPruneKeepsGroupsWhenABindingCantBeRead(t *testing.T) {
 	want := `warning: group "QG" is not pruned: device-preparation policy "HandPrep" (its device group could not be read: Graph answered 500 Internal Server Error: InternalServerError: injected by the test) still uses it` + "\n"
 	if code != 0 || e.Stderr.String() != want || strings.Contains(e.Stdout.String(), "- delete") {
 		t.Errorf("plan --prune: exit %d\n%s%s\nwant\n%s", code, e.Stdout, e.Stderr, want)
+	}
+}
+
+// group delete names a device-preparation policy assigned to the group as its user group, and the one bound
+// to it as its device group (pkg/usage; the user groups were missed when read from the policy list).
+func TestGroupDeleteNamesThePoliciesThatUseTheGroup(t *testing.T) {
+	e := empty(t)
+	applyOK(t, e, writeFile(t, "groups:\n  - displayName: Devices\n  - displayName: Users\ndevicePreparation:\n  - name: DPP\n    deviceGroup: Devices\n    userGroups: [Users]\n"))
+	for group, how := range map[string]string{"Users": "assigned", "Devices": "its device group"} {
+		e.Stderr.Reset()
+		if code := e.Run(groupcmd.NewCmdGroup(e.Factory), "delete", group, "--dry-run"); code != 0 {
+			t.Fatalf("group delete %s: exit %d\n%s", group, code, e.Stderr)
+		}
+		if want := "group \"" + group + "\" is used by:\n  device-preparation policy \"DPP\" (" + how + ")\n"; !strings.HasPrefix(e.Stderr.String(), want) {
+			t.Errorf("stderr:\n%s\nwant prefix\n%s", e.Stderr, want)
+		}
 	}
 }
