@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/words"
 	"github.com/autopilotctl/autopilotctl/pkg/graph"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
 )
@@ -38,7 +39,7 @@ type Overlap struct {
 // Describe words the overlap for a warning or a refusal; self is the planned profile's name.
 func (o Overlap) Describe(self string, replacing bool) string {
 	other := "deployment profile " + safetext.Quote(o.Name)
-	devices := fmt.Sprintf("%d %s", o.Devices, plural(o.Devices, "device", "devices"))
+	devices := fmt.Sprintf("%d %s", o.Devices, words.Plural(o.Devices, "device", "devices"))
 	through := ""
 	if o.Shared != "" {
 		through = " (through " + o.Shared + ")"
@@ -47,7 +48,7 @@ func (o Overlap) Describe(self string, replacing bool) string {
 		return fmt.Sprintf("%s assigned %s now would get %s instead%s: a replacement is the newest profile, and a device in the groups of several gets the oldest",
 			devices, safetext.Quote(self), other, through)
 	}
-	what := fmt.Sprintf("%d of the same %s", o.Devices, plural(o.Devices, "device", "devices"))
+	what := fmt.Sprintf("%d of the same %s", o.Devices, words.Plural(o.Devices, "device", "devices"))
 	if o.Devices == 0 && o.Shared != "" {
 		what = o.Shared + " (no devices in it yet)"
 	} else {
@@ -63,13 +64,6 @@ func (o Overlap) Describe(self string, replacing bool) string {
 		return fmt.Sprintf("%s also targets %s and is older: it gets them, not %s", other, what, safetext.Quote(self))
 	}
 	return fmt.Sprintf("%s also targets %s and is newer: %s gets them", other, what, safetext.Quote(self))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // Created is when the profile was created; the zero time when the service did not say.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/words"
 	"github.com/autopilotctl/autopilotctl/pkg/autopilot"
 	"github.com/autopilotctl/autopilotctl/pkg/enrollment"
 	"github.com/autopilotctl/autopilotctl/pkg/groups"
@@ -65,7 +66,7 @@ func (p *planner) overlaps(plan *Plan) ([]string, error) {
 	}
 	if len(sets.doubtful) > 0 {
 		out = append(out, fmt.Sprintf("devices that profiles target through %s are not counted: %s can't be evaluated here (it reads what an Autopilot device's record doesn't say, or doesn't parse)",
-			strings.Join(sets.doubtful, ", "), plural(len(sets.doubtful), "its rule", "their rules")))
+			strings.Join(sets.doubtful, ", "), words.Plural(len(sets.doubtful), "its rule", "their rules")))
 	}
 	return out, nil
 }
@@ -98,7 +99,7 @@ func (p *planner) uncovered(end []endProfile, sets *deviceSets) ([]string, error
 		return nil, nil
 	}
 	return []string{fmt.Sprintf("%d %s that a deployment profile targets now would have none after apply: they would set up without Autopilot's profile",
-		n, plural(n, "device", "devices"))}, nil
+		n, words.Plural(n, "device", "devices"))}, nil
 }
 
 func hasAllDevices(o *enrollment.Profile) bool {
@@ -156,17 +157,10 @@ func (p *planner) contested(profiles []endProfile, sets *deviceSets) ([]string, 
 			}
 			n := lost[loser][winner]
 			out = append(out, fmt.Sprintf("deployment profile %s: %d %s it targets get %s instead, which targets them too and is older (a device in the groups of several profiles gets the oldest)",
-				safetext.Quote(profiles[loser].name), n, plural(n, "device", "devices"), safetext.Quote(profiles[winner].name)))
+				safetext.Quote(profiles[loser].name), n, words.Plural(n, "device", "devices"), safetext.Quote(profiles[winner].name)))
 		}
 	}
 	return out, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // older orders profiles as the service does: by creation, the tenant's before those apply makes, which come in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/words"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -239,7 +240,7 @@ func diagnoseOutcome(f *cmdutil.Factory, devices []*diagnose.Device, tag string)
 		return nil
 	}
 	if known := len(devices) - unknown; known > 0 {
-		fmt.Fprintf(f.IOStreams.ErrOut, "%s diagnosed: %d without problems, %d with problems\n", plural(known, "device"), known-problems, problems)
+		fmt.Fprintf(f.IOStreams.ErrOut, "%s diagnosed: %d without problems, %d with problems\n", words.Count(known, "device", "devices"), known-problems, problems)
 	}
 	switch {
 	case unknown == 1:
@@ -250,11 +251,4 @@ func diagnoseOutcome(f *cmdutil.Factory, devices []*diagnose.Device, tag string)
 		return fmt.Errorf("%s a problem: each check's fix says what to do", map[bool]string{true: "1 device has", false: strconv.Itoa(problems) + " devices have"}[problems == 1])
 	}
 	return nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/autopilotctl/autopilotctl/internal/runlock"
 	"github.com/autopilotctl/autopilotctl/internal/safefile"
 	"github.com/autopilotctl/autopilotctl/internal/safetext"
+	"github.com/autopilotctl/autopilotctl/internal/words"
 	"github.com/autopilotctl/autopilotctl/internal/yamlfile"
 	prepcmd "github.com/autopilotctl/autopilotctl/pkg/cmd/prep"
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
@@ -108,17 +109,14 @@ func makePlan(ctx context.Context, f *cmdutil.Factory, file string, prune bool, 
 		}
 		if n := plan.Unlisted; n > 0 {
 			fmt.Fprintf(f.IOStreams.ErrOut, "note: %s that apply created %s no longer in the file (an ESP, profile or policy): `plan --prune` lists %s for deletion, with any such groups\n",
-				objects(n), noun(n, "is", "are"), noun(n, "it", "them"))
+				objects(n), words.Plural(n, "is", "are"), words.Plural(n, "it", "them"))
 		}
 	}
 	return l, c, plan, err
 }
 
 // objects counts objects in words: "1 object", "2 objects".
-func objects(n int) string { return strconv.Itoa(n) + " " + noun(n, "object", "objects") }
-
-// noun is the word for n things: one or many.
-func noun(n int, one, many string) string { return map[bool]string{true: one, false: many}[n == 1] }
+func objects(n int) string { return words.Count(n, "object", "objects") }
 
 // show is a value in a plan line, whole (rules are compared whole): strings quoted with every control and
 // format character escaped, the rest as JSON.
@@ -208,7 +206,7 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if n := plan.Summary.Pending(); n > 0 && detailed {
-				return &cmdutil.ChangesPendingError{Msg: fmt.Sprintf("%d %s pending", n, noun(n, "change", "changes"))}
+				return &cmdutil.ChangesPendingError{Msg: fmt.Sprintf("%d %s pending", n, words.Plural(n, "change", "changes"))}
 			}
 			return nil
 		},
