@@ -248,7 +248,7 @@ func diagnoseOutcome(f *cmdutil.Factory, devices []*diagnose.Device, tag string)
 	case unknown > 1:
 		return cmdutil.InputErrorf("%d serial numbers or ids name no registered device in this tenant", unknown)
 	case problems > 0:
-		return fmt.Errorf("%s a problem: each check's fix says what to do", map[bool]string{true: "1 device has", false: strconv.Itoa(problems) + " devices have"}[problems == 1])
+		return fmt.Errorf("%s a problem: each check's fix says what to do", words.Count(problems, "device has", "devices have"))
 	}
 	return nil
 }
