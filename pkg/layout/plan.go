@@ -404,19 +404,29 @@ func (p *planner) targets(ts []enrollment.Target) []enrollment.Target {
 	return ts
 }
 
-// drift is assignmentDrift with the tenant's targets named: from the groups this plan knows, else read.
-func (p *planner) drift(have, want []enrollment.Target) ([]enrollment.Target, *Field, error) {
+// addDrift adds to ch the assignments field when the tenant's targets differ from the file's, and returns the
+// tenant's targets the file doesn't list. The tenant's targets are named from the groups this plan knows, else
+// read.
+func (p *planner) addDrift(ch *Change, have, want []enrollment.Target) ([]enrollment.Target, error) {
 	have = slices.Clone(have)
+	if err := enrollment.NameGroups(p.ctx, p.c, have, p.knownNames()); err != nil {
+		return nil, err
+	}
+	stale, f := assignmentDrift(have, want)
+	if f != nil {
+		ch.Fields = append(ch.Fields, *f)
+	}
+	return stale, nil
+}
+
+// knownNames is p.names (group id → name) with every group this plan has found by name added.
+func (p *planner) knownNames() map[string]string {
 	for _, g := range p.groupIDs {
 		if g != nil {
 			p.names[g.ID] = g.DisplayName
 		}
 	}
-	if err := enrollment.NameGroups(p.ctx, p.c, have, p.names); err != nil {
-		return nil, nil, err
-	}
-	stale, f := assignmentDrift(have, want)
-	return stale, f, nil
+	return p.names
 }
 
 // assignmentDrift compares the whole set of targets: what the tenant has that the file does not (stale),
@@ -547,12 +557,8 @@ func (p *planner) planESP(i int) (*enrollment.ESPPlan, []enrollment.Target, *Cha
 	if cur != nil {
 		ch.ID = cur.ID
 		if !cur.Default && p.l.ownsAssignments(SectionESPs, i) {
-			var f *Field
-			if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
+			if stale, err = p.addDrift(ch, cur.Assignments, d.Targets); err != nil {
 				return nil, nil, nil, err
-			}
-			if f != nil {
-				ch.Fields = append(ch.Fields, *f)
 			}
 		}
 	}
@@ -662,12 +668,8 @@ func (p *planner) planProfile(i int) (*enrollment.ProfilePlan, []enrollment.Targ
 		ch.ID = cur.ID
 	}
 	if cur != nil && p.l.ownsAssignments(SectionProfiles, i) {
-		var f *Field
-		if stale, f, err = p.drift(cur.Assignments, d.Targets); err != nil {
+		if stale, err = p.addDrift(ch, cur.Assignments, d.Targets); err != nil {
 			return nil, nil, nil, err
-		}
-		if f != nil {
-			ch.Fields = append(ch.Fields, *f)
 		}
 	}
 	ch.Action = action(cur == nil, ch.Fields)
@@ -832,12 +834,7 @@ func (p *planner) groupName(id string) string {
 	if !graph.IsGUID(id) {
 		return id
 	}
-	for _, g := range p.groupIDs {
-		if g != nil && strings.EqualFold(g.ID, id) {
-			return g.DisplayName
-		}
-	}
-	if n, ok := p.names[id]; ok {
+	if n, ok := p.knownNames()[id]; ok {
 		return n
 	}
 	if g, err := groups.Get(p.ctx, p.c, id); err == nil {
