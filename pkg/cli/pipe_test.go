@@ -10,11 +10,12 @@ import (
 	"github.com/autopilotctl/autopilotctl/pkg/cmdutil"
 )
 
-// `autopilotctl --mock export | autopilotctl --mock plan -f -`: the reader must not hold the demo tenant's lock
-// while it waits for its input, or the writer, waiting for that lock, never writes. Both run here at once in
-// one process (the lock is a file lock, held per open file, so they contend as two processes would), the
-// reader started first.
-func TestMockPipeBetweenTwoCommandsDoesNotDeadlock(t *testing.T) {
+// mockPipe runs `autopilotctl --mock WRITER… | autopilotctl --mock READER…` in one process (the demo tenant's
+// lock is a file lock, held per open file, so the two contend as two processes would), the reader started
+// first: it is the one that used to take the lock and then wait for its input. It fails the test unless both
+// exit 0, and returns the reader's stdout.
+func mockPipe(t *testing.T, writerArgs, readerArgs []string) string {
+	t.Helper()
 	env := mockFactoryEnv(t)
 	pr, pw := io.Pipe()
 	reader := withBuffers(testFactory(env))
@@ -23,41 +24,30 @@ func TestMockPipeBetweenTwoCommandsDoesNotDeadlock(t *testing.T) {
 	writer.IOStreams.Out = pw
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	planned := make(chan int)
+	read := make(chan int)
 	go func() {
-		planned <- cmdutil.Execute(ctx, reader, NewRootCmd(reader), []string{"--mock", "plan", "-f", "-"})
+		read <- cmdutil.Execute(ctx, reader, NewRootCmd(reader), append([]string{"--mock"}, readerArgs...))
 	}()
-	time.Sleep(50 * time.Millisecond) // the reader first: it is the one that used to take the lock and wait (a real wait is the point)
-	exported := cmdutil.Execute(ctx, writer, NewRootCmd(writer), []string{"--mock", "export"})
+	time.Sleep(50 * time.Millisecond) // the reader first (a real wait is the point)
+	wrote := cmdutil.Execute(ctx, writer, NewRootCmd(writer), append([]string{"--mock"}, writerArgs...))
 	pw.Close()
-	if code := <-planned; exported != 0 || code != 0 {
-		t.Fatalf("export exit %d, plan exit %d\n%s%s", exported, code, writer.IOStreams.ErrOut, reader.IOStreams.ErrOut)
+	if code := <-read; wrote != 0 || code != 0 {
+		t.Fatalf("%v exit %d, %v exit %d\n%s%s", writerArgs, wrote, readerArgs, code, writer.IOStreams.ErrOut, reader.IOStreams.ErrOut)
 	}
-	if out := reader.IOStreams.Out.(*strings.Builder).String(); !strings.HasPrefix(out, "No changes: the tenant matches <stdin>") {
+	return reader.IOStreams.Out.(*strings.Builder).String()
+}
+
+// `autopilotctl --mock export | autopilotctl --mock plan -f -`: the reader must not hold the demo tenant's lock
+// while it waits for its input, or the writer, waiting for that lock, never writes.
+func TestMockPipeBetweenTwoCommandsDoesNotDeadlock(t *testing.T) {
+	if out := mockPipe(t, []string{"export"}, []string{"plan", "-f", "-"}); !strings.HasPrefix(out, "No changes: the tenant matches <stdin>") {
 		t.Errorf("plan:\n%s", out)
 	}
 }
 
 // The same for a flag given as `-` other than -f: `--mock device list -o csv | --mock device tag --from-csv -`.
 func TestMockPipeIntoFromCSV(t *testing.T) {
-	env := mockFactoryEnv(t)
-	pr, pw := io.Pipe()
-	reader := withBuffers(testFactory(env))
-	reader.IOStreams.In = pr
-	writer := withBuffers(testFactory(env))
-	writer.IOStreams.Out = pw
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	tagged := make(chan int)
-	go func() {
-		tagged <- cmdutil.Execute(ctx, reader, NewRootCmd(reader), []string{"--mock", "device", "tag", "--from-csv", "-", "--dry-run"})
-	}()
-	time.Sleep(50 * time.Millisecond) // the reader first (a real wait is the point)
-	listed := cmdutil.Execute(ctx, writer, NewRootCmd(writer), []string{"--mock", "device", "list", "-o", "csv"})
-	pw.Close()
-	if code := <-tagged; listed != 0 || code != 0 {
-		t.Fatalf("list exit %d, tag exit %d\n%s%s", listed, code, writer.IOStreams.ErrOut, reader.IOStreams.ErrOut)
-	}
+	mockPipe(t, []string{"device", "list", "-o", "csv"}, []string{"device", "tag", "--from-csv", "-", "--dry-run"})
 }
 
 // Ctrl-C while waiting for standard input ends the wait: the command says it was interrupted.
